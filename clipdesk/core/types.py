@@ -25,6 +25,7 @@ class RootState(str, Enum):
 class Stage(str, Enum):
     """Which phase a long job is in, for progress display."""
 
+    DOWNLOADING = "downloading"  # model weights; done/total in MB
     SCANNING = "scanning"
     HASHING = "hashing"
     EMBEDDING = "embedding"

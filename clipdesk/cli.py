@@ -1,0 +1,322 @@
+"""``clipdesk-cli``: index, search and manage models without the GUI.
+
+Errors end with one plain line on stderr and a non-zero exit code: 1 for a clipdesk error, 2 for
+bad usage, 130 when interrupted. ``--json`` prints machine-readable results on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from clipdesk import __version__
+from clipdesk.core.engine import Engine
+from clipdesk.core.errors import ClipdeskError
+from clipdesk.core.jobs import CancelToken
+from clipdesk.core.types import Progress, Stage
+
+log = logging.getLogger("clipdesk.cli")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class ProgressLine:
+    """A one-line progress display on stderr: redrawn in place on a terminal, sparse otherwise."""
+
+    def __init__(self, stream: TextIO, enabled: bool = True) -> None:
+        self._stream = stream
+        self._enabled = enabled
+        self._tty = stream.isatty()
+        self._last = 0.0
+        self._width = 0
+
+    def __call__(self, p: Progress) -> None:
+        if not self._enabled:
+            return
+        now = time.monotonic()
+        finished = p.total and p.done >= p.total
+        if not self._tty and now - self._last < 5.0 and not finished:
+            return
+        self._last = now
+        eta = f", ETA {_duration(p.eta_s)}" if p.eta_s is not None else ""
+        rate = f", {p.rate:.1f}/s" if p.rate else ""
+        line = f"{p.stage.value}: {p.done}/{p.total}{rate}{eta}"
+        if self._tty:
+            pad = max(0, self._width - len(line))
+            self._stream.write("\r" + line + " " * pad)
+            self._width = len(line)
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+    def bytes(self, done: int, total: int) -> None:
+        if total:
+            self(Progress(stage=Stage.DOWNLOADING, done=done // 1_000_000, total=total // 1_000_000))
+
+    def close(self) -> None:
+        if self._enabled and self._tty and self._width:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clipdesk-cli", description="Search your photo library by meaning (headless clipdesk)."
+    )
+    parser.add_argument("--version", action="version", version=f"clipdesk {__version__}")
+    parser.add_argument("--data-dir", type=Path, help="data folder (default: CLIPDESK_DATA_DIR "
+                        "or the platform's user data folder)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="add folders to the library and index them")
+    p.add_argument("paths", nargs="*", type=Path, help="folders (default: every known folder)")
+    p.add_argument("--model", help="model id (default: the configured model)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--download", action="store_true", help="download the model if missing")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("search", help="search by text and/or image")
+    p.add_argument("text", nargs="?", default="", help='query, e.g. "a dog -cat" or 海边的日落')
+    p.add_argument("--image", type=Path, help="a photo to find similar ones to")
+    p.add_argument("--image-weight", type=float, default=0.5)
+    p.add_argument("--model", default="auto", help='model id, "auto", or "A+B" to fuse two')
+    p.add_argument("--top-k", type=int, default=20)
+    p.add_argument("--threshold", type=float)
+    p.add_argument("--folder", type=Path, help="only photos under this folder")
+    p.add_argument("--from", dest="date_from", type=_date, help="taken on or after (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", type=_date, help="taken on or before (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("models", help="list, import or download models")
+    msub = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    m = msub.add_parser("list", help="built-in and imported models")
+    m.add_argument("--json", action="store_true")
+    m = msub.add_parser("import", help="use a checkpoint file on this computer")
+    m.add_argument("checkpoint", type=Path)
+    m.add_argument("--config", type=Path, help="model config JSON (OpenCLIP or Chinese CLIP)")
+    m.add_argument("--backend", choices=["open_clip", "cn_clip"])
+    m.add_argument("--arch", help="built-in architecture the checkpoint is for, e.g. ViT-B-16")
+    m.add_argument("--name", help="display name")
+    m.add_argument("--json", action="store_true")
+    m = msub.add_parser("download", help="download a built-in model's weights")
+    m.add_argument("model_id")
+
+    p = sub.add_parser("status", help="library size, folders, models")
+    p.add_argument("--errors", action="store_true", help="list files that could not be indexed")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    progress = ProgressLine(sys.stderr, enabled=not args.quiet)
+    try:
+        engine = Engine.open(args.data_dir)
+        handler: Callable[[argparse.Namespace, Engine, ProgressLine], int] = _COMMANDS[
+            args.command]
+        return handler(args, engine, progress)
+    except ClipdeskError as exc:
+        progress.close()
+        print(f"clipdesk-cli: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        progress.close()
+        print("clipdesk-cli: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        progress.close()
+        log.debug("OS error", exc_info=True)
+        print(f"clipdesk-cli: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    if args.device:
+        engine.settings.device = args.device
+    if args.batch_size:
+        engine.settings.batch_size = args.batch_size
+    model_id = args.model or engine.settings.model_id
+    for path in args.paths:
+        if not path.is_dir():
+            raise ClipdeskError(f"Not a folder: {path}")
+    token = CancelToken()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        token.cancel()
+        print("\nclipdesk-cli: cancelling after this batch (Ctrl+C again to abort)",
+              file=sys.stderr)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        encoder = engine.encoder(model_id, download=args.download, progress=progress.bytes,
+                                 token=token)
+        with engine.library(write=True) as library:
+            report = engine.indexer(library, encoder).run(
+                [p.resolve() for p in args.paths] or None, token=token, progress=progress)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        progress.close()
+    if args.json:
+        print(json.dumps(_report_dict(report), ensure_ascii=False, indent=2))
+    else:
+        print(f"{model_id}: {report.embedded} embedded, {report.new} new, {report.changed} "
+              f"changed, {report.moved} moved, {report.unchanged} unchanged, {report.removed} "
+              f"removed, {report.skipped} skipped")
+        for root in report.offline_roots:
+            print(f"offline (kept): {root}")
+    return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    out = asdict(report)
+    out["offline_roots"] = [str(p) for p in report.offline_roots]
+    out["unreadable_dirs"] = [str(p) for p in report.unreadable_dirs]
+    out["errors"] = [{"path": str(p), "reason": r} for p, r in report.errors]
+    return out
+
+
+def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    from clipdesk.core.search import Query, SearchError
+
+    if not args.text.strip() and args.image is None:
+        raise SearchError("Give words to search for, or --image PHOTO.")
+    if args.image is not None and not args.image.is_file():
+        raise SearchError(f"No such photo: {args.image}")
+    query = Query(
+        text=args.text, image=args.image, image_weight=args.image_weight, top_k=args.top_k,
+        threshold=args.threshold, folder=args.folder.resolve() if args.folder else None,
+        date_from=args.date_from, date_to=args.date_to,
+    )
+    with engine.library() as library:
+        result = engine.searcher(library).search(query, args.model)
+    if result.notice:
+        print(f"note: {result.notice}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({
+            "models": list(result.model_ids),
+            "hits": [{"rank": h.rank, "score": round(h.score, 6), "file_id": h.file_id,
+                      "path": str(h.path)} for h in result.hits],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for hit in result.hits:
+            print(f"{hit.rank:4d}  {hit.score:.4f}  {hit.path}")
+        if not result.hits:
+            print("no matches", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    registry = engine.registry
+    if args.models_command == "list":
+        rows = [(info, registry.is_available(info)) for info in registry.all()]
+        if args.json:
+            print(json.dumps([{
+                "id": i.model_id, "name": i.display_name, "languages": sorted(i.languages),
+                "embed_dim": i.embed_dim, "download_size": i.download_size, "user": i.user,
+                "available": ok, "recommended": i.recommended,
+            } for i, ok in rows], ensure_ascii=False, indent=2))
+            return EXIT_OK
+        for info, ok in rows:
+            mark = "*" if ok else " "
+            langs = ",".join(sorted(info.languages))
+            size = f"{info.download_size / 1e6:.0f} MB" if info.download_size else ""
+            print(f"{mark} {info.model_id:50s} {langs:8s} {size:>8s}  {info.display_name}")
+        print("(* = weights on this computer)")
+        return EXIT_OK
+    if args.models_command == "import":
+        from clipdesk.core.models.base import Backend
+
+        info = registry.import_model(
+            args.checkpoint, config=args.config,
+            backend=Backend(args.backend) if args.backend else None,
+            arch=args.arch, name=args.name,
+        )
+        if args.json:
+            print(json.dumps({"id": info.model_id, "name": info.display_name}))
+        else:
+            print(f"imported {info.model_id} ({info.display_name})")
+        return EXIT_OK
+    # download
+    from clipdesk.core.models.weights import ensure_weights
+
+    info = registry.get(args.model_id)
+    token = CancelToken()
+    try:
+        path = ensure_weights(info, engine.paths, download=True, progress=progress.bytes,
+                              token=token)
+    finally:
+        progress.close()
+    print(f"{info.model_id}: {path}")
+    return EXIT_OK
+
+
+def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    with engine.library() as library:
+        stats = library.stats()
+        skipped = library.skipped_files() if args.errors else []
+    roots = [{"path": str(r.path), "state": r.state.value, "photos": r.photo_count,
+              "skipped": r.skipped_count} for r in stats.roots]
+    if args.json:
+        print(json.dumps({
+            "data_dir": str(engine.paths.root), "photos": stats.photos, "skipped": stats.skipped,
+            "roots": roots, "models": stats.model_counts,
+            **({"errors": [{"path": str(p.path), "reason": p.skip_reason} for p in skipped]}
+               if args.errors else {}),
+        }, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"data folder: {engine.paths.root}")
+    print(f"photos: {stats.photos} indexed, {stats.skipped} skipped")
+    for r in roots:
+        print(f"  [{r['state']}] {r['path']}: {r['photos']} photos, {r['skipped']} skipped")
+    for model_id, count in sorted(stats.model_counts.items()):
+        print(f"  {model_id}: {count} vectors")
+    for photo in skipped:
+        print(f"skipped: {photo.path}: {photo.skip_reason}")
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] = {
+    "index": _cmd_index,
+    "search": _cmd_search,
+    "models": _cmd_models,
+    "status": _cmd_status,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Queries against the library: text (any language), image, both, negatives, filters, union.
+
+A query becomes one vector per model (text, image, or a weighted mix, minus negative terms), FAISS
+finds the nearest file ids by inner product (cosine: every vector is L2-normalised), and SQLite
+turns ids into paths. ``"auto"`` routes a query to a model that speaks its language; ``"A+B"``
+fuses two models' rankings with reciprocal rank fusion.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from clipdesk.core.errors import ClipdeskError
+from clipdesk.core.types import SearchHit
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from clipdesk.core.models.base import Encoder, ModelInfo
+    from clipdesk.core.store import Library
+
+log = logging.getLogger(__name__)
+
+AUTO = "auto"
+UNION_SEPARATOR = "+"
+RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.)
+
+_CJK = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002ffff]"
+)
+# a negative term: "-word" or '-"two words"' at the start or after whitespace (ASCII or full-width)
+_NEGATIVE = re.compile(r'(?:(?<=\s)|^)[-\uff0d](?:"([^"]+)"|\u201c([^\u201d]+)\u201d|(\S+))')
+
+
+class SearchError(ClipdeskError):
+    """A query that cannot be answered (nothing indexed, empty query, unknown photo)."""
+
+
+def contains_cjk(text: str) -> bool:
+    """True when ``text`` has Chinese, Japanese or Korean characters."""
+    return bool(_CJK.search(text))
+
+
+def parse_query_text(text: str) -> tuple[str, list[str]]:
+    """Split ``"beach -people -\"red car\""`` into ``("beach", ["people", "red car"])``."""
+    negatives = [next(g for g in m.groups() if g) for m in _NEGATIVE.finditer(text)]
+    positive = " ".join(_NEGATIVE.sub(" ", text).split())
+    return positive, [n.strip() for n in negatives if n.strip()]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a person asked for. At least one of text, image, image_file_id must be given."""
+
+    text: str = ""  # may hold negative terms: "beach -people"
+    image: Path | Image.Image | None = None  # a photo from anywhere, or an in-memory image
+    image_file_id: int | None = None  # "find similar" on a library photo
+    image_weight: float = 0.5  # share of the image when text and image are combined
+    negative_weight: float = 1.0
+    top_k: int = 100
+    threshold: float | None = None  # minimum cosine similarity
+    root_ids: tuple[int, ...] | None = None
+    folder: Path | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.root_ids or self.folder or self.date_from or self.date_to)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: tuple[SearchHit, ...]
+    model_ids: tuple[str, ...]  # the model(s) that answered
+    notice: str = ""  # something the person should know (e.g. how "auto" routed)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+EncoderProvider = Callable[[str], "Encoder"]
+InfoProvider = Callable[[str], "ModelInfo"]
+
+
+class Searcher:
+    """Answers queries over one library. Encoders are loaded on first use through ``encoders``."""
+
+    def __init__(
+        self,
+        library: Library,
+        encoders: EncoderProvider,
+        infos: InfoProvider,
+        *,
+        preferred_model: str | None = None,
+    ) -> None:
+        self._library = library
+        self._encoders = encoders
+        self._infos = infos
+        self._preferred = preferred_model
+
+    # -- model routing -------------------------------------------------------------------------
+
+    def indexed_models(self) -> list[str]:
+        """Model ids with at least one vector in the library, most vectors first."""
+        counts = self._library.model_counts()
+        return sorted((m for m, n in counts.items() if n > 0), key=lambda m: -counts[m])
+
+    def resolve_models(self, model: str, text: str = "") -> tuple[list[str], str]:
+        """Turn ``"auto"``, ``"A+B"`` or a model id into model ids, plus a notice for the person."""
+        indexed = self.indexed_models()
+        if not indexed:
+            raise SearchError("Nothing is indexed yet: add a photo folder and index it first.")
+        if model == AUTO:
+            return self._route(text, indexed)
+        wanted = [m.strip() for m in model.split(UNION_SEPARATOR) if m.strip()]
+        missing = [m for m in wanted if m not in indexed]
+        if missing:
+            raise SearchError(
+                f"No photos are indexed with {', '.join(missing)} yet: index with it first "
+                f"(indexed: {', '.join(indexed)})."
+            )
+        return wanted, ""
+
+    def _route(self, text: str, indexed: list[str]) -> tuple[list[str], str]:
+        language = "zh" if contains_cjk(text) else "en"
+        infos = {m: self._info_or_none(m) for m in indexed}
+        speakers = [m for m in indexed if (i := infos[m]) is not None and i.speaks(language)]
+        if self._preferred in speakers:
+            return [self._preferred], ""  # type: ignore[list-item]
+        if speakers:
+            # most photos indexed first, then the larger embedding (usually the stronger model)
+            best = max(speakers, key=lambda m: (self._library.model_counts().get(m, 0),
+                                                 infos[m].embed_dim if infos[m] else 0))
+            return [best], ""
+        fallback = self._preferred if self._preferred in indexed else indexed[0]
+        name = "Chinese" if language == "zh" else "English"
+        return [fallback], f"No indexed model understands {name}; searched with {fallback}."
+
+    def _info_or_none(self, model_id: str) -> ModelInfo | None:
+        try:
+            return self._infos(model_id)
+        except ClipdeskError:
+            return None
+
+    # -- query vectors -------------------------------------------------------------------------
+
+    def query_vector(self, query: Query, model_id: str) -> np.ndarray:
+        """The (dim,) float32 unit vector that ``query`` becomes under ``model_id``."""
+        positive, negatives = parse_query_text(query.text)
+        parts: list[tuple[float, np.ndarray]] = []
+        image_vec = self._image_vector(query, model_id)
+        if positive:
+            text_vec = self._encoders(model_id).encode_texts([positive])[0]
+            weight = 1.0 - query.image_weight if image_vec is not None else 1.0
+            parts.append((weight, text_vec))
+        if image_vec is not None:
+            parts.append((query.image_weight if positive else 1.0, image_vec))
+        if not parts:
+            raise SearchError("The query is empty: type some words or give a photo.")
+        vec = sum(w * v for w, v in parts)
+        vec = _unit(np.asarray(vec, dtype=np.float32))
+        if negatives:
+            neg = self._encoders(model_id).encode_texts(negatives).mean(axis=0)
+            vec = _unit(vec - query.negative_weight * _unit(neg.astype(np.float32)))
+        return vec
+
+    def _image_vector(self, query: Query, model_id: str) -> np.ndarray | None:
+        if query.image_file_id is not None:
+            stored = self._library.vectors(model_id, [query.image_file_id])
+            if len(stored):
+                return np.asarray(stored[0], dtype=np.float32)
+            photo = self._library.photo(query.image_file_id)
+            if photo is None:
+                raise SearchError("That photo is no longer in the library.")
+            return self._encode_image(photo.path, model_id)
+        if query.image is not None:
+            return self._encode_image(query.image, model_id)
+        return None
+
+    def _encode_image(self, image: Path | Image.Image, model_id: str) -> np.ndarray:
+        from clipdesk.core.imaging import ImageDecodeError, load_image_file
+
+        encoder = self._encoders(model_id)
+        if isinstance(image, Path):
+            try:
+                image = load_image_file(image, min_side=encoder.info.image_size).image
+            except ImageDecodeError as exc:
+                raise SearchError(f"Cannot use {image.name} as a query: {exc}") from exc
+        else:
+            image = image.convert("RGB")
+        return encoder.encode_images([image])[0]
+
+    # -- searching -----------------------------------------------------------------------------
+
+    def search(self, query: Query, model: str = AUTO) -> SearchResult:
+        """Run ``query`` with ``model`` (an id, ``"auto"``, or ``"A+B"`` for union)."""
+        model_ids, notice = self.resolve_models(model, query.text)
+        allowed = self._library.file_ids(
+            root_ids=query.root_ids, folder=query.folder,
+            date_from=query.date_from, date_to=query.date_to,
+        ) if query.has_filters else None
+        if len(model_ids) == 1:
+            scored = self._nearest(query, model_ids[0], query.top_k, allowed)
+        else:
+            depth = max(query.top_k * 2, 100)
+            rankings = [self._nearest(query, m, depth, allowed) for m in model_ids]
+            scored = reciprocal_rank_fusion(rankings)[: query.top_k]
+        photos = self._library.photos([i for i, _ in scored])
+        hits = tuple(
+            SearchHit(file_id=i, path=photos[i].path, score=s, rank=r)
+            for r, (i, s) in enumerate(((i, s) for i, s in scored if i in photos), start=1)
+        )
+        return SearchResult(hits=hits, model_ids=tuple(model_ids), notice=notice)
+
+    def count_matches(self, query: Query, model_id: str, threshold: float) -> int:
+        """How many photos score at least ``threshold`` for ``query`` (for a live match count)."""
+        index = self._library.vector_index(model_id)
+        vec = self.query_vector(query, model_id)[None, :]
+        lims, _, ids = index.range_search(vec, float(threshold))
+        if not query.has_filters:
+            return int(lims[1])
+        allowed = self._library.file_ids(
+            root_ids=query.root_ids, folder=query.folder,
+            date_from=query.date_from, date_to=query.date_to,
+        )
+        return int(np.isin(ids, allowed).sum())
+
+    def _nearest(
+        self, query: Query, model_id: str, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        import faiss
+
+        index = self._library.vector_index(model_id)
+        if index.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        vec = self.query_vector(query, model_id)[None, :]
+        k = min(k, index.ntotal)
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+        scores, ids = index.search(vec, k, params=params)
+        out = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        if query.threshold is not None:
+            out = [(i, s) for i, s in out if s >= query.threshold]
+        return out
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[tuple[int, float]]], k: int = RRF_K
+) -> list[tuple[int, float]]:
+    """Fuse rankings of (id, score) pairs: each id scores sum(1 / (k + rank)) over the rankings."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (file_id, _) in enumerate(ranking, start=1):
+            fused[file_id] = fused.get(file_id, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _unit(vec: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vec))
+    if norm == 0.0 or not np.isfinite(norm):
+        raise SearchError("The query cancels itself out: try fewer negative terms.")
+    return (vec / norm).astype(np.float32)
