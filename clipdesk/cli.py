@@ -60,7 +60,9 @@ class ProgressLine:
 
     def bytes(self, done: int, total: int) -> None:
         if total:
-            self(Progress(stage=Stage.DOWNLOADING, done=done // 1_000_000, total=total // 1_000_000))
+            self(
+                Progress(stage=Stage.DOWNLOADING, done=done // 1_000_000, total=total // 1_000_000)
+            )
 
     def close(self) -> None:
         if self._enabled and self._tty and self._width:
@@ -87,8 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="clipdesk-cli", description="Search your photo library by meaning (headless clipdesk)."
     )
     parser.add_argument("--version", action="version", version=f"clipdesk {__version__}")
-    parser.add_argument("--data-dir", type=Path, help="data folder (default: CLIPDESK_DATA_DIR "
-                        "or the platform's user data folder)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="data folder (default: CLIPDESK_DATA_DIR or the platform's user data folder)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -136,13 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     progress = ProgressLine(sys.stderr, enabled=not args.quiet)
     try:
         engine = Engine.open(args.data_dir)
-        handler: Callable[[argparse.Namespace, Engine, ProgressLine], int] = _COMMANDS[
-            args.command]
+        handler: Callable[[argparse.Namespace, Engine, ProgressLine], int] = _COMMANDS[args.command]
         return handler(args, engine, progress)
     except ClipdeskError as exc:
         progress.close()
@@ -155,8 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         progress.close()
         log.debug("OS error", exc_info=True)
-        print(f"clipdesk-cli: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
+        print(
+            f"clipdesk-cli: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 
@@ -176,25 +185,30 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
         if token.cancelled:
             raise KeyboardInterrupt
         token.cancel()
-        print("\nclipdesk-cli: cancelling after this batch (Ctrl+C again to abort)",
-              file=sys.stderr)
+        print(
+            "\nclipdesk-cli: cancelling after this batch (Ctrl+C again to abort)", file=sys.stderr
+        )
 
     signal.signal(signal.SIGINT, on_interrupt)
     try:
-        encoder = engine.encoder(model_id, download=args.download, progress=progress.bytes,
-                                 token=token)
+        encoder = engine.encoder(
+            model_id, download=args.download, progress=progress.bytes, token=token
+        )
         with engine.library(write=True) as library:
             report = engine.indexer(library, encoder).run(
-                [p.resolve() for p in args.paths] or None, token=token, progress=progress)
+                [p.resolve() for p in args.paths] or None, token=token, progress=progress
+            )
     finally:
         signal.signal(signal.SIGINT, previous)
         progress.close()
     if args.json:
         print(json.dumps(_report_dict(report), ensure_ascii=False, indent=2))
     else:
-        print(f"{model_id}: {report.embedded} embedded, {report.new} new, {report.changed} "
-              f"changed, {report.moved} moved, {report.unchanged} unchanged, {report.removed} "
-              f"removed, {report.skipped} skipped")
+        print(
+            f"{model_id}: {report.embedded} embedded, {report.new} new, {report.changed} "
+            f"changed, {report.moved} moved, {report.unchanged} unchanged, {report.removed} "
+            f"removed, {report.skipped} skipped"
+        )
         for root in report.offline_roots:
             print(f"offline (kept): {root}")
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
@@ -218,20 +232,38 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     if args.image is not None and not args.image.is_file():
         raise SearchError(f"No such photo: {args.image}")
     query = Query(
-        text=args.text, image=args.image, image_weight=args.image_weight, top_k=args.top_k,
-        threshold=args.threshold, folder=args.folder.resolve() if args.folder else None,
-        date_from=args.date_from, date_to=args.date_to,
+        text=args.text,
+        image=args.image,
+        image_weight=args.image_weight,
+        top_k=args.top_k,
+        threshold=args.threshold,
+        folder=args.folder.resolve() if args.folder else None,
+        date_from=args.date_from,
+        date_to=args.date_to,
     )
     with engine.library() as library:
         result = engine.searcher(library).search(query, args.model)
     if result.notice:
         print(f"note: {result.notice}", file=sys.stderr)
     if args.json:
-        print(json.dumps({
-            "models": list(result.model_ids),
-            "hits": [{"rank": h.rank, "score": round(h.score, 6), "file_id": h.file_id,
-                      "path": str(h.path)} for h in result.hits],
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "models": list(result.model_ids),
+                    "hits": [
+                        {
+                            "rank": h.rank,
+                            "score": round(h.score, 6),
+                            "file_id": h.file_id,
+                            "path": str(h.path),
+                        }
+                        for h in result.hits
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for hit in result.hits:
             print(f"{hit.rank:4d}  {hit.score:.4f}  {hit.path}")
@@ -245,11 +277,25 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     if args.models_command == "list":
         rows = [(info, registry.is_available(info)) for info in registry.all()]
         if args.json:
-            print(json.dumps([{
-                "id": i.model_id, "name": i.display_name, "languages": sorted(i.languages),
-                "embed_dim": i.embed_dim, "download_size": i.download_size, "user": i.user,
-                "available": ok, "recommended": i.recommended,
-            } for i, ok in rows], ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    [
+                        {
+                            "id": i.model_id,
+                            "name": i.display_name,
+                            "languages": sorted(i.languages),
+                            "embed_dim": i.embed_dim,
+                            "download_size": i.download_size,
+                            "user": i.user,
+                            "available": ok,
+                            "recommended": i.recommended,
+                        }
+                        for i, ok in rows
+                    ],
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return EXIT_OK
         for info, ok in rows:
             mark = "*" if ok else " "
@@ -262,9 +308,11 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         from clipdesk.core.models.base import Backend
 
         info = registry.import_model(
-            args.checkpoint, config=args.config,
+            args.checkpoint,
+            config=args.config,
             backend=Backend(args.backend) if args.backend else None,
-            arch=args.arch, name=args.name,
+            arch=args.arch,
+            name=args.name,
         )
         if args.json:
             print(json.dumps({"id": info.model_id, "name": info.display_name}))
@@ -277,8 +325,9 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     info = registry.get(args.model_id)
     token = CancelToken()
     try:
-        path = ensure_weights(info, engine.paths, download=True, progress=progress.bytes,
-                              token=token)
+        path = ensure_weights(
+            info, engine.paths, download=True, progress=progress.bytes, token=token
+        )
     finally:
         progress.close()
     print(f"{info.model_id}: {path}")
@@ -289,15 +338,38 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     with engine.library() as library:
         stats = library.stats()
         skipped = library.skipped_files() if args.errors else []
-    roots = [{"path": str(r.path), "state": r.state.value, "photos": r.photo_count,
-              "skipped": r.skipped_count} for r in stats.roots]
+    roots = [
+        {
+            "path": str(r.path),
+            "state": r.state.value,
+            "photos": r.photo_count,
+            "skipped": r.skipped_count,
+        }
+        for r in stats.roots
+    ]
     if args.json:
-        print(json.dumps({
-            "data_dir": str(engine.paths.root), "photos": stats.photos, "skipped": stats.skipped,
-            "roots": roots, "models": stats.model_counts,
-            **({"errors": [{"path": str(p.path), "reason": p.skip_reason} for p in skipped]}
-               if args.errors else {}),
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "data_dir": str(engine.paths.root),
+                    "photos": stats.photos,
+                    "skipped": stats.skipped,
+                    "roots": roots,
+                    "models": stats.model_counts,
+                    **(
+                        {
+                            "errors": [
+                                {"path": str(p.path), "reason": p.skip_reason} for p in skipped
+                            ]
+                        }
+                        if args.errors
+                        else {}
+                    ),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return EXIT_OK
     print(f"data folder: {engine.paths.root}")
     print(f"photos: {stats.photos} indexed, {stats.skipped} skipped")

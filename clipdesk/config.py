@@ -52,8 +52,12 @@ class Settings:
         }
         for name, ok in checks.items():
             if not ok:
-                log.warning("setting %s=%r is invalid; using %r", name, getattr(self, name),
-                            getattr(default, name))
+                log.warning(
+                    "setting %s=%r is invalid; using %r",
+                    name,
+                    getattr(self, name),
+                    getattr(default, name),
+                )
                 setattr(out, name, getattr(default, name))
         out.version = SETTINGS_VERSION
         return out

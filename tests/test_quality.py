@@ -22,11 +22,22 @@ def test_core_imports_no_qt_contract() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("module", ["clipdesk", "clipdesk.core", "clipdesk.core.search",
-                                    "clipdesk.core.engine", "clipdesk.config", "clipdesk.cli"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "clipdesk",
+        "clipdesk.core",
+        "clipdesk.core.search",
+        "clipdesk.core.engine",
+        "clipdesk.config",
+        "clipdesk.cli",
+    ],
+)
 def test_importing_loads_no_torch_faiss_or_qt(module: str) -> None:
-    code = (f"import sys, {module}; heavy = [m for m in ('torch', 'faiss', 'PySide6', "
-            f"'open_clip', 'cn_clip') if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        f"import sys, {module}; heavy = [m for m in ('torch', 'faiss', 'PySide6', "
+        f"'open_clip', 'cn_clip') if m in sys.modules]; print(','.join(heavy))"
+    )
     result = _run(sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"{module} imports {result.stdout.strip()}"

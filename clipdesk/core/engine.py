@@ -72,9 +72,13 @@ class Engine:
 
         info = self.registry.get(model_id)
         encoder = load_encoder(
-            info, self.paths, device=self.settings.device,
+            info,
+            self.paths,
+            device=self.settings.device,
             batch_size=self.settings.batch_size or None,
-            download=download, progress=progress, token=token,
+            download=download,
+            progress=progress,
+            token=token,
         )
         with self._lock:
             return self._encoders.setdefault(model_id, encoder)
@@ -97,7 +101,9 @@ class Engine:
         from clipdesk.core.indexer import Indexer
 
         return Indexer(
-            library, encoder, thumbnails=self.thumbnails(),
+            library,
+            encoder,
+            thumbnails=self.thumbnails(),
             batch_size=self.settings.batch_size or 32,
             decode_workers=self.settings.decode_workers,
             max_pixels=self.settings.max_megapixels * 1_000_000,
@@ -106,5 +112,6 @@ class Engine:
     def searcher(self, library: Library) -> Searcher:
         from clipdesk.core.search import Searcher
 
-        return Searcher(library, self.encoder, self.model_info,
-                        preferred_model=self.settings.model_id)
+        return Searcher(
+            library, self.encoder, self.model_info, preferred_model=self.settings.model_id
+        )

@@ -107,10 +107,10 @@ class Searcher:
 
     # -- model routing -------------------------------------------------------------------------
 
-    def indexed_models(self) -> list[str]:
-        """Model ids with at least one vector in the library, most vectors first."""
+    def indexed_models(self) -> dict[str, int]:
+        """Model ids with at least one vector in the library and their counts, most first."""
         counts = self._library.model_counts()
-        return sorted((m for m, n in counts.items() if n > 0), key=lambda m: -counts[m])
+        return dict(sorted(((m, n) for m, n in counts.items() if n > 0), key=lambda mn: -mn[1]))
 
     def resolve_models(self, model: str, text: str = "") -> tuple[list[str], str]:
         """Turn ``"auto"``, ``"A+B"`` or a model id into model ids, plus a notice for the person."""
@@ -128,18 +128,19 @@ class Searcher:
             )
         return wanted, ""
 
-    def _route(self, text: str, indexed: list[str]) -> tuple[list[str], str]:
+    def _route(self, text: str, indexed: dict[str, int]) -> tuple[list[str], str]:
         language = "zh" if contains_cjk(text) else "en"
         infos = {m: self._info_or_none(m) for m in indexed}
-        speakers = [m for m in indexed if (i := infos[m]) is not None and i.speaks(language)]
-        if self._preferred in speakers:
-            return [self._preferred], ""  # type: ignore[list-item]
+        speakers = {
+            m: info for m, info in infos.items() if info is not None and info.speaks(language)
+        }
+        if self._preferred is not None and self._preferred in speakers:
+            return [self._preferred], ""
         if speakers:
             # most photos indexed first, then the larger embedding (usually the stronger model)
-            best = max(speakers, key=lambda m: (self._library.model_counts().get(m, 0),
-                                                 infos[m].embed_dim if infos[m] else 0))
+            best = max(speakers, key=lambda m: (indexed[m], speakers[m].embed_dim))
             return [best], ""
-        fallback = self._preferred if self._preferred in indexed else indexed[0]
+        fallback = self._preferred if self._preferred in indexed else next(iter(indexed))
         name = "Chinese" if language == "zh" else "English"
         return [fallback], f"No indexed model understands {name}; searched with {fallback}."
 
@@ -202,10 +203,7 @@ class Searcher:
     def search(self, query: Query, model: str = AUTO) -> SearchResult:
         """Run ``query`` with ``model`` (an id, ``"auto"``, or ``"A+B"`` for union)."""
         model_ids, notice = self.resolve_models(model, query.text)
-        allowed = self._library.file_ids(
-            root_ids=query.root_ids, folder=query.folder,
-            date_from=query.date_from, date_to=query.date_to,
-        ) if query.has_filters else None
+        allowed = self._allowed_ids(query)
         if len(model_ids) == 1:
             scored = self._nearest(query, model_ids[0], query.top_k, allowed)
         else:
@@ -224,13 +222,19 @@ class Searcher:
         index = self._library.vector_index(model_id)
         vec = self.query_vector(query, model_id)[None, :]
         lims, _, ids = index.range_search(vec, float(threshold))
+        allowed = self._allowed_ids(query)
+        return int(lims[1]) if allowed is None else int(np.isin(ids, allowed).sum())
+
+    def _allowed_ids(self, query: Query) -> np.ndarray | None:
+        """The file ids the query's filters let through; None when it has no filters."""
         if not query.has_filters:
-            return int(lims[1])
-        allowed = self._library.file_ids(
-            root_ids=query.root_ids, folder=query.folder,
-            date_from=query.date_from, date_to=query.date_to,
+            return None
+        return self._library.file_ids(
+            root_ids=query.root_ids,
+            folder=query.folder,
+            date_from=query.date_from,
+            date_to=query.date_to,
         )
-        return int(np.isin(ids, allowed).sum())
 
     def _nearest(
         self, query: Query, model_id: str, k: int, allowed: np.ndarray | None
