@@ -1,0 +1,193 @@
+"""clipdesk-cli end to end, in-process, with tiny locally built models (no network)."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from clipdesk.cli import EXIT_ERROR, EXIT_OK, main
+from clipdesk.core.models.base import ModelInfo
+from clipdesk.paths import DataPaths
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["-q", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == EXIT_OK, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def photos(tmp_path: Path, coco_mini: Path) -> Path:
+    """A folder of 24 real photos plus one corrupt file."""
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    for i, src in enumerate(sorted((coco_mini / "images").glob("*.jpg"))[:24]):
+        shutil.copy(src, folder / ("sub" if i % 3 == 0 else "") / src.name)
+    (folder / "broken.jpg").write_bytes(b"this is not a jpeg")
+    return folder
+
+
+def test_models_list_names_the_builtin_models(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths
+) -> None:
+    models = run_json(capsys, "--data-dir", str(data_paths.root), "models", "list")
+    ids = {m["id"]: m for m in models}
+    assert ids["cn_clip:ViT-B-16"]["recommended"] is True
+    assert "zh" in ids["cn_clip:ViT-B-16"]["languages"]
+    assert "open_clip:ViT-B-32/laion2b_s34b_b79k" in ids
+    assert not ids["cn_clip:ViT-B-16"]["available"]  # no weights on this machine
+
+
+def test_index_search_and_incremental_rerun(
+    capsys: pytest.CaptureFixture[str],
+    data_paths: DataPaths,
+    tiny_open_clip: ModelInfo,
+    photos: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = ("--data-dir", str(data_paths.root))
+    model = tiny_open_clip.model_id
+    report = run_json(capsys, *data, "index", str(photos), "--model", model)
+    assert report["embedded"] == 24
+    assert report["skipped"] == 1
+    assert report["model_id"] == model
+
+    result = run_json(capsys, *data, "search", "a dog", "--model", model, "--top-k", "5")
+    assert result["models"] == [model]
+    assert [h["rank"] for h in result["hits"]] == [1, 2, 3, 4, 5]
+    assert all(Path(h["path"]).parent in (photos, photos / "sub") for h in result["hits"])
+    scores = [h["score"] for h in result["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+    # a second run on the unchanged folder opens no image
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def spy(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file).startswith(str(photos)):
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    monkeypatch.setattr(Image, "open", lambda *a, **k: pytest.fail("an image was decoded"))
+    report = run_json(capsys, *data, "index", str(photos), "--model", model)
+    assert report["embedded"] == 0
+    assert report["unchanged"] == 25  # 24 photos + the broken file, not retried
+    assert opened == []
+
+
+def test_status_lists_errors(
+    capsys: pytest.CaptureFixture[str],
+    data_paths: DataPaths,
+    tiny_cn_clip: ModelInfo,
+    photos: Path,
+) -> None:
+    data = ("--data-dir", str(data_paths.root))
+    assert run(capsys, *data, "index", str(photos), "--model", tiny_cn_clip.model_id)[0] == 0
+    status = run_json(capsys, *data, "status", "--errors")
+    assert status["photos"] == 24
+    assert status["skipped"] == 1
+    assert status["models"] == {tiny_cn_clip.model_id: 24}
+    assert status["roots"][0]["path"] == str(photos.resolve())
+    [error] = status["errors"]
+    assert error["path"].endswith("broken.jpg")
+    assert error["reason"]
+
+
+def test_chinese_query_routes_to_the_chinese_model(
+    capsys: pytest.CaptureFixture[str],
+    data_paths: DataPaths,
+    tiny_open_clip: ModelInfo,
+    tiny_cn_clip: ModelInfo,
+    photos: Path,
+) -> None:
+    data = ("--data-dir", str(data_paths.root))
+    for info in (tiny_open_clip, tiny_cn_clip):
+        assert run(capsys, *data, "index", str(photos), "--model", info.model_id)[0] == 0
+    # the user models declare their languages: the tiny cn_clip model speaks Chinese
+    result = run_json(capsys, *data, "search", "海边的日落", "--top-k", "3")
+    assert result["models"] == [tiny_cn_clip.model_id]
+    both = f"{tiny_open_clip.model_id}+{tiny_cn_clip.model_id}"
+    result = run_json(capsys, *data, "search", "sunset", "--model", both, "--top-k", "30")
+    assert result["models"] == [tiny_open_clip.model_id, tiny_cn_clip.model_id]
+    assert len({h["file_id"] for h in result["hits"]}) == 24
+
+
+def test_image_query_finds_itself_first(
+    capsys: pytest.CaptureFixture[str],
+    data_paths: DataPaths,
+    tiny_open_clip: ModelInfo,
+    photos: Path,
+) -> None:
+    data = ("--data-dir", str(data_paths.root))
+    assert run(capsys, *data, "index", str(photos), "--model", tiny_open_clip.model_id)[0] == 0
+    query = next(photos.glob("*.jpg"))
+    if query.name == "broken.jpg":
+        query = next(p for p in photos.glob("*.jpg") if p.name != "broken.jpg")
+    result = run_json(capsys, *data, "search", "--image", str(query), "--top-k", "3")
+    assert Path(result["hits"][0]["path"]) == query.resolve()
+    assert result["hits"][0]["score"] == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["search", "a dog"], "Nothing is indexed yet"),
+        (["index", "/no/such/folder"], "Not a folder"),
+        (["search", "x", "--model", "cn_clip:nope"], "indexed"),
+        (["search"], "Give words to search for"),
+        (["search", "--image", "/no/such.jpg"], "No such photo"),
+        (["models", "download", "nope:nothing"], "nope:nothing"),
+    ],
+)
+def test_errors_are_one_clear_line(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, argv: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, "--data-dir", str(data_paths.root), *argv)
+    assert code == EXIT_ERROR
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_index_without_weights_names_the_download(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, photos: Path
+) -> None:
+    code, _, err = run(capsys, "--data-dir", str(data_paths.root), "index", str(photos))
+    assert code == EXIT_ERROR
+    assert "clip_cn_vit-b-16.pt" in err  # the default model's file, and where it goes
+    assert str(data_paths.model_dir) in err
+
+
+def test_second_writer_is_refused(
+    capsys: pytest.CaptureFixture[str],
+    data_paths: DataPaths,
+    tiny_open_clip: ModelInfo,
+    photos: Path,
+) -> None:
+    from clipdesk.core.store import Library
+
+    with Library.open(data_paths, write=True):
+        code, _, err = run(
+            capsys,
+            "--data-dir",
+            str(data_paths.root),
+            "index",
+            str(photos),
+            "--model",
+            tiny_open_clip.model_id,
+        )
+    assert code == EXIT_ERROR
+    assert "clipdesk" in err.lower()
