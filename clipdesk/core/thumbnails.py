@@ -1,0 +1,179 @@
+"""Thumbnails for the grid: made from decoded pictures, cached on disk by content hash.
+
+Layout: ``<folder>/<size>/<first two characters of the key>/<key>.webp`` (``.jpg`` where Pillow has
+no WebP). The size is part of the path, so changing the thumbnail size in the settings starts a
+fresh cache instead of serving thumbnails of the wrong size. Files are written to a temporary name
+in the same folder and renamed into place, so a reader never sees half a thumbnail; a thumbnail that
+is unreadable anyway (disk trouble, a killed process on a file system without atomic rename) is
+treated as missing and removed.
+
+The cache holds no state beyond its folder and settings, so one instance can be shared by threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from PIL import Image, features
+
+from clipdesk.core.imaging import to_rgb
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = 256
+_KEY = re.compile(r"[0-9A-Za-z_-]{3,200}")
+
+
+def make_thumbnail(image: Image.Image, size: int = DEFAULT_SIZE) -> Image.Image:
+    """An RGB copy of ``image`` whose long side is ``size`` (never enlarged), aspect kept.
+
+    ``image`` is expected upright (as :func:`clipdesk.core.imaging.load_image_file` returns it);
+    other modes are converted as the decoder would.
+    """
+    if size < 1:
+        raise ValueError(f"thumbnail size must be positive, not {size}")
+    image = to_rgb(image)
+    width, height = image.size
+    scale = size / max(width, height)
+    if scale >= 1.0:
+        return image.copy()
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _webp_available() -> bool:
+    try:
+        return bool(features.check("webp"))
+    except Exception:
+        return False
+
+
+class ThumbnailCache:
+    """Thumbnails on disk, keyed by the photo's content hash (any ``[0-9A-Za-z_-]`` string)."""
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        size: int = DEFAULT_SIZE,
+        *,
+        fmt: str | None = None,
+        quality: int = 82,
+    ) -> None:
+        if size < 1:
+            raise ValueError(f"thumbnail size must be positive, not {size}")
+        fmt = (fmt or ("WEBP" if _webp_available() else "JPEG")).upper()
+        if fmt not in ("WEBP", "JPEG"):
+            raise ValueError(f"thumbnail format must be WEBP or JPEG, not {fmt}")
+        self.size = size
+        self.format = fmt
+        self.quality = quality
+        self.suffix = ".webp" if fmt == "WEBP" else ".jpg"
+        self.folder = Path(folder) / str(size)
+
+    def __repr__(self) -> str:
+        return f"ThumbnailCache({str(self.folder)!r}, format={self.format})"
+
+    # -- paths -----------------------------------------------------------------------------------
+
+    def path_for(self, key: str) -> Path:
+        """Where the thumbnail of ``key`` lives (whether or not it exists)."""
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise ValueError(f"not a valid thumbnail key: {key!r}")
+        return self.folder / key[:2] / f"{key}{self.suffix}"
+
+    def __contains__(self, key: object) -> bool:
+        """Whether a thumbnail file exists for ``key`` (not opened: :meth:`get` checks it)."""
+        try:
+            return isinstance(key, str) and self.path_for(key).stat().st_size > 0
+        except (OSError, ValueError):
+            return False
+
+    def keys(self) -> Iterator[str]:
+        """The keys that have a thumbnail file (for pruning thumbnails of deleted photos)."""
+        if not self.folder.is_dir():
+            return
+        for shard in sorted(self.folder.iterdir()):
+            if shard.is_dir():
+                for file in sorted(shard.glob(f"*{self.suffix}")):
+                    if _KEY.fullmatch(file.stem):
+                        yield file.stem
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def encode(self, image: Image.Image) -> bytes:
+        """The encoded thumbnail of ``image``, ready for :meth:`put_bytes` (thread-safe, so decode
+        workers can do it and leave only the write to the indexing thread)."""
+        thumb = make_thumbnail(image, self.size)
+        out = io.BytesIO()
+        if self.format == "WEBP":
+            thumb.save(out, "WEBP", quality=self.quality, method=4)
+        else:
+            thumb.save(out, "JPEG", quality=self.quality, optimize=True)
+        return out.getvalue()
+
+    def put(self, key: str, image: Image.Image) -> Path:
+        """Make and store the thumbnail of ``image``; returns its path."""
+        return self.put_bytes(key, self.encode(image))
+
+    def put_bytes(self, key: str, data: bytes) -> Path:
+        """Store already encoded thumbnail bytes atomically (temp file + rename)."""
+        path = self.path_for(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return path
+
+    def discard(self, key: str) -> None:
+        """Remove the thumbnail of ``key`` if there is one."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path_for(key).unlink()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def get_bytes(self, key: str) -> bytes | None:
+        """The stored thumbnail's bytes after checking they decode; None when missing or corrupt
+        (a corrupt file is removed, so the indexer makes it again)."""
+        stored = self._read(key)
+        if stored is None or self._decode(*stored) is None:
+            return None
+        return stored[1]
+
+    def get(self, key: str) -> Image.Image | None:
+        """The stored thumbnail as a loaded RGB image; None when missing or corrupt."""
+        stored = self._read(key)
+        return None if stored is None else self._decode(*stored)
+
+    def _read(self, key: str) -> tuple[Path, bytes] | None:
+        path = self.path_for(key)
+        try:
+            return path, path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("cannot read thumbnail %s: %s", path, exc)
+            return None
+
+    def _decode(self, path: Path, data: bytes) -> Image.Image | None:
+        try:
+            with Image.open(io.BytesIO(data), formats=(self.format,)) as im:
+                im.load()
+                return to_rgb(im)
+        except Exception as exc:  # any decode failure means "not a usable thumbnail"
+            log.info("discarding corrupt thumbnail %s (%s)", path, exc)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
