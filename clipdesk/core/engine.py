@@ -36,6 +36,10 @@ class Engine:
         self._encoders: dict[str, Encoder] = {}
         self._lock = threading.Lock()
         self._registry: ModelRegistry | None = None
+        from clipdesk.core.imaging import set_pillow_pixel_limit
+
+        # Pillow's own global bomb limit (179 MP) would refuse what our setting allows
+        set_pillow_pixel_limit(self.settings.max_megapixels * 1_000_000)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None) -> Engine:

@@ -186,17 +186,17 @@ class Searcher:
         return None
 
     def _encode_image(self, image: Path | Image.Image, model_id: str) -> np.ndarray:
-        from clipdesk.core.imaging import ImageDecodeError, load_image_file
+        from clipdesk.core.imaging import ImageDecodeError, load_image_file, normalize_image
 
         encoder = self._encoders(model_id)
         if isinstance(image, Path):
             try:
-                image = load_image_file(image, min_side=encoder.info.image_size).image
+                picture = load_image_file(image, min_side=encoder.info.image_size).image
             except ImageDecodeError as exc:
-                raise SearchError(f"Cannot use {image.name} as a query: {exc}") from exc
+                raise SearchError(f"Cannot use {image.name} as a query: {exc.reason}") from exc
         else:
-            image = image.convert("RGB")
-        return encoder.encode_images([image])[0]
+            picture = normalize_image(image)
+        return np.asarray(encoder.encode_images([picture])[0], dtype=np.float32)
 
     # -- searching -----------------------------------------------------------------------------
 
@@ -248,7 +248,9 @@ class Searcher:
         k = min(k, index.ntotal)
         params = None
         if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+            selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
+            params = faiss.SearchParameters()
+            params.sel = selector  # ``selector`` stays referenced until the search returns
         scores, ids = index.search(vec, k, params=params)
         out = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         if query.threshold is not None:
