@@ -24,3 +24,52 @@ def coco_mini() -> Path:
 def data_paths(tmp_path: Path) -> DataPaths:
     """A fresh, empty clipdesk data folder."""
     return DataPaths(tmp_path / "data").ensure()
+
+
+# -- tiny CLIP models (owner: models) ---------------------------------------------------------
+# Built once per session (random weights, real file formats), imported through the normal
+# ModelRegistry.import_model path into a template data folder; each test gets a copy of the
+# imported model folder in its own ``data_paths`` (no re-validation, a few MB of copying).
+
+
+@pytest.fixture(scope="session")
+def _tiny_model_template(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
+    from clipdesk.core.models.registry import ModelRegistry
+    from tests.fixtures.tiny_models import build_tiny_cn_clip, build_tiny_open_clip
+
+    root = tmp_path_factory.mktemp("tiny-models")
+    template = DataPaths(root / "data").ensure()
+    registry = ModelRegistry(template)
+    config, weights = build_tiny_open_clip(root / "src")
+    registry.import_model(weights, config=config, name="tiny-open-clip")
+    config, weights = build_tiny_cn_clip(root / "src")
+    registry.import_model(weights, config=config, name="tiny-cn-clip")
+    return template
+
+
+def _install_tiny(template: DataPaths, paths: DataPaths, model_id: str):  # -> ModelInfo
+    import shutil
+
+    from clipdesk.core.models.registry import ModelRegistry
+
+    slug = model_id.split(":", 1)[1]
+    target = paths.user_model_dir / slug
+    if not target.exists():
+        shutil.copytree(template.user_model_dir / slug, target)
+    return ModelRegistry(paths).get(model_id)
+
+
+@pytest.fixture
+def tiny_open_clip(_tiny_model_template: DataPaths, data_paths: DataPaths):  # -> ModelInfo
+    """``user:tiny-open-clip`` (OpenCLIP, 32-d, 64 px, random weights) in ``data_paths``."""
+    from tests.fixtures.tiny_models import TINY_OPEN_CLIP_ID
+
+    return _install_tiny(_tiny_model_template, data_paths, TINY_OPEN_CLIP_ID)
+
+
+@pytest.fixture
+def tiny_cn_clip(_tiny_model_template: DataPaths, data_paths: DataPaths):  # -> ModelInfo
+    """``user:tiny-cn-clip`` (Chinese CLIP, 32-d, 64 px, random weights) in ``data_paths``."""
+    from tests.fixtures.tiny_models import TINY_CN_CLIP_ID
+
+    return _install_tiny(_tiny_model_template, data_paths, TINY_CN_CLIP_ID)

@@ -1,0 +1,73 @@
+"""``load_encoder``: from a model id (or its info) to a ready Encoder on the right device."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from clipdesk.core.errors import ModelError
+from clipdesk.core.models.base import Backend, ModelInfo
+from clipdesk.core.models.device import default_precision, pick_device
+from clipdesk.core.models.weights import ByteProgress, ensure_weights
+
+if TYPE_CHECKING:
+    from clipdesk.core.jobs import CancelToken
+    from clipdesk.core.models.torch_encoder import TorchEncoder
+    from clipdesk.paths import DataPaths
+
+log = logging.getLogger(__name__)
+
+
+def load_encoder(
+    model: ModelInfo | str,
+    paths: DataPaths,
+    *,
+    device: str = "auto",
+    precision: str | None = None,
+    batch_size: int | None = None,
+    download: bool = False,
+    progress: ByteProgress | None = None,
+    token: CancelToken | None = None,
+) -> TorchEncoder:
+    """Load a model through its library's own loader and wrap it as an Encoder.
+
+    ``model`` is a :class:`ModelInfo` or a model id (looked up in the data folder's registry).
+    ``device`` is ``auto`` (CUDA, then MPS, then CPU), ``cuda``, ``mps`` or ``cpu``; ``precision``
+    defaults to ``fp16`` on CUDA and ``fp32`` elsewhere; ``batch_size`` ``None`` lets the device
+    choose. With ``download`` the weights are fetched when missing (``progress`` gets
+    ``(done_bytes, total_bytes)``, ``token`` cancels). Raises :class:`WeightsMissing`,
+    :class:`DownloadError`, :class:`InvalidCheckpoint` or :class:`ModelError`.
+    """
+    if isinstance(model, str):
+        from clipdesk.core.models.registry import ModelRegistry
+
+        info = ModelRegistry(paths).get(model)
+    else:
+        info = model
+    weights = ensure_weights(info, paths, download=download, progress=progress, token=token)
+    where = pick_device(device)
+    precision = precision or default_precision(where)
+    if precision not in ("fp16", "fp32"):
+        raise ModelError(f"Unknown precision {precision!r}; use fp16 or fp32.")
+    if where != "cuda":
+        precision = "fp32"
+    if token is not None:
+        token.check()
+    log.info("loading %s from %s on %s (%s)", info.model_id, weights, where, precision)
+    if info.backend == Backend.OPEN_CLIP:
+        from clipdesk.core.models import open_clip_backend as backend
+    elif info.backend == Backend.CN_CLIP:
+        from clipdesk.core.models import cn_clip_backend as backend  # type: ignore[no-redef]
+    else:  # pragma: no cover - Backend is a closed enum
+        raise ModelError(f"Unknown backend {info.backend}")
+    try:
+        return backend.load(info, weights, device=where, precision=precision,
+                            batch_size=batch_size)
+    except Exception as exc:
+        from clipdesk.core.models.device import is_out_of_memory
+
+        if where == "cpu" or not is_out_of_memory(exc):
+            raise
+        log.warning("%s does not fit on %s; loading it on the CPU", info.model_id, where)
+        return backend.load(info, weights, device="cpu", precision="fp32",
+                            batch_size=batch_size)

@@ -1,0 +1,159 @@
+"""Finding model weights on this computer, and downloading them when asked.
+
+A built-in model's weights live in ``DataPaths.model_dir`` under the registry's file name (for
+OpenCLIP models, a ``.bin`` alternative when a repository has no safetensors file); a user model's
+weights are its manifest's checkpoint. A file that clipdesk downloaded, or that has a pinned hash,
+is checked against its SHA-256 before use (once: see the verified marker in
+:mod:`clipdesk.core.models.download`). ``HF_ENDPOINT`` (e.g. a mirror) replaces the Hugging Face
+host. Without a network the error says which file to download, from where, and where to put it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from clipdesk.core.errors import DownloadError, InvalidCheckpoint, WeightsMissing
+from clipdesk.core.models.builtin import HF
+from clipdesk.core.models.download import (
+    TIMEOUT_S,
+    ByteProgress,
+    NetworkUnavailable,
+    NotFound,
+    discard,
+    download_file,
+    read_marker,
+    recorded_sha,
+    sha256_file,
+    verify_file,
+)
+
+if TYPE_CHECKING:
+    from clipdesk.core.jobs import CancelToken
+    from clipdesk.core.models.base import ModelInfo
+    from clipdesk.paths import DataPaths
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ByteProgress",
+    "NetworkUnavailable",
+    "WeightsSource",
+    "download_file",
+    "ensure_weights",
+    "find_weights",
+    "hf_url",
+    "missing_message",
+    "read_marker",
+    "sha256_file",
+    "sources",
+]
+
+
+@dataclass(frozen=True)
+class WeightsSource:
+    """One place a model's weights can come from: a URL and the local file it is saved as."""
+
+    url: str
+    path: Path
+
+
+# -- where the weights are --------------------------------------------------------------------
+
+
+def hf_url(url: str) -> str:
+    """``url`` with the Hugging Face host replaced by ``HF_ENDPOINT`` when that is set."""
+    endpoint = os.environ.get("HF_ENDPOINT", "").rstrip("/")
+    if endpoint and url.startswith(HF + "/"):
+        return endpoint + url[len(HF):]
+    return url
+
+
+def sources(info: ModelInfo, paths: DataPaths) -> list[WeightsSource]:
+    """Where a built-in model's weights can come from, preferred first (empty for user models)."""
+    if info.user or not info.url or not info.filename:
+        return []
+    out = [WeightsSource(hf_url(info.url), paths.model_dir / info.filename)]
+    alt_url, alt_name = info.extra.get("alt_url"), info.extra.get("alt_filename")
+    if alt_url and alt_name:
+        out.append(WeightsSource(hf_url(alt_url), paths.model_dir / alt_name))
+    return out
+
+
+def find_weights(info: ModelInfo, paths: DataPaths) -> Path | None:
+    """The weights file of ``info`` if it is on this computer (not checked further)."""
+    if info.user:
+        path = info.checkpoint_path
+        return path if path is not None and path.is_file() else None
+    for source in sources(info, paths):
+        if source.path.is_file():
+            return source.path
+    return None
+
+
+def missing_message(info: ModelInfo, paths: DataPaths, reason: str = "") -> str:
+    """One sentence (or two) telling the person what to download and where to put it."""
+    if info.user:
+        return (f"The weights of {info.display_name} are missing ({info.checkpoint_path}); "
+                "import the model again.")
+    first = sources(info, paths)[0]
+    why = f" ({reason})" if reason else ""
+    return (f"The weights of {info.display_name} are not on this computer and could not be "
+            f"downloaded{why}. Download {first.url} and save it as {first.path.name} in "
+            f"{first.path.parent}, then try again.")
+
+
+def ensure_weights(
+    info: ModelInfo,
+    paths: DataPaths,
+    *,
+    download: bool = False,
+    progress: ByteProgress | None = None,
+    token: CancelToken | None = None,
+    timeout: float = TIMEOUT_S,
+) -> Path:
+    """The verified weights file of ``info``; downloads it first when ``download`` is true.
+
+    Raises :class:`WeightsMissing` (not here, and not downloaded or no network),
+    :class:`DownloadError` (the server failed or the checksum did not match) or
+    :class:`InvalidCheckpoint` (a local file that fails its pinned checksum).
+    """
+    if info.user:
+        found = find_weights(info, paths)
+        if found is None:
+            raise WeightsMissing(missing_message(info, paths))
+        return found
+    candidates = sources(info, paths)
+    if not candidates:
+        raise WeightsMissing(f"{info.display_name} has no download address; import its "
+                             "checkpoint as a user model instead.")
+    for source in candidates:
+        if source.path.is_file():
+            # the pinned hash, else the one recorded when clipdesk downloaded this file
+            expected = info.sha256 or recorded_sha(source.path)
+            if expected is None or verify_file(source.path, expected, token=token):
+                return source.path
+            if not download:
+                raise InvalidCheckpoint(
+                    f"{source.path.name} in {source.path.parent} is damaged (its SHA-256 does "
+                    "not match); delete it and download it again.")
+            log.warning("%s fails its checksum; downloading it again", source.path)
+            discard(source.path)
+    if not download:
+        raise WeightsMissing(missing_message(info, paths, "downloading was not requested"))
+    paths.model_dir.mkdir(parents=True, exist_ok=True)
+    last: DownloadError | None = None
+    for source in candidates:
+        try:
+            return download_file(source.url, source.path, sha256=info.sha256,
+                                 progress=progress, token=token, timeout=timeout)
+        except NetworkUnavailable as exc:
+            raise WeightsMissing(missing_message(info, paths, str(exc))) from exc
+        except NotFound as exc:  # e.g. a repository without the safetensors file
+            log.info("%s", exc)
+            last = exc
+    raise DownloadError(f"The weights of {info.display_name} were not found on the server "
+                        f"({last}).")
