@@ -1,0 +1,305 @@
+"""The :class:`Library` facade: everything the rest of clipdesk asks of the store.
+
+``Library.open(paths)`` is a reader: it takes no lock and every call runs in its own short
+session (a consistent WAL snapshot), so the GUI and searches can read while an indexer writes.
+``Library.open(paths, write=True)`` additionally holds the data folder's writer lock for its
+lifetime; the methods that change anything refuse to run without it.
+
+Vectors in SQLite are the truth. :meth:`Library.vector_index` returns a FAISS index from the
+cache file only when the file's recorded checksum and count match; a file of an older generation
+is caught up with the vectors added since, and anything else is rebuilt from SQLite; a new index
+is republished (by the writer, or by a reader that can briefly take the writer lock). See
+:mod:`.cache`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+
+from clipdesk.core.errors import StoreError
+from clipdesk.core.store import vectors as vector_files
+from clipdesk.core.store.cache import VectorCache
+from clipdesk.core.store.database import Database
+from clipdesk.core.store.lock import WriterLock
+from clipdesk.core.store.queries import (
+    CHUNK,
+    chunks,
+    date_condition,
+    folder_conditions,
+    is_within,
+    normalize_path,
+    photo_from_row,
+    root_from_row,
+)
+from clipdesk.core.store.records import LibraryStats, Tag, TagSource
+from clipdesk.core.store.schema import (
+    EmbeddingRow,
+    FileRow,
+    ModelRow,
+    RootRow,
+    TagRow,
+)
+from clipdesk.core.store.writes import WriteOps
+from clipdesk.core.types import FileStatus, Photo, Root
+from clipdesk.paths import DataPaths
+
+log = logging.getLogger(__name__)
+
+
+class Library(WriteOps):
+    """One data folder's library. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, paths: DataPaths, db: Database, lock: WriterLock | None) -> None:
+        self.paths = paths
+        self.db = db
+        self._lock = lock
+        self._cache = VectorCache(db, paths, lambda: self.writable)
+        self._counts: tuple[dict[str, int], dict[str, int]] | None = None
+
+    @classmethod
+    def open(cls, paths: DataPaths, *, write: bool = False) -> Library:
+        """Open (creating or upgrading) the library of ``paths``.
+
+        ``write=True`` takes the writer lock first and raises :class:`StoreLocked` (naming the
+        holder's pid) when another process writes to this data folder.
+        """
+        paths.root.mkdir(parents=True, exist_ok=True)
+        paths.vector_dir.mkdir(parents=True, exist_ok=True)
+        lock = WriterLock(paths.lock_file, paths.root).acquire() if write else None
+        try:
+            db = Database(paths.database)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        if lock is not None:
+            vector_files.remove_temp_files(paths.vector_dir)
+        return cls(paths, db, lock)
+
+    @property
+    def writable(self) -> bool:
+        return self._lock is not None and self._lock.held
+
+    def close(self) -> None:
+        self._cache.clear()
+        self.db.dispose()
+        if self._lock is not None:
+            self._lock.release()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- roots ---------------------------------------------------------------------------------
+
+    def roots(self) -> list[Root]:
+        """Every root folder with its state and photo/skipped counts, by path."""
+        with self.db.read() as s:
+            counts: dict[tuple[int, str], int] = {
+                (r, st): n for r, st, n in s.execute(
+                    select(FileRow.root_id, FileRow.status, func.count())
+                    .group_by(FileRow.root_id, FileRow.status))
+            }
+            rows = s.scalars(select(RootRow).order_by(RootRow.path)).all()
+        return [root_from_row(r, counts.get((r.id, "ok"), 0), counts.get((r.id, "skipped"), 0))
+                for r in rows]
+
+    def _plain_roots(self) -> list[Root]:
+        """Roots without their counts (cheap: no scan of the files table)."""
+        with self.db.read() as s:
+            return [root_from_row(r) for r in s.scalars(select(RootRow).order_by(RootRow.path))]
+
+    def root(self, root_id: int) -> Root | None:
+        return next((r for r in self.roots() if r.id == root_id), None)
+
+    def root_for_path(self, path: str | Path) -> Root | None:
+        """The root whose folder contains ``path`` (or is it), if any (counts left at 0)."""
+        target = normalize_path(path)
+        inside = [r for r in self._plain_roots() if is_within(target, r.path)]
+        return max(inside, key=lambda r: len(r.path.parts), default=None)
+
+    # -- photos --------------------------------------------------------------------------------
+
+    def photo(self, file_id: int) -> Photo | None:
+        return self.photos([file_id]).get(int(file_id))
+
+    def photos(self, ids: Iterable[int]) -> dict[int, Photo]:
+        """Photos (any status) by file id; ids not in the library are left out."""
+        wanted = sorted({int(i) for i in ids})
+        out: dict[int, Photo] = {}
+        with self.db.read() as s:
+            for part in chunks(wanted):
+                for row, root_path in s.execute(
+                    select(FileRow, RootRow.path).join(RootRow, FileRow.root_id == RootRow.id)
+                    .where(FileRow.id.in_(part))
+                ):
+                    out[row.id] = photo_from_row(row, root_path)
+        return out
+
+    def photo_by_path(self, path: str | Path) -> Photo | None:
+        target = normalize_path(path)
+        root = self.root_for_path(target)
+        if root is None or target == root.path:
+            return None
+        relpath = target.relative_to(root.path).as_posix()
+        with self.db.read() as s:
+            row = s.scalars(select(FileRow).where(
+                FileRow.root_id == root.id, FileRow.relpath == relpath)).first()
+            return photo_from_row(row, str(root.path)) if row is not None else None
+
+    def file_ids(
+        self,
+        *,
+        root_ids: Sequence[int] | None = None,
+        folder: str | Path | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+    ) -> np.ndarray:
+        """Sorted int64 ids of the photos (status ok) that pass every filter given.
+
+        ``folder``: photos at any depth under it. Dates compare the EXIF date taken, or the
+        file's modification time (local) when the photo has none; ``date_to`` is inclusive, and
+        a ``date_to`` at exactly midnight means that whole day.
+        """
+        query = select(FileRow.id).where(FileRow.status == FileStatus.OK.value)
+        if root_ids is not None:
+            query = query.where(FileRow.root_id.in_([int(r) for r in root_ids]))
+        if folder is not None:
+            condition = folder_conditions(self._plain_roots(), normalize_path(folder))
+            if condition is None:
+                return np.zeros(0, dtype=np.int64)
+            query = query.where(condition)
+        if date_from is not None or date_to is not None:
+            query = query.where(date_condition(date_from, date_to))
+        with self.db.read() as s:
+            ids = s.scalars(query.order_by(FileRow.id)).all()
+        return np.asarray(ids, dtype=np.int64)
+
+    def skipped_files(self) -> list[Photo]:
+        """Files that could not be decoded, with ``skip_reason``, by path."""
+        with self.db.read() as s:
+            rows = s.execute(
+                select(FileRow, RootRow.path).join(RootRow, FileRow.root_id == RootRow.id)
+                .where(FileRow.status == FileStatus.SKIPPED.value)
+                .order_by(RootRow.path, FileRow.relpath)
+            ).all()
+        return [photo_from_row(row, root_path) for row, root_path in rows]
+
+    def stats(self) -> LibraryStats:
+        roots = self.roots()
+        return LibraryStats(
+            photos=sum(r.photo_count for r in roots),
+            skipped=sum(r.skipped_count for r in roots),
+            roots=roots,
+            model_counts=self.model_counts(),
+        )
+
+    # -- vectors -------------------------------------------------------------------------------
+
+    def model_counts(self) -> dict[str, int]:
+        """Vectors per model id (every model that ever stored one; 0 once all were removed).
+
+        Counting a million vectors takes a while, so the answer is remembered until one of the
+        models' generation changes (every change to a model's vectors bumps it)."""
+        with self.db.read() as s:
+            generations = dict(s.execute(select(ModelRow.model_id, ModelRow.generation)).all())
+            cached = self._counts
+            if cached is not None and cached[0] == generations:
+                return dict(cached[1])
+            counts = dict(s.execute(
+                select(EmbeddingRow.model_id, func.count()).group_by(EmbeddingRow.model_id)
+            ).all())
+        result = {m: int(counts.get(m, 0)) for m in generations}
+        self._counts = (generations, result)
+        return dict(result)
+
+    def model_dim(self, model_id: str) -> int | None:
+        with self.db.read() as s:
+            row = s.get(ModelRow, model_id)
+            return row.dim if row is not None else None
+
+    def vectors(self, model_id: str, file_ids: Iterable[int]) -> np.ndarray:
+        """float32 (n, dim): the vectors of the ids that have one under ``model_id``, in the
+        order given; ids without a vector are left out (so n may be smaller)."""
+        wanted = [int(i) for i in file_ids]
+        found = self.vector_map(model_id, wanted)
+        dim = self.model_dim(model_id) or 0
+        rows = [found[i] for i in wanted if i in found]
+        return np.stack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
+
+    def vector_map(self, model_id: str, file_ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """{file id: vector} for the ids that have a vector under ``model_id``."""
+        out: dict[int, np.ndarray] = {}
+        with self.db.read() as s:
+            for part in chunks(sorted({int(i) for i in file_ids})):
+                for file_id, blob in s.execute(
+                    select(EmbeddingRow.file_id, EmbeddingRow.vector).where(
+                        EmbeddingRow.model_id == model_id, EmbeddingRow.file_id.in_(part))
+                ):
+                    out[file_id] = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+        return out
+
+    def all_vectors(self, model_id: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(ids, vectors, generation)`` of every vector of ``model_id``, from one snapshot."""
+        with self.db.read() as s:
+            model = s.get(ModelRow, model_id)
+            if model is None:
+                raise StoreError(f"No photos are indexed with {model_id} yet.")
+            count = s.scalar(select(func.count()).where(EmbeddingRow.model_id == model_id)) or 0
+            ids = np.empty(count, dtype=np.int64)
+            matrix = np.empty((count, model.dim), dtype=np.float32)
+            n = 0
+            result = s.execute(
+                select(EmbeddingRow.file_id, EmbeddingRow.vector)
+                .where(EmbeddingRow.model_id == model_id).order_by(EmbeddingRow.file_id)
+            )
+            for part in result.partitions(CHUNK * 10):
+                k = len(part)
+                ids[n:n + k] = [p[0] for p in part]
+                matrix[n:n + k] = np.frombuffer(b"".join(p[1] for p in part), dtype="<f4") \
+                    .reshape(k, model.dim)
+                n += k
+            return ids[:n], matrix[:n], model.generation
+
+    def vector_index(self, model_id: str) -> Any:
+        """The FAISS index (``IndexIDMap2`` over ``IndexFlatIP``, ids = file ids) of
+        ``model_id``, current with SQLite: from the cache file when intact, caught up or rebuilt
+        otherwise (and republished). Kept in memory until the model's generation changes; an
+        index handed out is never modified, so it can be searched from any thread. Raises
+        StoreError for a model that never had a vector."""
+        return self._cache.index(model_id)
+
+    def refresh_vector_cache(self, model_id: str | None = None) -> None:
+        """Publish current cache files now for ``model_id`` (default: every model) where the
+        file is missing or stale; keeps nothing new in memory."""
+        self._cache.refresh([model_id] if model_id is not None else list(self.model_counts()))
+
+    # -- tags ----------------------------------------------------------------------------------
+
+    def tags(self, file_ids: Iterable[int]) -> dict[int, list[Tag]]:
+        """Tags per file id (files without tags are left out), best score first."""
+        out: dict[int, list[Tag]] = {}
+        with self.db.read() as s:
+            for part in chunks(sorted({int(i) for i in file_ids})):
+                for row in s.scalars(select(TagRow).where(TagRow.file_id.in_(part))):
+                    out.setdefault(row.file_id, []).append(Tag(
+                        row.file_id, row.label, TagSource(row.source), row.score, row.model_id))
+        for tags in out.values():
+            tags.sort(key=lambda t: (t.source != TagSource.MANUAL, -(t.score or 0.0), t.label))
+        return out
+
+    def labels(self) -> dict[str, int]:
+        """Every tag label with the number of files carrying it."""
+        with self.db.read() as s:
+            return dict(s.execute(
+                select(TagRow.label, func.count(func.distinct(TagRow.file_id)))
+                .group_by(TagRow.label)).all())

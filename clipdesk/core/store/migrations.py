@@ -1,0 +1,150 @@
+"""Versioned schema steps: ``MIGRATIONS[i]`` upgrades a database from version ``i`` to ``i + 1``.
+
+Each step is explicit SQL frozen at the time it was written (never ``create_all`` on today's ORM
+classes, which would make old steps change meaning). :func:`migrate` applies the missing steps in
+order inside one ``BEGIN IMMEDIATE`` transaction, so a crash leaves the database at its old version
+and two processes opening a new data folder at once do not both create the tables.
+
+To change the schema: append a step (``ALTER TABLE ...`` or create-copy-rename for what SQLite
+cannot alter), update :mod:`.schema` to match, and add a test that opens a database made at the
+previous version.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import Connection, text
+
+from clipdesk.core.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[Connection], None]
+
+
+def _statements(sql: str) -> Migration:
+    parts = [s.strip() for s in sql.split(";") if s.strip()]
+
+    def step(conn: Connection) -> None:
+        for statement in parts:
+            conn.exec_driver_sql(statement)
+
+    return step
+
+
+_V1 = """
+CREATE TABLE schema_version (
+    id INTEGER NOT NULL PRIMARY KEY,
+    version INTEGER NOT NULL
+);
+CREATE TABLE roots (
+    id INTEGER NOT NULL PRIMARY KEY,
+    path VARCHAR NOT NULL UNIQUE,
+    state VARCHAR NOT NULL,
+    added_at DATETIME NOT NULL,
+    last_scan_at DATETIME,
+    CONSTRAINT ck_roots_state CHECK (state IN ('online', 'offline'))
+);
+CREATE TABLE files (
+    id INTEGER NOT NULL PRIMARY KEY,
+    root_id INTEGER NOT NULL REFERENCES roots (id) ON DELETE CASCADE,
+    relpath VARCHAR NOT NULL,
+    size BIGINT NOT NULL,
+    mtime_ns BIGINT NOT NULL,
+    content_hash VARCHAR,
+    width INTEGER,
+    height INTEGER,
+    taken_at DATETIME,
+    status VARCHAR NOT NULL,
+    skip_reason VARCHAR,
+    indexed_at DATETIME NOT NULL,
+    CONSTRAINT uq_files_root_relpath UNIQUE (root_id, relpath),
+    CONSTRAINT ck_files_status CHECK (status IN ('ok', 'skipped'))
+);
+CREATE INDEX ix_files_content_hash ON files (content_hash);
+CREATE INDEX ix_files_size ON files (size);
+CREATE INDEX ix_files_taken_at ON files (taken_at);
+CREATE TABLE models (
+    model_id VARCHAR NOT NULL PRIMARY KEY,
+    dim INTEGER NOT NULL,
+    generation INTEGER NOT NULL
+);
+CREATE TABLE embeddings (
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    model_id VARCHAR NOT NULL REFERENCES models (model_id) ON DELETE CASCADE,
+    vector BLOB NOT NULL,
+    CONSTRAINT uq_embeddings_file_model UNIQUE (file_id, model_id)
+);
+CREATE INDEX ix_embeddings_model_file ON embeddings (model_id, file_id);
+CREATE TABLE vector_cache (
+    model_id VARCHAR NOT NULL PRIMARY KEY REFERENCES models (model_id) ON DELETE CASCADE,
+    generation INTEGER NOT NULL,
+    checksum VARCHAR NOT NULL,
+    count INTEGER NOT NULL,
+    max_row INTEGER NOT NULL,
+    filename VARCHAR NOT NULL,
+    written_at DATETIME NOT NULL
+);
+CREATE TABLE tags (
+    id INTEGER NOT NULL PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    label VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    score FLOAT,
+    model_id VARCHAR,
+    CONSTRAINT uq_tags_file_label_source UNIQUE (file_id, label, source),
+    CONSTRAINT ck_tags_source CHECK (source IN ('auto', 'manual'))
+);
+CREATE INDEX ix_tags_label ON tags (label);
+"""
+
+MIGRATIONS: list[Migration] = [
+    _statements(_V1),  # 0 -> 1: the first schema
+]
+
+
+def latest_version() -> int:
+    return len(MIGRATIONS)
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version of the database behind ``conn``; 0 for an empty database."""
+    exists = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).first()
+    if exists is None:
+        return 0
+    row = conn.exec_driver_sql("SELECT version FROM schema_version WHERE id = 1").first()
+    return int(row[0]) if row is not None else 0
+
+
+def migrate(conn: Connection, target: int | None = None) -> tuple[int, int]:
+    """Bring the database to ``target`` (default: the latest) inside the caller's transaction.
+
+    Returns ``(from_version, to_version)``. A database from a newer clipdesk is refused with a
+    :class:`StoreError` (its tables may mean things this version does not know).
+    """
+    steps = list(MIGRATIONS)
+    goal = len(steps) if target is None else target
+    version = current_version(conn)
+    if version > len(steps):
+        raise StoreError(
+            f"This library was written by a newer clipdesk (schema {version}; this version knows "
+            f"up to {len(steps)}). Update clipdesk to open it."
+        )
+    start = version
+    while version < goal:
+        log.info("upgrading library schema %d -> %d", version, version + 1)
+        steps[version](conn)
+        version += 1
+        conn.execute(
+            text(
+                "INSERT INTO schema_version (id, version) VALUES (1, :v) "
+                "ON CONFLICT (id) DO UPDATE SET version = excluded.version"
+            ),
+            {"v": version},
+        )
+    return start, version

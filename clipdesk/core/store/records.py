@@ -1,0 +1,81 @@
+"""Plain records the store hands out or takes in, besides the shared ones in ``core.types``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+import numpy as np
+
+from clipdesk.core.types import FileStatus, Root
+
+
+class TagSource(str, Enum):
+    AUTO = "auto"  # suggested by zero-shot tagging, with a score
+    MANUAL = "manual"  # set by the person
+
+
+@dataclass(frozen=True)
+class Tag:
+    file_id: int
+    label: str
+    source: TagSource
+    score: float | None = None
+    model_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LibraryStats:
+    photos: int  # files with status ok
+    skipped: int  # files that could not be decoded
+    roots: list[Root]
+    model_counts: dict[str, int]  # vectors per model id
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What the store remembers about one file, as the scanner's diff needs it."""
+
+    id: int
+    root_id: int
+    relpath: str  # POSIX separators, relative to the root
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: FileStatus
+
+
+@dataclass(frozen=True)
+class FileUpdate:
+    """The outcome of processing one file, written by :meth:`Library.commit_batch`.
+
+    ``file_id`` is None for a file that has no row yet. ``vector`` is this run's model's vector
+    (None for a skipped file). ``content_changed`` drops every model's vectors of an existing row
+    first (the picture is not the one they were computed from).
+    """
+
+    root_id: int
+    relpath: str
+    size: int
+    mtime_ns: int
+    status: FileStatus
+    file_id: int | None = None
+    content_hash: str | None = None
+    width: int | None = None
+    height: int | None = None
+    taken_at: datetime | None = None
+    skip_reason: str | None = None
+    vector: np.ndarray | None = None
+    content_changed: bool = False
+
+
+@dataclass(frozen=True)
+class FileMove:
+    """A file found at a new place with the content of a row whose old place is gone."""
+
+    file_id: int
+    root_id: int
+    relpath: str
+    size: int
+    mtime_ns: int

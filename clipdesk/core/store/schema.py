@@ -1,0 +1,149 @@
+"""The library's tables as SQLAlchemy 2 ORM classes.
+
+These classes describe the *current* schema and are what the code queries with. The database file
+itself is built and upgraded by the explicit, versioned steps in :mod:`.migrations` (never by
+``create_all``); a test checks that the migrated schema and these classes agree.
+
+- ``roots``: the folders the person added; ``state`` is online/offline (offline rows are kept).
+- ``files``: one row per file under a root, unique per (root, relative path). ``status`` is ok
+  (decoded, thumbnail and metadata stored) or skipped (``skip_reason`` says why). Rows are only
+  written once a file was fully processed, so a row always means "done" for its size/mtime.
+- ``embeddings``: one float32 vector per (file, model); deleted with their file. Row ids only
+  grow (AUTOINCREMENT) and a vector is never updated in place, so a cache that knows the largest
+  row id it holds can catch up on additions without re-reading everything.
+- ``models``: per-model embedding size and *generation*, bumped in the same transaction as any
+  change to that model's vectors; the FAISS cache compares against it.
+- ``vector_cache``: what the FAISS file of a model holds (generation, checksum, count, largest
+  embedding row id), written
+  only after the file itself was fsynced and renamed into place.
+- ``tags``: labels per file, automatic (zero-shot, with a score) or manual.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SchemaVersionRow(Base):
+    __tablename__ = "schema_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class RootRow(Base):
+    __tablename__ = "roots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(String, nullable=False, unique=True)
+    state: Mapped[str] = mapped_column(String, nullable=False, default="online")
+    added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    last_scan_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (CheckConstraint("state IN ('online', 'offline')", name="ck_roots_state"),)
+
+
+class FileRow(Base):
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_id: Mapped[int] = mapped_column(
+        ForeignKey("roots.id", ondelete="CASCADE"), nullable=False
+    )
+    relpath: Mapped[str] = mapped_column(String, nullable=False)  # POSIX separators
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    content_hash: Mapped[str | None] = mapped_column(String)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String, nullable=False)
+    skip_reason: Mapped[str | None] = mapped_column(String)
+    indexed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("root_id", "relpath", name="uq_files_root_relpath"),
+        CheckConstraint("status IN ('ok', 'skipped')", name="ck_files_status"),
+        Index("ix_files_content_hash", "content_hash"),
+        Index("ix_files_size", "size"),
+        Index("ix_files_taken_at", "taken_at"),
+    )
+
+
+class EmbeddingRow(Base):
+    __tablename__ = "embeddings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("files.id", ondelete="CASCADE"), nullable=False
+    )
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("models.model_id", ondelete="CASCADE"), nullable=False
+    )
+    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)  # float32, little-endian
+
+    __table_args__ = (
+        UniqueConstraint("file_id", "model_id", name="uq_embeddings_file_model"),
+        Index("ix_embeddings_model_file", "model_id", "file_id"),
+        # ids only grow, never reused: "id > the largest one a cache holds" finds what is new
+        {"sqlite_autoincrement": True},
+    )
+
+
+class ModelRow(Base):
+    __tablename__ = "models"
+
+    model_id: Mapped[str] = mapped_column(String, primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer, nullable=False)
+    generation: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class VectorCacheRow(Base):
+    __tablename__ = "vector_cache"
+
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("models.model_id", ondelete="CASCADE"), primary_key=True
+    )
+    generation: Mapped[int] = mapped_column(Integer, nullable=False)
+    checksum: Mapped[str] = mapped_column(String, nullable=False)  # sha256 of the file
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    max_row: Mapped[int] = mapped_column(Integer, nullable=False)  # largest embeddings.id in it
+    filename: Mapped[str] = mapped_column(String, nullable=False)  # inside the vector folder
+    written_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("files.id", ondelete="CASCADE"), nullable=False
+    )
+    label: Mapped[str] = mapped_column(String, nullable=False)
+    source: Mapped[str] = mapped_column(String, nullable=False)  # "auto" or "manual"
+    score: Mapped[float | None] = mapped_column(Float)  # cosine/probability for auto tags
+    model_id: Mapped[str | None] = mapped_column(String)  # the model that suggested it
+
+    __table_args__ = (
+        UniqueConstraint("file_id", "label", "source", name="uq_tags_file_label_source"),
+        CheckConstraint("source IN ('auto', 'manual')", name="ck_tags_source"),
+        Index("ix_tags_label", "label"),
+    )

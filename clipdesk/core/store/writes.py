@@ -1,0 +1,255 @@
+"""The library's writing side (the writer only): roots, moves, removals and per-batch commits.
+
+Every method is one transaction. Whatever changes a model's set of vectors bumps that model's
+generation in the same transaction, which is how the FAISS cache knows it is stale.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from clipdesk.core.errors import StoreError
+from clipdesk.core.store.queries import chunks, is_within, normalize_path, root_from_row
+from clipdesk.core.store.records import FileMove, FileUpdate, StoredFile, TagSource
+from clipdesk.core.store.schema import EmbeddingRow, FileRow, ModelRow, RootRow, TagRow
+from clipdesk.core.types import FileStatus, Root, RootState
+
+if TYPE_CHECKING:
+    from clipdesk.core.store.database import Database
+
+
+def _bump(session: Session, model_ids: Iterable[str]) -> None:
+    ids = sorted(set(model_ids))
+    if ids:
+        session.execute(update(ModelRow).where(ModelRow.model_id.in_(ids))
+                        .values(generation=ModelRow.generation + 1))
+
+
+def _models_of(session: Session, file_ids: Sequence[int]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(file_ids):
+        found.update(session.scalars(select(EmbeddingRow.model_id).distinct()
+                                     .where(EmbeddingRow.file_id.in_(part))))
+    return found
+
+
+def _move(session: Session, moves: Sequence[FileMove]) -> None:
+    if not moves:
+        return
+    # two steps, so that files trading places never collide on (root, relpath) half-way
+    # (a relative path never starts with "/", so the parking names are free)
+    session.execute(update(FileRow), [{"id": m.file_id, "relpath": f"/moving/{m.file_id}"}
+                                      for m in moves])
+    session.execute(update(FileRow), [
+        {"id": m.file_id, "root_id": m.root_id, "relpath": m.relpath, "size": m.size,
+         "mtime_ns": m.mtime_ns} for m in moves])
+
+
+def _row_values(u: FileUpdate, now: datetime) -> dict[str, Any]:
+    return {
+        "root_id": u.root_id, "relpath": u.relpath, "size": u.size, "mtime_ns": u.mtime_ns,
+        "status": u.status.value, "skip_reason": u.skip_reason, "indexed_at": now,
+        "content_hash": u.content_hash, "width": u.width, "height": u.height,
+        "taken_at": u.taken_at,
+    }
+
+
+def _stored(row: FileRow) -> StoredFile:
+    return StoredFile(row.id, row.root_id, row.relpath, row.size, row.mtime_ns,
+                      row.content_hash, FileStatus(row.status))
+
+
+class WriteOps:
+    """Mixed into :class:`~clipdesk.core.store.library.Library`."""
+
+    db: Database
+
+    @property
+    def writable(self) -> bool:  # pragma: no cover - overridden by Library
+        raise NotImplementedError
+
+    def _require_writer(self) -> None:
+        if not self.writable:
+            raise StoreError("This library was opened for reading only.")
+
+    # -- roots ---------------------------------------------------------------------------------
+
+    def add_root(self, path: str | os.PathLike[str]) -> Root:
+        """Add a folder to the library and return its root.
+
+        A folder inside an existing root returns that root. A folder that contains existing roots
+        absorbs them: their files are re-homed under the new root (ids and vectors kept).
+        """
+        self._require_writer()
+        target = normalize_path(path)
+        with self.db.write() as s:
+            rows = s.scalars(select(RootRow)).all()
+            for row in rows:
+                if is_within(target, Path(row.path)):
+                    return root_from_row(row)
+            new = RootRow(path=str(target), state=RootState.ONLINE.value,
+                          added_at=datetime.now())
+            s.add(new)
+            s.flush()
+            for row in rows:
+                inner = Path(row.path)
+                if not is_within(inner, target):
+                    continue
+                prefix = inner.relative_to(target).as_posix() + "/"
+                s.execute(update(FileRow).where(FileRow.root_id == row.id)
+                          .values(root_id=new.id, relpath=prefix + FileRow.relpath))
+                s.delete(row)
+            return root_from_row(new)
+
+    def remove_root(self, root_id: int) -> None:
+        """Forget a root folder: its files, their vectors and tags go (the folder is untouched)."""
+        self._require_writer()
+        with self.db.write() as s:
+            ids = s.scalars(select(FileRow.id).where(FileRow.root_id == root_id)).all()
+            _bump(s, _models_of(s, ids))
+            s.execute(delete(RootRow).where(RootRow.id == root_id))
+
+    # -- what the indexer reads before writing -------------------------------------------------
+
+    def stored_files(self, root_id: int) -> dict[str, StoredFile]:
+        """Every file row of a root, by relative path."""
+        with self.db.read() as s:
+            rows = s.execute(select(
+                FileRow.id, FileRow.root_id, FileRow.relpath, FileRow.size, FileRow.mtime_ns,
+                FileRow.content_hash, FileRow.status).where(FileRow.root_id == root_id))
+            return {r[2]: StoredFile(r[0], r[1], r[2], r[3], r[4], r[5], FileStatus(r[6]))
+                    for r in rows}
+
+    def files_lacking_vectors(self, model_id: str, root_ids: Sequence[int]) -> list[StoredFile]:
+        """Decoded files (status ok) of these roots that have no vector for ``model_id``."""
+        lacking = ~exists().where(EmbeddingRow.file_id == FileRow.id,
+                                  EmbeddingRow.model_id == model_id)
+        with self.db.read() as s:
+            rows = s.scalars(select(FileRow).where(
+                FileRow.status == FileStatus.OK.value, FileRow.root_id.in_(list(root_ids)),
+                lacking).order_by(FileRow.root_id, FileRow.relpath)).all()
+            return [_stored(r) for r in rows]
+
+    def ensure_model(self, model_id: str, dim: int) -> None:
+        """Register ``model_id`` with its embedding size; a different size is refused (the
+        stored vectors could not be searched with this model)."""
+        self._require_writer()
+        with self.db.write() as s:
+            row = s.get(ModelRow, model_id)
+            if row is None:
+                s.add(ModelRow(model_id=model_id, dim=int(dim), generation=0))
+            elif row.dim != dim:
+                raise StoreError(
+                    f"The library holds {row.dim}-dimensional vectors for {model_id}, but this "
+                    f"model makes {dim}-dimensional ones; remove its vectors or import it under "
+                    f"another name."
+                )
+
+    # -- changes -------------------------------------------------------------------------------
+
+    def apply_moves(self, moves: Sequence[FileMove], removed: Sequence[int]) -> None:
+        """Re-home moved files (vectors untouched) and delete removed ones, in one transaction."""
+        self._require_writer()
+        if not moves and not removed:
+            return
+        with self.db.write() as s:
+            if removed:
+                ids = [int(i) for i in removed]
+                _bump(s, _models_of(s, ids))
+                for part in chunks(ids):
+                    s.execute(delete(FileRow).where(FileRow.id.in_(part)))
+            _move(s, moves)
+
+    def commit_batch(
+        self, model_id: str, updates: Sequence[FileUpdate], *, moves: Sequence[FileMove] = ()
+    ) -> list[int]:
+        """Write one batch in one transaction: rows, vectors, statuses, and ``moves`` (rows whose
+        place, size or time changed but not their content). Returns the file ids in the order
+        of ``updates``. Either all of it is stored or none of it."""
+        self._require_writer()
+        with self.db.write() as s:
+            _move(s, moves)
+            model = s.get(ModelRow, model_id)
+            if model is None:
+                raise StoreError(f"Model {model_id} is not registered in the library.")
+            touched: set[str] = set()
+            now = datetime.now()
+            new = [u for u in updates if u.file_id is None]
+            old = [u for u in updates if u.file_id is not None]
+            new_ids: list[int] = []
+            if new:
+                new_ids = [int(i) for i in s.scalars(
+                    insert(FileRow).returning(FileRow.id, sort_by_parameter_order=True),
+                    [_row_values(u, now) for u in new])]
+            if old:
+                drop = [int(u.file_id) for u in old if u.file_id is not None
+                        and (u.content_changed or u.status is not FileStatus.OK)]
+                if drop:
+                    touched |= _models_of(s, drop)
+                    for part in chunks(drop):
+                        s.execute(delete(EmbeddingRow).where(EmbeddingRow.file_id.in_(part)))
+                s.execute(update(FileRow), [{"id": u.file_id, **_row_values(u, now)} for u in old])
+            new_set = set(new_ids)
+            fresh = iter(new_ids)
+            ids = [u.file_id if u.file_id is not None else next(fresh) for u in updates]
+            vectors: list[dict[str, Any]] = []
+            existing: list[int] = []
+            for u, file_id in zip(updates, ids, strict=True):
+                if u.vector is None or u.status is not FileStatus.OK:
+                    continue
+                vec = np.ascontiguousarray(u.vector, dtype="<f4").reshape(-1)
+                if vec.shape[0] != model.dim:
+                    raise StoreError(f"A {vec.shape[0]}-dimensional vector cannot be stored "
+                                     f"for {model_id} ({model.dim} dimensions).")
+                vectors.append({"file_id": file_id, "model_id": model_id,
+                                "vector": vec.tobytes()})
+                if file_id not in new_set:
+                    existing.append(file_id)
+            if vectors:
+                # a vector is never updated in place (the cache relies on growing row ids)
+                for part in chunks(existing):
+                    s.execute(delete(EmbeddingRow).where(EmbeddingRow.model_id == model_id,
+                                                         EmbeddingRow.file_id.in_(part)))
+                s.execute(insert(EmbeddingRow), vectors)
+                touched.add(model_id)
+            _bump(s, touched)
+        return ids
+
+    # -- tags and states -----------------------------------------------------------------------
+
+    def set_tags(
+        self,
+        file_id: int,
+        labels: Sequence[str] | dict[str, float | None],
+        *,
+        source: TagSource = TagSource.MANUAL,
+        model_id: str | None = None,
+    ) -> None:
+        """Replace the ``source`` tags of one file by ``labels`` (a dict gives scores)."""
+        self._require_writer()
+        scores = labels if isinstance(labels, dict) else dict.fromkeys(labels)
+        with self.db.write() as s:
+            s.execute(delete(TagRow).where(TagRow.file_id == file_id,
+                                           TagRow.source == source.value))
+            s.add_all(TagRow(file_id=file_id, label=label, source=source.value, score=score,
+                             model_id=model_id) for label, score in scores.items())
+
+    def set_root_state(self, root_id: int, state: RootState, *, scanned: bool = False) -> None:
+        self._require_writer()
+        values: dict[str, Any] = {"state": state.value}
+        if scanned:
+            values["last_scan_at"] = datetime.now()
+        with self.db.write() as s:
+            s.execute(update(RootRow).where(RootRow.id == root_id).values(**values))
+
+    def file_count(self) -> int:
+        with self.db.read() as s:
+            return int(s.scalar(select(func.count()).select_from(FileRow)) or 0)

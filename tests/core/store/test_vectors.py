@@ -1,0 +1,281 @@
+"""The FAISS cache: published atomically, rebuilt from SQLite when missing, stale or corrupt."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from clipdesk.core.errors import StoreError
+from clipdesk.core.store import FileUpdate, Library
+from clipdesk.core.store import vectors as vector_files
+from clipdesk.core.store.cache import VectorCache
+from clipdesk.core.store.schema import VectorCacheRow
+from clipdesk.core.types import FileStatus
+from clipdesk.paths import DataPaths
+
+DIM = 8
+
+
+def _unit(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(DIM).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _fill(lib: Library, n: int, start: int = 0, model: str = "m:a") -> list[int]:
+    root = lib.add_root(lib.paths.root.parent / "photos")
+    lib.ensure_model(model, DIM)
+    return lib.commit_batch(model, [
+        FileUpdate(root.id, f"p{i}.jpg", 1, 1, FileStatus.OK, content_hash=f"h{i}",
+                   vector=_unit(i)) for i in range(start, start + n)])
+
+
+def _record(lib: Library, model: str = "m:a") -> VectorCacheRow:
+    with lib.db.read() as s:
+        row = s.get(VectorCacheRow, model)
+        assert row is not None
+        return row
+
+
+def _cache_file(lib: Library, model: str = "m:a") -> Path:
+    return lib.paths.vector_dir / _record(lib, model).filename
+
+
+def _assert_index_matches_sqlite(index: object, lib: Library, model: str = "m:a") -> None:
+    ids, matrix, _ = lib.all_vectors(model)
+    assert index.ntotal == len(ids)  # type: ignore[attr-defined]
+    for file_id, vec in zip(ids, matrix, strict=True):
+        np.testing.assert_array_equal(index.reconstruct(int(file_id)), vec)  # type: ignore[attr-defined]
+        _, found = index.search(vec[None, :], 1)  # type: ignore[attr-defined]
+        assert found[0, 0] == file_id
+
+
+def test_index_holds_exactly_the_sqlite_vectors_and_is_published(data_paths: DataPaths) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 20)
+        index = lib.vector_index("m:a")
+        _assert_index_matches_sqlite(index, lib)
+        record = _record(lib)
+        path = data_paths.vector_dir / record.filename
+        assert record.count == 20
+        assert record.checksum == vector_files.file_checksum(path)
+        assert not list(data_paths.vector_dir.glob("*.tmp"))
+
+
+def _fresh_index(data_paths: DataPaths) -> object:
+    with Library.open(data_paths) as reader:  # a new process, in effect: nothing in memory
+        return reader.vector_index("m:a")
+
+
+def _read_counter(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sizes of the indexes rebuilt from SQLite from now on."""
+    built: list[int] = []
+    real = VectorCache.build
+
+    def counting(self: VectorCache, model_id: str) -> Any:
+        held = real(self, model_id)
+        built.append(held.count)
+        return held
+
+    monkeypatch.setattr(VectorCache, "build", counting)
+    return built
+
+
+def test_a_current_cache_file_is_loaded_not_rebuilt(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 10)
+        lib.refresh_vector_cache()
+    built = _read_counter(monkeypatch)
+    with Library.open(data_paths) as lib:
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+    assert built == []
+
+
+def test_a_missing_cache_file_is_rebuilt_and_republished(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 10)
+        lib.refresh_vector_cache()
+        path = _cache_file(lib)
+    path.unlink()
+    built = _read_counter(monkeypatch)
+    with Library.open(data_paths) as lib:  # a reader may publish: nobody holds the lock
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+        assert built == [10]
+        assert path.exists() and _record(lib).checksum == vector_files.file_checksum(path)
+
+
+def test_refresh_publishes_only_missing_or_stale_files(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = _read_counter(monkeypatch)
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 4)
+        lib.refresh_vector_cache()
+        assert built == [4]
+        lib.refresh_vector_cache()  # current: nothing to do
+        assert built == [4]
+        _cache_file(lib).unlink()
+        lib.refresh_vector_cache("m:a")
+        assert built == [4, 4] and _cache_file(lib).is_file()
+        _fill(lib, 2, start=4)
+        lib.refresh_vector_cache("m:a")  # additions only: the old file is caught up
+        assert built == [4, 4] and _record(lib).count == 6
+    with Library.open(data_paths) as lib:
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+
+
+def test_a_stale_cache_file_catches_up_on_additions(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 10)
+        lib.refresh_vector_cache()
+        old = vector_files.file_checksum(_cache_file(lib))
+        new_ids = _fill(lib, 5, start=10)  # the generation moves on; the file on disk does not
+    built = _read_counter(monkeypatch)
+    with Library.open(data_paths, write=True) as lib:
+        index = lib.vector_index("m:a")
+        assert built == []  # the old file plus the 5 new rows, not a rebuild
+        assert index.ntotal == 15 and set(new_ids) <= set(faiss_ids(index))
+        _assert_index_matches_sqlite(index, lib)
+        assert vector_files.file_checksum(_cache_file(lib)) != old  # republished
+        assert _record(lib).count == 15
+    with Library.open(data_paths) as lib:
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+    assert built == []
+
+
+def test_a_stale_cache_file_is_rebuilt_after_removals(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        ids = _fill(lib, 10)
+        lib.refresh_vector_cache()
+        lib.apply_moves([], ids[:2])
+        _fill(lib, 2, start=10)  # as many added as removed: the count alone would not tell
+    built = _read_counter(monkeypatch)
+    with Library.open(data_paths) as lib:
+        index = lib.vector_index("m:a")
+        assert built == [10]
+        _assert_index_matches_sqlite(index, lib)
+        assert not set(ids[:2]) & set(faiss_ids(index))
+
+
+def test_a_held_index_is_never_changed_under_a_searcher(data_paths: DataPaths) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 4)
+        first = lib.vector_index("m:a")
+        _fill(lib, 3, start=4)
+        second = lib.vector_index("m:a")
+        assert first.ntotal == 4 and second.ntotal == 7
+        _assert_index_matches_sqlite(second, lib)
+
+
+def faiss_ids(index: Any) -> list[int]:
+    import faiss
+
+    return [int(i) for i in faiss.vector_to_array(index.id_map)]
+
+
+def test_removals_make_the_cache_stale_too(data_paths: DataPaths) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        ids = _fill(lib, 10)
+        assert lib.vector_index("m:a").ntotal == 10
+        lib.apply_moves([], ids[:3])
+        index = lib.vector_index("m:a")
+        assert index.ntotal == 7
+        _assert_index_matches_sqlite(index, lib)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "garbage"])
+def test_a_corrupt_cache_file_is_never_trusted(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 12)
+        lib.refresh_vector_cache()
+        path = _cache_file(lib)
+    data = bytearray(path.read_bytes())
+    if damage == "flip":  # one vector component changes: FAISS would read it happily
+        data[-40] ^= 0xFF
+    elif damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "empty":
+        data = bytearray()
+    else:
+        data = bytearray(b"\x00IxM2" * 100)
+    path.write_bytes(bytes(data))
+    built = _read_counter(monkeypatch)
+    with Library.open(data_paths, write=True) as lib:
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+        assert built == [12]
+        assert _record(lib).checksum == vector_files.file_checksum(path)  # repaired on disk
+
+
+def test_a_reader_never_publishes_while_a_writer_holds_the_lock(data_paths: DataPaths) -> None:
+    with Library.open(data_paths, write=True) as writer:
+        _fill(writer, 6)
+        with Library.open(data_paths) as reader:
+            _assert_index_matches_sqlite(reader.vector_index("m:a"), reader)
+        assert not list(data_paths.vector_dir.glob("*.faiss"))
+        with writer.db.read() as s:
+            assert s.get(VectorCacheRow, "m:a") is None
+
+
+def test_the_index_is_kept_in_memory_until_the_generation_changes(data_paths: DataPaths) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 4)
+        first = lib.vector_index("m:a")
+        assert lib.vector_index("m:a") is first
+        _fill(lib, 1, start=4)
+        assert lib.vector_index("m:a") is not first
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 5)
+        lib.refresh_vector_cache()
+        path = _cache_file(lib)
+        before = path.read_bytes()
+        import faiss
+
+        def full(index: object, writer: object) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(faiss, "write_index", full)
+        _fill(lib, 2, start=5)
+        index = lib.vector_index("m:a")  # served from memory; the cache just is not saved
+        assert index.ntotal == 7
+        assert path.read_bytes() == before
+        assert not list(data_paths.vector_dir.glob("*.tmp"))
+        assert _record(lib).count == 5  # the record still describes the old, intact file
+
+
+def test_a_writer_removes_temp_files_left_by_a_crash(data_paths: DataPaths) -> None:
+    leftover = data_paths.vector_dir / "m_a-123.faiss.abc.tmp"
+    leftover.write_bytes(b"half")
+    Library.open(data_paths).close()
+    assert leftover.exists()  # readers do not touch the writer's files
+    Library.open(data_paths, write=True).close()
+    assert not leftover.exists()
+
+
+def test_unknown_model_has_no_index(data_paths: DataPaths) -> None:
+    with Library.open(data_paths) as lib, pytest.raises(StoreError, match="No photos"):
+        lib.vector_index("m:none")
+
+
+def test_cache_file_names_are_safe_and_distinct() -> None:
+    a = vector_files.cache_filename("open_clip:ViT-B-32/laion2b_s34b_b79k")
+    b = vector_files.cache_filename("open_clip:ViT-B-32/laion2b:s34b_b79k")
+    assert a != b
+    assert all(c.isalnum() or c in "._-" for c in a)
