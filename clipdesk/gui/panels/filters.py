@@ -1,0 +1,293 @@
+"""Search options shared by the text and image panels: filters, threshold, top-k, model mode.
+
+* :class:`FilterBar`: folder (a root, or any folder picked) and a date range, each with an
+  "any" state.
+* :class:`ThresholdBar`: similarity threshold slider (cosine similarity, -0.19 to 1; the leftmost
+  position is "off") with the live number of matches, and the top-k spin box.
+* :class:`ModelModeCombo`: automatic (by language), one indexed model, or the union of two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from clipdesk.core.search import AUTO, UNION_SEPARATOR
+from clipdesk.core.types import Root, RootState
+
+ANY_DATE = QDate(1900, 1, 1)  # the minimum of the date edits, shown as "any date"
+# the folder combo's item data
+_ALL, _ROOT, _FOLDER, _CHOOSE = "all", "root:", "folder:", "choose"
+THRESHOLD_STEPS = 100  # the slider moves in hundredths of cosine similarity
+THRESHOLD_MIN = -20  # in steps; the leftmost position means "off" (no threshold)
+THRESHOLD_MAX = 100
+
+
+@dataclass(frozen=True)
+class FilterValues:
+    root_ids: tuple[int, ...] | None = None
+    folder: Path | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None  # inclusive: midnight means that whole day
+
+
+class OptionalDateEdit(QDateEdit):
+    """A date edit whose minimum means "any date"; its calendar opens on today meanwhile."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setMinimumDate(ANY_DATE)
+        self.setSpecialValueText(self.tr("Any date"))
+        self.setDisplayFormat("yyyy-MM-dd")
+        self.setDate(ANY_DATE)
+        self.calendarWidget().installEventFilter(self)
+
+    def value(self) -> datetime | None:
+        date = self.date()
+        if date == ANY_DATE:
+            return None
+        return datetime(date.year(), date.month(), date.day())
+
+    def set_value(self, value: datetime | None) -> None:
+        self.setDate(ANY_DATE if value is None else QDate(value.year, value.month, value.day))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and self.date() == ANY_DATE:
+            today = QDate.currentDate()
+            self.calendarWidget().setCurrentPage(today.year(), today.month())
+        return super().eventFilter(watched, event)
+
+
+class FilterBar(QWidget):
+    """Folder and date filters; ``changed`` after any of them changed."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.folder_combo = QComboBox(self)
+        self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.folder_combo.setMaximumWidth(360)
+        self.date_from = OptionalDateEdit(self)
+        self.date_to = OptionalDateEdit(self)
+        self._roots: list[Root] = []
+        self._folders: list[Path] = []  # folders picked by hand, kept across refreshes
+        self._rebuild(None)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel(self.tr("Folder:"), self))
+        layout.addWidget(self.folder_combo)
+        layout.addSpacing(12)
+        layout.addWidget(QLabel(self.tr("From:"), self))
+        layout.addWidget(self.date_from)
+        layout.addWidget(QLabel(self.tr("To:"), self))
+        layout.addWidget(self.date_to)
+        layout.addStretch(1)
+
+        self.folder_combo.activated.connect(self._on_folder_activated)
+        self.date_from.dateChanged.connect(self.changed)
+        self.date_to.dateChanged.connect(self.changed)
+
+    # -- folders ---------------------------------------------------------------------------------
+
+    def set_roots(self, roots: Sequence[Root]) -> None:
+        """Offer these library folders (the current choice is kept when still there)."""
+        current = self.folder_combo.currentData()
+        self._roots = list(roots)
+        current = current if isinstance(current, str) else None
+        self._rebuild(current)
+
+    def _rebuild(self, keep: str | None) -> None:
+        combo = self.folder_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(self.tr("All folders"), _ALL)
+        for root in self._roots:
+            text = str(root.path)
+            if root.state == RootState.OFFLINE:
+                text = self.tr("%1 (offline)").replace("%1", text)
+            combo.addItem(text, f"{_ROOT}{root.id}")
+            combo.setItemData(combo.count() - 1, str(root.path), Qt.ItemDataRole.ToolTipRole)
+        for folder in self._folders:
+            combo.addItem(str(folder), f"{_FOLDER}{folder}")
+        combo.addItem(self.tr("Choose a folder…"), _CHOOSE)
+        found = combo.findData(keep) if keep else 0
+        combo.setCurrentIndex(max(0, found))
+        combo.blockSignals(False)
+        if keep and found < 0:
+            self.changed.emit()  # the folder shown so far is gone
+
+    def set_folder(self, folder: Path | None) -> None:
+        """Filter by ``folder`` (None: all folders); a library root is chosen as such."""
+        if folder is None:
+            self.folder_combo.setCurrentIndex(0)
+            self.changed.emit()
+            return
+        root = next((r for r in self._roots if r.path == folder), None)
+        if root is not None:
+            data = f"{_ROOT}{root.id}"
+        else:
+            if folder not in self._folders:
+                self._folders.append(folder)
+            data = f"{_FOLDER}{folder}"
+            self._rebuild(data)
+        self.folder_combo.setCurrentIndex(max(0, self.folder_combo.findData(data)))
+        self.changed.emit()
+
+    def _on_folder_activated(self, index: int) -> None:
+        if self.folder_combo.itemData(index) == _CHOOSE:
+            start = str(self._folders[-1]) if self._folders else ""
+            chosen = QFileDialog.getExistingDirectory(self, self.tr("Choose a Folder"), start)
+            if chosen:
+                self.set_folder(Path(chosen))
+            else:
+                self.folder_combo.setCurrentIndex(0)
+                self.changed.emit()
+            return
+        self.changed.emit()
+
+    # -- values ----------------------------------------------------------------------------------
+
+    def values(self) -> FilterValues:
+        data = str(self.folder_combo.currentData() or "")
+        root_ids: tuple[int, ...] | None = None
+        folder: Path | None = None
+        if data.startswith(_ROOT):
+            root_ids = (int(data[len(_ROOT) :]),)
+        elif data.startswith(_FOLDER):
+            folder = Path(data[len(_FOLDER) :])
+        return FilterValues(root_ids, folder, self.date_from.value(), self.date_to.value())
+
+    def reset(self) -> None:
+        for widget in (self.folder_combo, self.date_from, self.date_to):
+            widget.blockSignals(True)
+        self.folder_combo.setCurrentIndex(0)
+        self.date_from.set_value(None)
+        self.date_to.set_value(None)
+        for widget in (self.folder_combo, self.date_from, self.date_to):
+            widget.blockSignals(False)
+        self.changed.emit()
+
+
+class ThresholdBar(QWidget):
+    """Threshold slider (leftmost: off) with its value and the live match count, and top-k."""
+
+    thresholdChanged = Signal()
+    topKChanged = Signal()
+
+    def __init__(
+        self, parent: QWidget | None = None, *, threshold: float = 0.0, top_k: int = 200
+    ) -> None:
+        super().__init__(parent)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setRange(THRESHOLD_MIN, THRESHOLD_MAX)
+        self.slider.setSingleStep(1)
+        self.slider.setPageStep(5)
+        self.slider.setMinimumWidth(160)
+        self.slider.setToolTip(
+            self.tr("Show only photos at least this similar (leftmost: no limit)")
+        )
+        self.value_label = QLabel(self)
+        self.value_label.setMinimumWidth(40)
+        self.count_label = QLabel(self)
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.top_k_spin = QSpinBox(self)
+        self.top_k_spin.setRange(1, 100_000)
+        self.top_k_spin.setSingleStep(50)
+        self.top_k_spin.setValue(top_k)
+        self.top_k_spin.setToolTip(self.tr("The most results to show"))
+        self.set_threshold(threshold if threshold > 0 else None)
+        self._show_value()
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel(self.tr("Similarity at least:"), self))
+        layout.addWidget(self.slider)
+        layout.addWidget(self.value_label)
+        layout.addWidget(self.count_label, 1)
+        layout.addWidget(QLabel(self.tr("Show up to:"), self))
+        layout.addWidget(self.top_k_spin)
+
+        self.slider.valueChanged.connect(self._on_slider)
+        self.top_k_spin.valueChanged.connect(self.topKChanged)
+
+    def threshold(self) -> float | None:
+        value = self.slider.value()
+        return value / THRESHOLD_STEPS if value > THRESHOLD_MIN else None
+
+    def set_threshold(self, value: float | None) -> None:
+        """Set the threshold (rounded to the slider's hundredths; None or too low: off)."""
+        steps = THRESHOLD_MIN if value is None else round(value * THRESHOLD_STEPS)
+        self.slider.setValue(max(THRESHOLD_MIN, min(THRESHOLD_MAX, steps)))
+
+    def top_k(self) -> int:
+        return int(self.top_k_spin.value())
+
+    def set_count_text(self, text: str) -> None:
+        self.count_label.setText(text)
+
+    def _on_slider(self) -> None:
+        self._show_value()
+        self.thresholdChanged.emit()
+
+    def _show_value(self) -> None:
+        threshold = self.threshold()
+        self.value_label.setText(self.tr("off") if threshold is None else f"{threshold:.2f}")
+
+
+class ModelModeCombo(QComboBox):
+    """Which model(s) answer: ``"auto"``, one model id, or ``"A+B"`` (union of two)."""
+
+    modeChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setToolTip(self.tr("Which model answers the query"))
+        self.set_models([], {})
+        self.currentIndexChanged.connect(lambda _i: self.modeChanged.emit(self.mode()))
+
+    def set_models(self, model_ids: Sequence[str], names: Mapping[str, str]) -> None:
+        """Offer ``model_ids`` (the indexed ones), each alone and each pair as a union."""
+        current = self.mode()
+        self.blockSignals(True)
+        self.clear()
+        self.addItem(self.tr("Automatic (by language)"), AUTO)
+        for model_id in model_ids:
+            self.addItem(names.get(model_id, model_id), model_id)
+        for a, b in combinations(model_ids, 2):
+            label = self.tr("%1 + %2 (both)")
+            label = label.replace("%1", names.get(a, a)).replace("%2", names.get(b, b))
+            self.addItem(label, f"{a}{UNION_SEPARATOR}{b}")
+        found = self.findData(current)
+        self.setCurrentIndex(max(0, found))
+        self.blockSignals(False)
+        if found < 0 and current != AUTO:
+            self.modeChanged.emit(self.mode())
+
+    def mode(self) -> str:
+        data = self.currentData()
+        return data if isinstance(data, str) else AUTO
+
+    def set_mode(self, mode: str) -> bool:
+        index = self.findData(mode)
+        if index >= 0:
+            self.setCurrentIndex(index)
+        return index >= 0

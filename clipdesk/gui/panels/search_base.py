@@ -1,0 +1,388 @@
+"""What the text and image search panels share: options, the results grid, running searches.
+
+A search runs off the GUI thread through :meth:`AppContext.run_task`; every search and every
+count carries a sequence number, and only the newest one's result is shown. Searches never load
+a model themselves: when the model that would answer is not loaded, the panel asks the context to
+load it and runs again when it is ready. The panel re-runs (at most every
+``LIBRARY_THROTTLE_MS``) while the library changes, e.g. during indexing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from clipdesk.core.search import Query, Searcher, SearchError
+from clipdesk.core.types import Photo, Root, SearchHit
+from clipdesk.gui.panels.filters import FilterBar, ModelModeCombo, ThresholdBar
+from clipdesk.gui.results.model import ResultsModel
+from clipdesk.gui.results.thumbs import ThumbnailLoader
+from clipdesk.gui.results.view import ResultsView
+
+if TYPE_CHECKING:
+    from clipdesk.core.models.base import Encoder
+    from clipdesk.gui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+# PySide6's self.tr() looks strings up under the *runtime* class name (TextSearchPanel), while
+# lupdate files them under the class they are written in: the base class names its context.
+translate = QCoreApplication.translate
+
+SEARCH_DELAY_MS = 300  # search-as-you-type waits this long after the last change
+COUNT_DELAY_MS = 120  # the live count follows the threshold slider this closely
+LIBRARY_THROTTLE_MS = 1500
+
+
+class Outcome(str, Enum):
+    RESULTS = "results"
+    NOTHING_INDEXED = "nothing_indexed"
+    MODEL_NOT_READY = "model_not_ready"
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    outcome: Outcome
+    hits: tuple[SearchHit, ...] = ()
+    photos: Mapping[int, Photo] = field(default_factory=dict)
+    model_ids: tuple[str, ...] = ()
+    notice: str = ""
+    counts: Mapping[str, int] | None = None  # photos at or above the threshold, per model
+
+
+@dataclass(frozen=True)
+class LibraryFacts:
+    model_counts: Mapping[str, int]
+    roots: tuple[Root, ...]
+
+
+class _NotReady(SearchError):
+    def __init__(self, model_id: str) -> None:
+        super().__init__(f"The model {model_id} is not loaded yet.")
+        self.model_id = model_id
+
+
+def make_searcher(context: AppContext) -> Searcher:
+    """A searcher over the shared library that uses loaded encoders only (never loads one)."""
+
+    def loaded(model_id: str) -> Encoder:
+        encoder = context.encoder_if_ready(model_id)
+        if encoder is None:
+            raise _NotReady(model_id)
+        return encoder
+
+    return Searcher(
+        context.library(),
+        loaded,
+        context.engine.model_info,
+        preferred_model=context.current_model_id(),
+    )
+
+
+def run_search(context: AppContext, query: Query, mode: str) -> SearchOutcome:
+    """The search job (runs in the context's pool)."""
+    searcher = make_searcher(context)
+    if not searcher.indexed_models():
+        return SearchOutcome(Outcome.NOTHING_INDEXED)
+    model_ids, _ = searcher.resolve_models(mode, query.text)
+    waiting = tuple(m for m in model_ids if context.encoder_if_ready(m) is None)
+    if waiting:
+        return SearchOutcome(Outcome.MODEL_NOT_READY, model_ids=waiting)
+    try:
+        result = searcher.search(query, mode)
+    except _NotReady as exc:
+        return SearchOutcome(Outcome.MODEL_NOT_READY, model_ids=(exc.model_id,))
+    photos = context.library().photos(h.file_id for h in result.hits)
+    return SearchOutcome(Outcome.RESULTS, result.hits, photos, result.model_ids, result.notice)
+
+
+def run_count(context: AppContext, query: Query, mode: str, threshold: float) -> dict[str, int]:
+    """Photos at or above ``threshold`` per answering model (empty when not ready)."""
+    searcher = make_searcher(context)
+    if not searcher.indexed_models():
+        return {}
+    model_ids, _ = searcher.resolve_models(mode, query.text)
+    try:
+        return {m: searcher.count_matches(query, m, threshold) for m in model_ids}
+    except _NotReady:
+        return {}
+
+
+class SearchPanel(QWidget):
+    """Base of the search panels: subclasses build the query area and :meth:`build_query`."""
+
+    searchFinished = Signal()  # the newest search's outcome (or error) is shown
+    countFinished = Signal()  # the newest live count is shown
+    findSimilarRequested = Signal(int)  # forwarded from the grid
+
+    def __init__(
+        self,
+        context: AppContext,
+        parent: QWidget | None = None,
+        *,
+        thumbnails: ThumbnailLoader | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        settings = context.engine.settings
+        self.loader = thumbnails or ThumbnailLoader(context.engine.thumbnails(), parent=self)
+        self.results = ResultsModel(self.loader, self)
+        self.view = ResultsView(self)
+        self.view.setModel(self.results)
+        self.view.findSimilarRequested.connect(self.findSimilarRequested)
+        self.model_combo = ModelModeCombo(self)
+        self.filters = FilterBar(self)
+        self.options = ThresholdBar(self, threshold=settings.search_threshold, top_k=settings.top_k)
+        self.notice_label = QLabel(self)
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice_label.hide()
+
+        self.match_count: int | None = None  # the live count shown (None: none)
+        self.last_outcome: SearchOutcome | None = None
+        self.last_error = ""
+        self._search_seq = 0
+        self._count_seq = 0
+        self._counted: tuple[Query, str, float] | None = None  # the newest count asked for
+        self._waiting_for: set[str] = set()
+        self._search_timer = _single_shot(self, SEARCH_DELAY_MS, self.search_now)
+        self._count_timer = _single_shot(self, COUNT_DELAY_MS, self.count_now)
+        self._library_timer = _single_shot(self, LIBRARY_THROTTLE_MS, self._library_refresh)
+
+        self.model_combo.modeChanged.connect(lambda _m: self.schedule_search(0))
+        self.filters.changed.connect(lambda: self.schedule_search(0))
+        self.options.thresholdChanged.connect(self._on_threshold)
+        self.options.topKChanged.connect(lambda: self.schedule_search())
+        context.libraryChanged.connect(self._on_library_changed)
+        context.encoderStateChanged.connect(self._on_encoder_state)
+        self.view.set_empty_message(self.idle_message())
+        self.refresh_library_facts()
+        app = QCoreApplication.instance()
+        if app is not None:  # no thumbnail decoding left running while the app quits
+            app.aboutToQuit.connect(self.shutdown)
+
+    def _build_layout(self, query_area: QWidget) -> None:
+        options = QHBoxLayout()
+        options.addWidget(self.model_combo)
+        options.addSpacing(12)
+        options.addWidget(self.filters, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(query_area)
+        layout.addLayout(options)
+        layout.addWidget(self.options)
+        layout.addWidget(self.notice_label)
+        layout.addWidget(self.view, 1)
+
+    # -- for subclasses --------------------------------------------------------------------------
+
+    def build_query(self) -> Query | None:
+        """The query the panel's inputs describe now; None when there is nothing to ask."""
+        raise NotImplementedError
+
+    def idle_message(self) -> str:
+        """What the empty grid says before anything was asked."""
+        raise NotImplementedError
+
+    def _with_options(self, query: Query) -> Query:
+        values = self.filters.values()
+        return dataclasses.replace(
+            query,
+            top_k=self.options.top_k(),
+            threshold=self.options.threshold(),
+            root_ids=values.root_ids,
+            folder=values.folder,
+            date_from=values.date_from,
+            date_to=values.date_to,
+        )
+
+    # -- searching -------------------------------------------------------------------------------
+
+    def schedule_search(self, delay_ms: int = SEARCH_DELAY_MS) -> None:
+        self._search_timer.start(delay_ms)
+
+    def search_now(self) -> None:
+        """Run the search for the current inputs now (only its result will be shown)."""
+        self._search_timer.stop()
+        self._search_seq += 1
+        seq = self._search_seq
+        query = self.build_query()
+        if query is None:
+            self._show_empty(self.idle_message())
+            self._set_count(None)
+            self.searchFinished.emit()
+            return
+        mode = self.model_combo.mode()
+        self.context.run_task(
+            lambda: run_search(self.context, query, mode),
+            lambda outcome: self._apply(seq, outcome),
+            lambda message: self._failed(seq, message),
+        )
+        self.count_now()
+
+    def count_now(self) -> None:
+        """Count the photos at or above the threshold for the current inputs (live count)."""
+        self._count_timer.stop()
+        threshold = self.options.threshold()
+        query = self.build_query()
+        mode = self.model_combo.mode()
+        key = (query, mode, threshold) if query is not None and threshold is not None else None
+        if key is not None and key == self._counted:
+            return  # asked already (the slider's live count), nothing changed since
+        self._counted = key
+        self._count_seq += 1
+        seq = self._count_seq
+        if query is None or threshold is None:
+            self._set_count(None)
+            self.countFinished.emit()
+            return
+        self.context.run_task(
+            lambda: run_count(self.context, query, mode, threshold),
+            lambda counts: self._apply_count(seq, counts),
+            lambda _message: self._apply_count(seq, {}),
+        )
+
+    def _apply(self, seq: int, outcome: SearchOutcome) -> None:
+        if seq != self._search_seq:
+            return  # an older search finished after a newer one started
+        self.last_outcome = outcome
+        self.last_error = ""
+        if outcome.outcome == Outcome.NOTHING_INDEXED:
+            self._show_empty(self._nothing_indexed_message())
+        elif outcome.outcome == Outcome.MODEL_NOT_READY:
+            self._waiting_for = set(outcome.model_ids)
+            for model_id in outcome.model_ids:
+                self.context.request_encoder(model_id)
+            self._show_empty(self._model_message(outcome.model_ids))
+        else:
+            self._waiting_for = set()
+            self.results.set_results(outcome.hits, outcome.photos)
+            self.view.set_empty_message(
+                translate(
+                    "SearchPanel",
+                    "No photos match. Try other words, a lower threshold or fewer filters.",
+                )
+            )
+            self._show_notice(outcome.notice)
+            if outcome.hits:
+                self.view.scrollToTop()
+        self.searchFinished.emit()
+
+    def _failed(self, seq: int, message: str) -> None:
+        if seq != self._search_seq:
+            return
+        self.last_outcome = None
+        self.last_error = message
+        self._show_empty(message)
+        self.searchFinished.emit()
+
+    def _apply_count(self, seq: int, counts: Mapping[str, int]) -> None:
+        if seq != self._count_seq:
+            return
+        self._set_count(counts)
+        self.countFinished.emit()
+
+    def _set_count(self, counts: Mapping[str, int] | None) -> None:
+        if not counts:
+            self.match_count = None
+            self.options.set_count_text("")
+            return
+        self.match_count = max(counts.values())
+        if len(counts) == 1:
+            text = translate("SearchPanel", "%n photo(s) match", "", self.match_count)
+        else:
+            parts = [f"{self.context.model_name(m)}: {n}" for m, n in counts.items()]
+            text = translate("SearchPanel", "matches: %1").replace("%1", ", ".join(parts))
+        self.options.set_count_text(text)
+
+    def _nothing_indexed_message(self) -> str:
+        return translate(
+            "SearchPanel", "Nothing is indexed yet: add a photo folder (Ctrl+O) or drop one here."
+        )
+
+    def _model_message(self, model_ids: tuple[str, ...]) -> str:
+        from clipdesk.gui.context import ERROR, MISSING
+
+        for model_id in model_ids:
+            state, detail = self.context.encoder_state(model_id)
+            if state in (MISSING, ERROR):
+                return translate("SearchPanel", "No model is ready: %1").replace(
+                    "%1", detail or model_id
+                )
+        names = ", ".join(self.context.model_name(m) for m in model_ids)
+        return translate(
+            "SearchPanel", "Loading the model %1… the search runs when it is ready."
+        ).replace("%1", names)
+
+    def _show_empty(self, message: str) -> None:
+        self.results.clear()
+        self.view.set_empty_message(message)
+        self._show_notice("")
+
+    def _show_notice(self, text: str) -> None:
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
+
+    # -- reacting --------------------------------------------------------------------------------
+
+    def _on_threshold(self) -> None:
+        self._count_timer.start(COUNT_DELAY_MS)
+        self.schedule_search()
+
+    def _on_encoder_state(self, model_id: str, state: str) -> None:
+        from clipdesk.gui.context import LOADING, READY
+
+        if model_id not in self._waiting_for:
+            return
+        if state == READY:
+            self.schedule_search(0)
+        elif state != LOADING:
+            self._show_empty(self._model_message((model_id,)))
+
+    def _on_library_changed(self) -> None:
+        if not self._library_timer.isActive():  # throttle: at most one refresh per interval
+            self._library_timer.start(LIBRARY_THROTTLE_MS)
+
+    def _library_refresh(self) -> None:
+        self.refresh_library_facts()
+        if self.build_query() is not None:
+            self._counted = None  # the library changed: counts are stale
+            self.search_now()
+
+    def refresh_library_facts(self) -> None:
+        """Re-read the indexed models and root folders (in the background)."""
+
+        def facts() -> LibraryFacts:
+            library = self.context.library()
+            counts = {m: n for m, n in library.model_counts().items() if n > 0}
+            return LibraryFacts(counts, tuple(library.roots()))
+
+        self.context.run_task(facts, self._apply_facts)
+
+    def _apply_facts(self, facts: LibraryFacts) -> None:
+        model_ids = sorted(facts.model_counts, key=lambda m: -facts.model_counts[m])
+        self.model_combo.set_models(model_ids, {m: self.context.model_name(m) for m in model_ids})
+        self.filters.set_roots(facts.roots)
+        if not model_ids and self.build_query() is None:
+            self.view.set_empty_message(self._nothing_indexed_message())
+
+    def shutdown(self) -> None:
+        """Stop loading thumbnails (call when the window closes)."""
+        self._search_timer.stop()
+        self._count_timer.stop()
+        self._library_timer.stop()
+        self.loader.shutdown()
+
+
+def _single_shot(parent: QWidget, interval: int, slot: Callable[[], Any]) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(interval)
+    timer.timeout.connect(slot)
+    return timer

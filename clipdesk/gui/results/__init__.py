@@ -1,0 +1,1 @@
+"""The results grid: list model, thumbnail loader, delegate and view (model/view, calibre-style)."""

@@ -1,0 +1,96 @@
+"""What a person can do with a result file: open it, show it in its folder, copy it.
+
+Shared by the results view's context menu and the preview dialog. The functions that leave the
+app (``open_url``, ``start_detached``) are module attributes, so tests can replace them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QProcess, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
+
+from clipdesk.gui.results.model import files_mime_data
+from clipdesk.gui.results.thumbs import pil_to_qimage
+
+log = logging.getLogger(__name__)
+
+open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+
+
+def start_detached(program: str, arguments: list[str]) -> bool:
+    ok, _pid = QProcess.startDetached(program, arguments)
+    return bool(ok)
+
+
+def open_file(path: Path) -> bool:
+    """Open ``path`` with the system's default viewer."""
+    return bool(open_url(QUrl.fromLocalFile(str(path))))
+
+
+def show_in_folder(path: Path) -> bool:
+    """Show ``path`` selected in the system file manager (its folder where that is not possible)."""
+    native = str(path)
+    if sys.platform == "win32":
+        return start_detached("explorer.exe", ["/select,", native])
+    if sys.platform == "darwin":
+        return start_detached("open", ["-R", native])
+    if _freedesktop_show_items(path):
+        return True
+    return bool(open_url(QUrl.fromLocalFile(str(path.parent))))
+
+
+def _freedesktop_show_items(path: Path) -> bool:
+    """Ask the desktop's file manager (org.freedesktop.FileManager1) to select ``path``."""
+    try:
+        from PySide6.QtDBus import QDBusConnection, QDBusMessage
+    except ImportError:
+        return False
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+    message = QDBusMessage.createMethodCall(
+        "org.freedesktop.FileManager1",
+        "/org/freedesktop/FileManager1",
+        "org.freedesktop.FileManager1",
+        "ShowItems",
+    )
+    message.setArguments([[QUrl.fromLocalFile(str(path)).toString()], ""])
+    reply = bus.call(message)
+    return reply.type() != QDBusMessage.MessageType.ErrorMessage
+
+
+def copy_paths(paths: Sequence[Path]) -> None:
+    """Put the files on the clipboard: as files for file managers, as text for editors."""
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setMimeData(files_mime_data(paths))
+
+
+def load_qimage(path: Path, max_side: int | None = None) -> QImage:
+    """The picture of ``path`` as an upright QImage (EXIF orientation applied), or a null image.
+
+    ``max_side``: decode no larger than needed for that size. Safe to call from worker threads.
+    """
+    from clipdesk.core.imaging import ImageDecodeError, load_image_file
+
+    try:
+        loaded = load_image_file(path, min_side=max_side)
+    except ImageDecodeError as exc:
+        log.info("cannot load %s: %s", path, exc.reason)
+        return QImage()
+    return pil_to_qimage(loaded.image)
+
+
+def copy_image(path: Path) -> bool:
+    """Put the picture itself on the clipboard (plus the file, for apps that take files)."""
+    image = load_qimage(path)
+    if image.isNull():
+        return False
+    mime = files_mime_data([path])
+    mime.setImageData(image)
+    QGuiApplication.clipboard().setMimeData(mime)
+    return True

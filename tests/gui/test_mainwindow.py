@@ -1,0 +1,248 @@
+"""The main window: folder and photo drops, indexing to the panels, sidebar, closing, geometry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, QSettings, QSize, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from clipdesk.core.types import IndexReport, Progress, Stage
+from clipdesk.gui.context import AppContext
+from clipdesk.gui.dialogs.skipped import SkippedFilesDialog
+from clipdesk.gui.mainwindow import MainWindow
+from clipdesk.gui.panels.library import COL_ERRORS, COL_PHOTOS, COL_STATE
+from clipdesk.gui.workers import running_jobs
+
+TIMEOUT_MS = 120_000
+
+
+def make_window(qtbot: QtBot, context: AppContext, ini: Path) -> MainWindow:
+    window = MainWindow(context, QSettings(str(ini), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot: QtBot, app_context: AppContext, tmp_path: Path) -> Iterator[MainWindow]:
+    win = make_window(qtbot, app_context, tmp_path / "window.ini")
+    yield win
+    win.close()  # stops any indexing (close = cancel, quit, wait)
+
+
+def drop(widget: Any, paths: list[Path]) -> tuple[bool, bool]:
+    """Send a real drag-enter and drop of ``paths`` (file URLs) to ``widget``."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    center = widget.rect().center()
+    enter = QDragEnterEvent(center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    if not enter.isAccepted():
+        return False, False
+    event = QDropEvent(QPointF(center), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+    return True, event.isAccepted()
+
+
+def library_stats(context: AppContext) -> Any:
+    with context.engine.library() as lib:
+        return lib.stats()
+
+
+def test_folder_drop_indexes_and_refreshes_the_panels(
+    qtbot: QtBot, window: MainWindow, app_context: AppContext, coco_photos: Callable[..., Path],
+) -> None:
+    folder = coco_photos(20)
+    changes: list[bool] = []
+    app_context.libraryChanged.connect(lambda: changes.append(True))
+    progress: list[Progress] = []
+    window.controller.progressed.connect(progress.append)
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS) as blocker:
+        assert drop(window, [folder]) == (True, True)
+        assert window.controller.is_running()
+    report: IndexReport = blocker.args[0]
+    assert (report.new, report.embedded, report.skipped) == (20, 20, 0)
+    assert changes, "context.libraryChanged was not emitted"
+    assert any(p.stage is Stage.EMBEDDING and p.done == 20 for p in progress)
+    stats = library_stats(app_context)
+    assert stats.photos == 20
+    assert stats.model_counts == {app_context.current_model_id(): 20}
+
+    panel = window.library_panel
+    qtbot.waitUntil(lambda: bool(panel.roots()) and panel.roots()[0].photo_count == 20,
+                    timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.controller.is_running())  # the thread ends after
+    item = panel.tree.topLevelItem(0)
+    assert item.text(0) == folder.name and str(folder) in item.toolTip(0)
+    assert (item.text(COL_PHOTOS), item.text(COL_STATE), item.text(COL_ERRORS)) == (
+        "20", "indexed", "")
+    qtbot.waitUntil(lambda: window.library_label.text().startswith("Photos: 20 · Folders: 1"),
+                    timeout=TIMEOUT_MS)
+    assert window.index_label.text() == "Idle"
+
+
+def test_photo_drop_goes_to_the_image_search(
+    qtbot: QtBot, window: MainWindow, coco_photos: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    photo = next(coco_photos(1).iterdir())
+    asked: list[Path] = []
+    monkeypatch.setattr(window.image_panel, "set_query_image", lambda p, **_: asked.append(p))
+    assert drop(window, [photo]) == (True, True)
+    assert asked == [photo]
+    assert window.tabs.currentWidget() is window.image_panel
+    assert not window.controller.is_running()
+
+
+def test_find_similar_from_a_result_opens_the_image_search(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[int] = []
+    monkeypatch.setattr(window.image_panel, "find_similar", asked.append)
+    window.text_panel.findSimilarRequested.emit(7)
+    assert asked == [7] and window.tabs.currentWidget() is window.image_panel
+
+
+def test_other_files_are_refused(window: MainWindow, tmp_path: Path) -> None:
+    note = tmp_path / "notes.txt"
+    note.write_text("hello")
+    assert drop(window, [note]) == (False, False)
+    assert drop(window, [tmp_path / "gone"]) == (False, False)
+
+
+def test_closing_during_indexing_stops_cleanly_and_loses_nothing(
+    qtbot: QtBot, app_context: AppContext, tmp_path: Path, coco_photos: Callable[..., Path],
+) -> None:
+    app_context.engine.settings.batch_size = 4
+    folder = coco_photos(32)
+    window = make_window(qtbot, app_context, tmp_path / "window.ini")
+    with qtbot.waitSignal(window.controller.progressed, timeout=TIMEOUT_MS,
+                          check_params_cb=lambda p: p.stage is Stage.EMBEDDING and p.done > 0):
+        window.add_folders([folder])
+    window.close()  # cancel, quit, wait
+    assert not window.controller.is_running() or not running_jobs()
+    assert not running_jobs()
+    kept = library_stats(app_context).model_counts.get(app_context.current_model_id(), 0)
+    assert kept >= 4
+    # every committed photo is complete: its thumbnail exists
+    thumbs = app_context.engine.thumbnails()
+    with app_context.engine.library() as lib:
+        photos = lib.photos(lib.file_ids()).values()
+        assert all(p.content_hash in thumbs for p in photos)
+
+    again = make_window(qtbot, app_context, tmp_path / "window.ini")
+    with qtbot.waitSignal(again.controller.finished, timeout=TIMEOUT_MS) as blocker:
+        again.controller.rescan(None)  # starting again resumes
+    assert blocker.args[0].embedded == 32 - kept
+    assert library_stats(app_context).model_counts[app_context.current_model_id()] == 32
+    again.close()
+
+
+def test_sidebar_error_count_opens_the_skipped_files(
+    qtbot: QtBot, window: MainWindow, coco_photos: Callable[..., Path],
+) -> None:
+    folder = coco_photos(2)
+    (folder / "broken.jpg").write_bytes(b"not a photo")
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
+        window.add_folders([folder])
+    panel = window.library_panel
+    panel.dialogs_modal = False
+    qtbot.waitUntil(lambda: bool(panel.roots()) and panel.roots()[0].skipped_count == 1,
+                    timeout=TIMEOUT_MS)
+    item = panel.tree.topLevelItem(0)
+    assert item.text(COL_ERRORS) == "1"
+    rect = panel.tree.visualRect(panel.tree.indexFromItem(item, COL_ERRORS))
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    dialogs = panel.findChildren(SkippedFilesDialog)
+    assert len(dialogs) == 1
+    qtbot.waitUntil(lambda: len(dialogs[0].rows()) == 1, timeout=TIMEOUT_MS)
+    assert dialogs[0].rows()[0][0] == str(folder / "broken.jpg")
+    dialogs[0].close()
+
+
+def test_remove_a_root_from_the_sidebar(
+    qtbot: QtBot, window: MainWindow, app_context: AppContext, coco_photos: Callable[..., Path],
+) -> None:
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
+        window.add_folders([coco_photos(3)])
+    panel = window.library_panel
+    qtbot.waitUntil(lambda: len(panel.roots()) == 1, timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS) as blocker:
+        panel.remove_root(panel.roots()[0], confirm=False)
+    assert blocker.args == [None]
+    qtbot.waitUntil(lambda: not panel.roots(), timeout=TIMEOUT_MS)
+    stats = library_stats(app_context)
+    assert stats.photos == 0 and stats.model_counts == {app_context.current_model_id(): 0}
+    assert panel.empty_hint.isVisibleTo(panel)
+
+
+def test_second_model_indexes_and_keeps_the_first(
+    qtbot: QtBot, window: MainWindow, app_context: AppContext, tiny_cn_clip: Any,
+    coco_photos: Callable[..., Path],
+) -> None:
+    first = app_context.current_model_id()
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
+        window.add_folders([coco_photos(6)])
+    qtbot.waitUntil(lambda: len(window.library_panel.roots()) == 1, timeout=TIMEOUT_MS)
+    window.refresh_models()
+    index = window.model_combo.findData(tiny_cn_clip.model_id)
+    assert index >= 0
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS) as blocker:
+        window.model_combo.setCurrentIndex(index)
+        window.model_combo.activated.emit(index)  # as when the person picks it
+    assert app_context.current_model_id() == tiny_cn_clip.model_id
+    assert blocker.args[0].embedded == 6
+    assert library_stats(app_context).model_counts == {first: 6, tiny_cn_clip.model_id: 6}
+    qtbot.waitUntil(lambda: window.device_label.text() == "ready on CPU", timeout=TIMEOUT_MS)
+
+
+def test_menus_shortcuts_and_geometry(
+    qtbot: QtBot, app_context: AppContext, tmp_path: Path,
+) -> None:
+    ini = tmp_path / "window.ini"
+    window = make_window(qtbot, app_context, ini)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&Library", "&Models", "&Help"]
+    assert window.add_folder_action.shortcut() == QKeySequence("Ctrl+O")
+    file_actions = window.menuBar().actions()[0].menu().actions()
+    assert any(a.shortcut() == QKeySequence("Ctrl+Q") for a in file_actions)
+    assert window.acceptDrops()
+    # the offscreen screen is 800 px wide, narrower than the window's minimum: check heights
+    window.resize(QSize(window.minimumSizeHint().width(), 560))
+    window.close()
+    assert QSettings(str(ini), QSettings.Format.IniFormat).value("window/geometry")
+    again = make_window(qtbot, app_context, ini)
+    assert again.height() == 560
+    again.resize(QSize(again.width(), 500))
+    again.close()
+    assert make_window(qtbot, app_context, ini).height() == 500
+
+
+def test_first_run_without_a_model_offers_the_setup(
+    qtbot: QtBot, tmp_path: Path,
+) -> None:
+    from clipdesk.core.engine import Engine
+    from clipdesk.gui.dialogs.model_setup import ModelSetupDialog
+    from clipdesk.paths import DataPaths
+
+    context = AppContext(Engine(DataPaths(tmp_path / "fresh")))
+    try:
+        window = make_window(qtbot, context, tmp_path / "window.ini")
+        dialog = window.check_first_run()
+        assert isinstance(dialog, ModelSetupDialog)
+        assert dialog.close_button.text() == "Not now"  # the app stays usable without one
+        dialog.close()
+        qtbot.waitUntil(lambda: window.device_label.text() == "weights missing"
+                        or context.encoder_state(context.current_model_id())[0] == "missing")
+        window.close()
+    finally:
+        context.shutdown()
