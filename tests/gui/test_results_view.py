@@ -205,3 +205,27 @@ def test_preview_shows_markup_names_literally(qtbot: QtBot, tmp_path: Path) -> N
         ),
         timeout=5000,
     )
+
+
+def test_process_exits_cleanly_after_copying(tmp_path: Path) -> None:
+    """PySide6 segfaults at exit while the clipboard owns a Python-made QMimeData; copying
+    paths or an image must not make the process crash on its way out."""
+    import os
+    import subprocess
+    import sys
+
+    photo = photo_files(tmp_path, 1)[0]
+    code = (
+        "from pathlib import Path\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from clipdesk.gui.results import actions\n"
+        f"actions.copy_paths([Path({str(photo)!r})])\n"
+        f"assert actions.copy_image(Path({str(photo)!r}))\n"
+        "print('copied')\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.stdout.strip() == "copied", result.stderr
+    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr[-500:]}"

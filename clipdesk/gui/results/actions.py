@@ -6,12 +6,13 @@ app (``open_url``, ``start_detached``) are module attributes, so tests can repla
 
 from __future__ import annotations
 
+import atexit
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, QUrl
+from PySide6.QtCore import QMimeData, QProcess, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 
 from clipdesk.gui.results.model import files_mime_data
@@ -64,10 +65,38 @@ def _freedesktop_show_items(path: Path) -> bool:
     return reply.type() != QDBusMessage.MessageType.ErrorMessage
 
 
+def set_clipboard_mime(mime: QMimeData) -> None:
+    """Hand ``mime`` to the clipboard, and take it back before the process ends.
+
+    PySide6 (seen with 6.11) crashes at interpreter exit when the clipboard still owns a
+    QMimeData made in Python; clearing our own clipboard content first avoids it. The cleanup is
+    registered once, both on ``aboutToQuit`` (the app) and ``atexit`` (tests, scripts).
+    """
+    global _cleanup_registered
+    QGuiApplication.clipboard().setMimeData(mime)
+    if not _cleanup_registered:
+        _cleanup_registered = True
+        app = QGuiApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(release_clipboard)
+        atexit.register(release_clipboard)
+
+
+def release_clipboard() -> None:
+    """Clear the clipboard if it holds data this process put there (see set_clipboard_mime)."""
+    if QGuiApplication.instance() is None:
+        return
+    clipboard = QGuiApplication.clipboard()
+    if clipboard.ownsClipboard() or clipboard.mimeData() is not None:
+        clipboard.clear()
+
+
+_cleanup_registered = False
+
+
 def copy_paths(paths: Sequence[Path]) -> None:
     """Put the files on the clipboard: as files for file managers, as text for editors."""
-    clipboard = QGuiApplication.clipboard()
-    clipboard.setMimeData(files_mime_data(paths))
+    set_clipboard_mime(files_mime_data(paths))
 
 
 def load_qimage(path: Path, max_side: int | None = None) -> QImage:
@@ -92,5 +121,5 @@ def copy_image(path: Path) -> bool:
         return False
     mime = files_mime_data([path])
     mime.setImageData(image)
-    QGuiApplication.clipboard().setMimeData(mime)
+    set_clipboard_mime(mime)
     return True
