@@ -1,4 +1,4 @@
-"""``clipdesk-cli``: index, search and manage models without the GUI.
+"""``clipdesk-cli``: index, search, tag, evaluate and manage models without the GUI.
 
 Errors end with one plain line on stderr and a non-zero exit code: 1 for a clipdesk error, 2 for
 bad usage, 130 when interrupted. ``--json`` prints machine-readable results on stdout.
@@ -9,16 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 from clipdesk import __version__
+from clipdesk.cli_eval import COMMANDS as EVAL_COMMANDS
+from clipdesk.cli_eval import add_parsers as add_eval_parsers
+from clipdesk.cli_eval import cancel_on_interrupt
 from clipdesk.core.engine import Engine
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import CancelToken
@@ -116,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folder", type=Path, help="only photos under this folder")
     p.add_argument("--from", dest="date_from", type=_date, help="taken on or after (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", type=_date, help="taken on or before (YYYY-MM-DD)")
+    p.add_argument("--tag", dest="tags", action="append", default=[],
+                   help="only photos with this tag (repeat: all of them)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("models", help="list, import or download models")
@@ -135,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="library size, folders, models")
     p.add_argument("--errors", action="store_true", help="list files that could not be indexed")
     p.add_argument("--json", action="store_true")
+
+    add_eval_parsers(sub)  # tag, eval
     return parser
 
 
@@ -179,28 +184,17 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
         if not path.is_dir():
             raise ClipdeskError(f"Not a folder: {path}")
     token = CancelToken()
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_interrupt(signum: int, frame: FrameType | None) -> None:
-        if token.cancelled:
-            raise KeyboardInterrupt
-        token.cancel()
-        print(
-            "\nclipdesk-cli: cancelling after this batch (Ctrl+C again to abort)", file=sys.stderr
-        )
-
-    signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        encoder = engine.encoder(
-            model_id, download=args.download, progress=progress.bytes, token=token
-        )
-        with engine.library(write=True) as library:
-            report = engine.indexer(library, encoder).run(
-                [p.resolve() for p in args.paths] or None, token=token, progress=progress
+    with cancel_on_interrupt(token):
+        try:
+            encoder = engine.encoder(
+                model_id, download=args.download, progress=progress.bytes, token=token
             )
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        progress.close()
+            with engine.library(write=True) as library:
+                report = engine.indexer(library, encoder).run(
+                    [p.resolve() for p in args.paths] or None, token=token, progress=progress
+                )
+        finally:
+            progress.close()
     if args.json:
         print(json.dumps(_report_dict(report), ensure_ascii=False, indent=2))
     else:
@@ -240,6 +234,7 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         folder=args.folder.resolve() if args.folder else None,
         date_from=args.date_from,
         date_to=args.date_to,
+        tags=tuple(args.tags),
     )
     with engine.library() as library:
         result = engine.searcher(library).search(query, args.model)
@@ -387,6 +382,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] 
     "search": _cmd_search,
     "models": _cmd_models,
     "status": _cmd_status,
+    **EVAL_COMMANDS,
 }
 
 

@@ -71,10 +71,11 @@ class Query:
     folder: Path | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
+    tags: tuple[str, ...] = ()  # only photos carrying every one of these tags (auto or manual)
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.root_ids or self.folder or self.date_from or self.date_to)
+        return bool(self.root_ids or self.folder or self.date_from or self.date_to or self.tags)
 
 
 @dataclass(frozen=True)
@@ -229,11 +230,13 @@ class Searcher:
         """The file ids the query's filters let through; None when it has no filters."""
         if not query.has_filters:
             return None
+        by_tag = {"tags": query.tags} if query.tags else {}
         return self._library.file_ids(
             root_ids=query.root_ids,
             folder=query.folder,
             date_from=query.date_from,
             date_to=query.date_to,
+            **by_tag,
         )
 
     def _nearest(

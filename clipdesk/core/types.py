@@ -30,6 +30,8 @@ class Stage(str, Enum):
     HASHING = "hashing"
     EMBEDDING = "embedding"
     SAVING = "saving"
+    TAGGING = "tagging"  # zero-shot tagging: photos scored or tags written
+    EVALUATING = "evaluating"  # evaluation: texts encoded, scores computed
     DONE = "done"
 
 

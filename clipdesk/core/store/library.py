@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from clipdesk.core.errors import StoreError
 from clipdesk.core.store import vectors as vector_files
@@ -163,12 +163,14 @@ class Library(WriteOps):
         folder: str | Path | None = None,
         date_from: datetime | None = None,
         date_to: datetime | None = None,
+        tags: Sequence[str] | None = None,
     ) -> np.ndarray:
         """Sorted int64 ids of the photos (status ok) that pass every filter given.
 
         ``folder``: photos at any depth under it. Dates compare the EXIF date taken, or the
         file's modification time (local) when the photo has none; ``date_to`` is inclusive, and
-        a ``date_to`` at exactly midnight means that whole day.
+        a ``date_to`` at exactly midnight means that whole day. ``tags``: photos carrying every
+        one of these labels (automatic or manual).
         """
         query = select(FileRow.id).where(FileRow.status == FileStatus.OK.value)
         if root_ids is not None:
@@ -180,6 +182,9 @@ class Library(WriteOps):
             query = query.where(condition)
         if date_from is not None or date_to is not None:
             query = query.where(date_condition(date_from, date_to))
+        for label in tags or ():
+            query = query.where(exists().where(TagRow.file_id == FileRow.id,
+                                               TagRow.label == label))
         with self.db.read() as s:
             ids = s.scalars(query.order_by(FileRow.id)).all()
         return np.asarray(ids, dtype=np.int64)

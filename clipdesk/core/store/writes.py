@@ -7,7 +7,7 @@ generation in the same transaction, which is how the FAISS cache knows it is sta
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -241,6 +241,34 @@ class WriteOps:
                                            TagRow.source == source.value))
             s.add_all(TagRow(file_id=file_id, label=label, source=source.value, score=score,
                              model_id=model_id) for label, score in scores.items())
+
+    def replace_tags(
+        self,
+        tags: Mapping[int, Mapping[str, float | None]],
+        *,
+        source: TagSource = TagSource.AUTO,
+        model_id: str | None = None,
+    ) -> None:
+        """Replace the ``source`` tags of many files in one transaction: every file id in
+        ``tags`` gets exactly the labels (with scores) given for it; an empty mapping clears that
+        file's ``source`` tags. Tags of the other source are never touched. Ids of files that
+        no longer exist are ignored."""
+        self._require_writer()
+        ids = sorted({int(i) for i in tags})
+        if not ids:
+            return
+        with self.db.write() as s:
+            existing: set[int] = set()
+            for part in chunks(ids):
+                s.execute(delete(TagRow).where(TagRow.file_id.in_(part),
+                                               TagRow.source == source.value))
+                existing.update(s.scalars(select(FileRow.id).where(FileRow.id.in_(part))))
+            rows = [{"file_id": file_id, "label": label, "source": source.value,
+                     "score": None if score is None else float(score), "model_id": model_id}
+                    for file_id in ids if file_id in existing
+                    for label, score in tags[file_id].items()]
+            if rows:
+                s.execute(insert(TagRow), rows)
 
     def set_root_state(self, root_id: int, state: RootState, *, scanned: bool = False) -> None:
         self._require_writer()

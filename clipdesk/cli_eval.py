@@ -1,0 +1,247 @@
+"""``clipdesk-cli tag`` and ``clipdesk-cli eval``: zero-shot tagging and model evaluation.
+
+Registered by :mod:`clipdesk.cli` (``add_parsers`` and ``COMMANDS``); the work is done by
+:mod:`clipdesk.core.tagging` and :mod:`clipdesk.core.evaluation`, so the numbers printed here are
+the numbers the GUI panels show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from clipdesk.core.errors import ClipdeskError
+from clipdesk.core.jobs import CancelToken
+
+if TYPE_CHECKING:
+    from clipdesk.cli import ProgressLine
+    from clipdesk.core.engine import Engine
+    from clipdesk.core.labels import LabelSet
+
+
+@contextmanager
+def cancel_on_interrupt(token: CancelToken) -> Iterator[None]:
+    """The first Ctrl+C cancels ``token`` (the job stops after its batch); a second aborts."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        token.cancel()
+        print(
+            "\nclipdesk-cli: cancelling after this batch (Ctrl+C again to abort)", file=sys.stderr
+        )
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the ``tag`` and ``eval`` sub-commands to the CLI's sub-parsers."""
+    p = sub.add_parser("tag", help="tag photos with your own labels (zero-shot)")
+    p.add_argument("labels", nargs="*", help='labels, e.g. 猫 狗 "beach|sand and sea"')
+    p.add_argument("--labels-file", type=Path,
+                   help="labels, one per line (name | description | ...), or a JSON file")
+    p.add_argument("--templates", help="template set (en-basic, en-ensemble, zh-basic, "
+                   "zh-ensemble, plain, auto) or a file with one template per line")
+    p.add_argument("--others", action="store_true", help='add an "others" label')
+    p.add_argument("--model", default="auto", help='model id or "auto" (by the labels\' language)')
+    p.add_argument("--folder", type=Path, help="only photos under this folder")
+    p.add_argument("--min-prob", type=float, help="tag when the probability is at least this")
+    p.add_argument("--min-cos", type=float, help="tag when the cosine is at least this")
+    p.add_argument("--any", action="store_true",
+                   help="with both thresholds: either one suffices (default: both needed)")
+    p.add_argument("--max-tags", type=int, help="at most this many tags per photo")
+    p.add_argument("--export", type=Path, help="write the tags of the tagged photos as CSV")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("eval", help="measure models on labelled folders or a caption file")
+    p.add_argument("dataset", type=Path, help="a folder of class folders, or a caption JSONL")
+    p.add_argument("--models", help="comma-separated model ids (default: the configured model)")
+    p.add_argument("--threshold", default="0.25",
+                   help="cosine threshold, or one per model: 0.2,0.25 (default 0.25)")
+    p.add_argument("--kind", choices=["auto", "classes", "captions"], default="auto")
+    p.add_argument("--templates", help="template set or file (class folders)")
+    others = p.add_mutually_exclusive_group()
+    others.add_argument("--others", dest="others", action="store_true", default=None,
+                        help='add an "others" label (default: when there is a negatives folder)')
+    others.add_argument("--no-others", dest="others", action="store_false")
+    p.add_argument("--negatives", help="name of the negatives folder (default: recognised)")
+    p.add_argument("--labels-file", type=Path,
+                   help="prompts for the class folders (name = prompt | description ...), "
+                   "for every model")
+    p.add_argument("--model-labels", action="append", default=[], metavar="MODEL=FILE",
+                   help="a labels file for one model (e.g. English prompts for an English "
+                   "model); repeatable")
+    p.add_argument("--store", choices=["evaluation", "library"], default="evaluation",
+                   help="embed into the separate evaluation store (default) or the library")
+    p.add_argument("--report", type=Path, help="write a Markdown report")
+    p.add_argument("--csv", type=Path, help="write every number as CSV")
+    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+
+
+def _templates(value: str | None, default: Any = "auto") -> str | tuple[str, ...]:
+    from clipdesk.core.prompts import parse_templates
+
+    if value is None:
+        return str(default) if isinstance(default, str) else tuple(default)
+    path = Path(value)
+    if path.is_file():
+        return parse_templates(path.read_text(encoding="utf-8-sig"))
+    return value
+
+
+def _label_set(args: argparse.Namespace) -> LabelSet:
+    from clipdesk.core.labels import LabelError, LabelSet, load_label_file, parse_label_lines
+
+    labels = list(parse_label_lines("\n".join(args.labels)))
+    settings: dict[str, Any] = {}
+    if args.labels_file is not None:
+        from_file, settings = load_label_file(args.labels_file)
+        labels += [lb for lb in from_file if lb.name not in {x.name for x in labels}]
+    if not labels:
+        raise LabelError("Give labels to tag with, e.g.: clipdesk-cli tag cat dog beach")
+    others = True if args.others else settings.get("others", False)
+    return LabelSet.build(labels, templates=_templates(args.templates,
+                                                       settings.get("templates", "auto")),
+                          others=others)
+
+
+def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    from clipdesk.cli import EXIT_INTERRUPTED, EXIT_OK
+    from clipdesk.core.tagging import Combine, TagRule, export_tags_csv, tag_library
+
+    label_set = _label_set(args)
+    default = args.min_prob is None and args.min_cos is None  # then TagRule's default
+    rule = TagRule(TagRule().min_prob if default else args.min_prob, args.min_cos,
+                   Combine.ANY if args.any else Combine.ALL, args.max_tags)
+    folder = args.folder.resolve() if args.folder else None
+    if folder is not None and not folder.is_dir():
+        raise ClipdeskError(f"Not a folder: {args.folder}")
+    with engine.library() as reader:
+        models, notice = engine.searcher(reader).resolve_models(
+            args.model, " ".join(label_set.names))
+    if notice:
+        print(f"note: {notice}", file=sys.stderr)
+    model_id = models[0]
+    token = CancelToken()
+    with cancel_on_interrupt(token):
+        try:
+            encoder = engine.encoder(model_id, token=token)
+            with engine.library(write=True) as library:
+                report, scores = tag_library(library, encoder, label_set, rule, folder=folder,
+                                             token=token, progress=progress)
+                if args.export is not None and scores is not None:
+                    export_tags_csv(library, args.export, scores.file_ids)
+        finally:
+            progress.close()
+    out = {
+        "model": model_id, "labels": list(label_set.names), "photos": report.photos,
+        "written": report.written, "tagged": report.tagged, "missing": report.missing,
+        "counts": dict(report.counts), "cancelled": report.cancelled,
+        "export": str(args.export) if args.export is not None else None,
+    }
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print(f"{model_id}: {report.written} photos tagged ({report.tagged} with a label)")
+        for label, count in report.counts.items():
+            print(f"  {count:6d}  {label}")
+        if report.missing:
+            print(f"{report.missing} photos have no {model_id} vectors: index them with it first",
+                  file=sys.stderr)
+    return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
+
+
+def _thresholds(text: str, models: Sequence[str]) -> dict[str, float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        raise ClipdeskError(f"Not a threshold: {text} (use e.g. 0.25 or 0.2,0.25).") from exc
+    if len(values) == 1:
+        values = values * len(models)
+    if len(values) != len(models):
+        raise ClipdeskError(f"Give one threshold, or one per model ({len(models)}).")
+    return dict(zip(models, values, strict=True))
+
+
+def _eval_label_sets(args: argparse.Namespace, models: Sequence[str], has_negatives: bool
+                     ) -> dict[str, LabelSet] | None:
+    """The per-model label sets given by ``--labels-file`` / ``--model-labels`` (None: none)."""
+    from clipdesk.core.labels import LabelSet, load_label_file
+
+    files: dict[str, Path] = {}
+    if args.labels_file is not None:
+        files = dict.fromkeys(models, args.labels_file)
+    for item in args.model_labels:
+        model, sep, file = item.partition("=")
+        if not sep or model.strip() not in models:
+            raise ClipdeskError(f"Use --model-labels MODEL=FILE with one of the models: {item}")
+        files[model.strip()] = Path(file)
+    if not files:
+        return None
+    out: dict[str, LabelSet] = {}
+    for model, path in files.items():
+        labels, settings = load_label_file(path)
+        others = args.others if args.others is not None else settings.get("others",
+                                                                          has_negatives)
+        out[model] = LabelSet.build(
+            labels, templates=_templates(args.templates, settings.get("templates", "auto")),
+            others=others)
+    return out
+
+
+def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    from clipdesk.cli import EXIT_INTERRUPTED, EXIT_OK
+    from clipdesk.core import evaluation as ev
+    from clipdesk.core.jobs import Cancelled
+
+    models = [m.strip() for m in (args.models or engine.settings.model_id).split(",")
+              if m.strip()]
+    thresholds = _thresholds(args.threshold, models)
+    if not args.dataset.exists():
+        raise ev.DatasetError(f"No such dataset: {args.dataset}")
+    options = {"negatives": args.negatives} if args.negatives else {}
+    dataset = ev.load_dataset(args.dataset, args.kind, **options)
+    label_sets = None
+    if isinstance(dataset, ev.ClassDataset):
+        label_sets = _eval_label_sets(args, models, dataset.has_negatives)
+    token = CancelToken()
+    with cancel_on_interrupt(token):
+        try:
+            with (ev.open_evaluation_library(engine) if args.store == "evaluation"
+                  else engine.library(write=True)) as library:
+                result = ev.evaluate(engine, library, dataset, models, label_set=label_sets,
+                                     templates=_templates(args.templates), others=args.others,
+                                     token=token, progress=progress)
+        except Cancelled:
+            print("clipdesk-cli: evaluation cancelled", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        finally:
+            progress.close()
+    report = ev.report_dict(result, thresholds, dataset=args.dataset.name)
+    if args.report is not None:
+        ev.write_markdown(report, args.report)
+    if args.csv is not None:
+        ev.write_csv(report, args.csv)
+    if args.json:
+        ev.write_json(report, sys.stdout)
+    else:
+        print(ev.to_markdown(report))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] = {
+    "tag": _cmd_tag,
+    "eval": _cmd_eval,
+}
