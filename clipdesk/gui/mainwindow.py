@@ -36,8 +36,10 @@ from clipdesk.gui.dialogs.errors import show_error
 from clipdesk.gui.dialogs.model_setup import ModelSetupDialog
 from clipdesk.gui.dialogs.settings import SettingsDialog
 from clipdesk.gui.indexing import IndexingController, IndexProgressWidget, progress_text
+from clipdesk.gui.panels.evaluation import EvaluationPanel
 from clipdesk.gui.panels.image_search import ImageSearchPanel
 from clipdesk.gui.panels.library import LibraryPanel
+from clipdesk.gui.panels.tagging import TaggingPanel
 from clipdesk.gui.panels.text_search import TextSearchPanel
 
 if TYPE_CHECKING:
@@ -73,8 +75,15 @@ class MainWindow(QMainWindow):
         self.image_panel = ImageSearchPanel(context)
         self.tabs.addTab(self.text_panel, self.tr("Text search"))
         self.tabs.addTab(self.image_panel, self.tr("Image search"))
+        self.tagging_panel = TaggingPanel(context)
+        self.evaluation_panel = EvaluationPanel(context)
+        self.tabs.addTab(self.tagging_panel, self.tr("Tagging"))
+        self.tabs.addTab(self.evaluation_panel, self.tr("Evaluation"))
         self.text_panel.findSimilarRequested.connect(self.find_similar)
         self.image_panel.findSimilarRequested.connect(self.find_similar)
+        self.tagging_panel.findSimilarRequested.connect(self.find_similar)
+        for panel in (self.text_panel, self.image_panel):  # a new default threshold shows there
+            self.evaluation_panel.defaultThresholdSet.connect(panel.options.set_threshold)
         self.progress_widget = IndexProgressWidget(self.controller)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -382,5 +391,7 @@ class MainWindow(QMainWindow):
             log.warning("indexing did not stop in time; its committed batches are kept")
         self.text_panel.shutdown()
         self.image_panel.shutdown()
+        self.tagging_panel.shutdown()
+        self.evaluation_panel.shutdown()
         self.save_geometry()
         super().closeEvent(event)

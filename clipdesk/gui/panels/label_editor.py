@@ -1,0 +1,203 @@
+"""Editors of what zero-shot tagging and evaluation are made of: templates and label sets.
+
+* :class:`TemplateChooser`: a shipped template set (:data:`clipdesk.core.prompts.TEMPLATE_SETS`,
+  or "automatic": the basic set in the labels' language) or the person's own templates, one per
+  line, each with ``{}`` where the label goes. Choosing a shipped set shows its templates in the
+  editor; editing them makes the choice "custom".
+* :class:`LabelSetEditor`: labels one per line (``name | description | ...``, the format of
+  :func:`clipdesk.core.labels.parse_label_lines`), a :class:`TemplateChooser` and an optional
+  "others" label; :meth:`LabelSetEditor.label_set` builds the core's
+  :class:`~clipdesk.core.labels.LabelSet` (or raises its one-sentence ``ClipdeskError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clipdesk.core import prompts
+from clipdesk.core.errors import ClipdeskError
+from clipdesk.core.labels import LabelError, LabelSet, load_label_file, parse_label_lines
+from clipdesk.gui.dialogs.errors import show_error
+
+CUSTOM = "custom"
+
+
+class TemplateChooser(QWidget):
+    """Shipped template set or custom templates; ``changed`` after any edit or choice."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.combo = QComboBox(self)
+        self.combo.addItem(self.tr("Automatic (by the labels' language)"), prompts.AUTO)
+        for item in prompts.TEMPLATE_SETS:
+            self.combo.addItem(item.name, item.key)
+        self.combo.addItem(self.tr("Custom templates"), CUSTOM)
+        self.editor = QPlainTextEdit(self)
+        self.editor.setPlaceholderText(self.tr("One template per line, {} marks the label"))
+        self.editor.setMaximumHeight(110)
+        self.editor.setToolTip(self.tr(
+            "Each template is a sentence with {} where the label goes, e.g. a photo of a {}."))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.editor)
+        self._filling = False
+        self.combo.currentIndexChanged.connect(self._on_choice)
+        self.editor.textChanged.connect(self._on_edited)
+        self._on_choice()
+
+    def key(self) -> str:
+        """The chosen set's key, ``"auto"`` or ``"custom"``."""
+        return str(self.combo.currentData())
+
+    def set_key(self, key: str) -> None:
+        index = self.combo.findData(key)
+        if index >= 0:
+            self.combo.setCurrentIndex(index)
+
+    def set_custom(self, templates: Sequence[str]) -> None:
+        self.set_key(CUSTOM)
+        self.editor.setPlainText("\n".join(templates))
+
+    def value(self) -> str | tuple[str, ...]:
+        """What the core takes as ``templates``: a set key, or the custom templates (checked;
+        raises :class:`~clipdesk.core.prompts.TemplateError`)."""
+        key = self.key()
+        if key != CUSTOM:
+            return key
+        return prompts.parse_templates(self.editor.toPlainText())
+
+    def _on_choice(self) -> None:
+        key = self.key()
+        if key != CUSTOM:
+            self._filling = True
+            if key == prompts.AUTO:
+                text = "\n".join(("# " + self.tr("English labels:"),
+                                  *prompts.template_set("en-basic").templates,
+                                  "# " + self.tr("Chinese labels:"),
+                                  *prompts.template_set("zh-basic").templates))
+            else:
+                text = "\n".join(prompts.template_set(key).templates)
+            self.editor.setPlainText(text)
+            self._filling = False
+        self.changed.emit()
+
+    def _on_edited(self) -> None:
+        if self._filling:
+            return
+        if self.key() != CUSTOM:
+            self.combo.blockSignals(True)
+            self.combo.setCurrentIndex(self.combo.findData(CUSTOM))
+            self.combo.blockSignals(False)
+        self.changed.emit()
+
+
+class LabelSetEditor(QWidget):
+    """Labels (with optional descriptions), templates and the "others" option."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.labels_edit = QPlainTextEdit(self)
+        self.labels_edit.setPlaceholderText(self.tr(
+            "One label per line, in Chinese or English.\n"
+            "Optional descriptions after |, e.g.:\n"
+            "猫 | 一只猫 | 趴在沙发上的小猫\n"
+            "beach | sand and sea | people on a beach"))
+        self.open_button = QPushButton(self.tr("Open…"), self)
+        self.open_button.setToolTip(self.tr("Read labels from a text file (one per line) or a "
+                                            "JSON label file"))
+        self.templates = TemplateChooser(self)
+        self.others_check = QCheckBox(self.tr("Add an \"others\" label for photos that match "
+                                              "none"), self)
+        self.summary = QLabel(self)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.tr("Templates:"), self.templates)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        header = QHBoxLayout()
+        header.addWidget(QLabel(self.tr("Labels:"), self), 1)
+        header.addWidget(self.open_button)
+        layout.addLayout(header)
+        layout.addWidget(self.labels_edit, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.others_check)
+        layout.addWidget(self.summary)
+
+        self.labels_edit.textChanged.connect(self._on_changed)
+        self.templates.changed.connect(self._on_changed)
+        self.others_check.toggled.connect(self._on_changed)
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self._on_changed()
+
+    def set_labels_text(self, text: str) -> None:
+        self.labels_edit.setPlainText(text)
+
+    def labels_text(self) -> str:
+        return self.labels_edit.toPlainText()
+
+    def _on_open_clicked(self) -> None:
+        try:
+            self.open_file()
+        except ClipdeskError as exc:
+            show_error(self, str(exc))
+
+    def open_file(self, path: Path | None = None) -> None:
+        """Fill the editor from a label file (asks for one when ``path`` is None); a JSON file's
+        ``templates`` and ``others`` settings are taken too. Raises a ClipdeskError."""
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(
+                self, self.tr("Open a label file"), "",
+                self.tr("Label files (*.txt *.json);;All files (*)"))
+            if not name:
+                return
+            path = Path(name)
+        labels, settings = load_label_file(path)
+        self.set_labels_text("\n".join(" | ".join((label.name, *label.descriptions))
+                                        for label in labels))
+        templates = settings.get("templates")
+        if isinstance(templates, str):
+            self.templates.set_key(templates)
+        elif isinstance(templates, list):
+            self.templates.set_custom([str(t) for t in templates])
+        if "others" in settings:
+            self.others_check.setChecked(bool(settings["others"]))
+
+    def label_set(self) -> LabelSet:
+        """The label set the editor describes (raises a ClipdeskError with one sentence)."""
+        labels = parse_label_lines(self.labels_text())
+        if not labels:
+            raise LabelError(self.tr("Write at least one label, one per line."))
+        return LabelSet.build(labels, templates=self.templates.value(),
+                              others=self.others_check.isChecked())
+
+    def _on_changed(self) -> None:
+        labels = parse_label_lines(self.labels_text())
+        described = sum(1 for label in labels if label.descriptions)
+        text = self.tr("%n label(s)", "", len(labels))
+        if described:
+            text += " · " + self.tr("%n with descriptions", "", described)
+        self.summary.setText(text)
+        self.changed.emit()

@@ -1,0 +1,184 @@
+"""The tagging panel end to end: tiny model, 20 coco-mini photos indexed, real jobs and store."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from clipdesk.core.labels import LabelSet, label_vectors
+from clipdesk.core.store.records import TagSource
+from clipdesk.core.tagging import TagRule, compute_scores
+from clipdesk.gui.panels.tag_widgets import COL_SAVED
+from clipdesk.gui.panels.tagging import TaggingPanel
+from clipdesk.gui.results.model import ResultRole
+
+LABELS = "dog | a dog playing\ncat\npizza\nperson"
+
+
+def make_panel(qtbot: QtBot, context: Any) -> TaggingPanel:
+    panel = TaggingPanel(context)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    with qtbot.waitSignal(panel.factsRefreshed, timeout=10_000):
+        panel.show()
+    return panel
+
+
+def score(qtbot: QtBot, panel: TaggingPanel) -> None:
+    with qtbot.waitSignal(panel.scoresReady, timeout=30_000):
+        assert panel.score_photos()
+    qtbot.waitUntil(lambda: panel.score_button.isEnabled(), timeout=5_000)
+
+
+def grid_ids(panel: TaggingPanel) -> list[int]:
+    model = panel.results
+    return [model.data(model.index(r, 0), ResultRole.FILE_ID) for r in range(model.rowCount())]
+
+
+def test_scores_preview_save_filter_and_export(qtbot: QtBot, indexed_context: Any,
+                                               tmp_path: Path) -> None:
+    context = indexed_context
+    panel = make_panel(qtbot, context)
+    try:
+        assert panel.model_id() == context.current_model_id()
+        panel.editor.set_labels_text(LABELS)
+        panel.editor.others_check.setChecked(True)
+        score(qtbot, panel)
+        scores = panel.scores
+        assert scores is not None and len(scores.file_ids) == 20
+        assert scores.labels == ("dog", "cat", "pizza", "person", "others")
+
+        # the panel's scores are the core's for the same label set
+        encoder = context.encoder_if_ready(context.current_model_id())
+        expected = compute_scores(context.library(), label_vectors(
+            encoder, panel.editor.label_set(), cache=None))
+        np.testing.assert_allclose(scores.cosines, expected.cosines, atol=1e-5)
+
+        # sliders: live preview counts, no recompute (same scores object)
+        panel.set_rule(None, None)  # neither threshold: every photo gets its top label
+        top = panel.table_counts()
+        assert sum(v or 0 for v in top.values()) == 20
+        assert top == scores.counts(TagRule(None, None))
+        panel.set_rule(0.99, None)
+        strict = panel.table_counts()
+        assert strict == scores.counts(TagRule(0.99, None))
+        assert strict["others"] >= top["others"]
+        panel.set_rule(None, -0.2 + 0.01)
+        assert panel.table_counts() == scores.counts(TagRule(None, -0.19))
+        assert panel.scores is scores
+
+        # save under "top label" rule: AUTO tags stored, a manual tag kept
+        first = int(scores.file_ids[0])
+        with context.engine.library(write=True) as writer:
+            writer.replace_tags({first: {"favourite": None}}, source=TagSource.MANUAL)
+        panel.set_rule(None, None)
+        with qtbot.waitSignal(panel.tagsSaved, timeout=20_000) as saved:
+            assert panel.save_tags()
+        report = saved.args[0]
+        assert report.written == 20 and not report.cancelled
+        qtbot.waitUntil(lambda: panel.table_counts(COL_SAVED).get("favourite") == 1,
+                        timeout=10_000)
+        stored = panel.table_counts(COL_SAVED)
+        for label, count in top.items():
+            assert stored.get(label) == (count or None)
+        tags = context.library().tags([first])[first]
+        assert {t.label for t in tags if t.source is TagSource.MANUAL} == {"favourite"}
+        assert len([t for t in tags if t.source is TagSource.AUTO]) == 1
+
+        # clicking a tag filters the grid: the preview's photos (best cosine first)
+        label = max(top, key=lambda k: top[k] or 0)
+        row = [panel.tag_table.item(r, 0).text() for r in range(panel.tag_table.rowCount())
+               ].index(label)
+        with qtbot.waitSignal(panel.gridUpdated, timeout=10_000):
+            panel._on_cell_clicked(row, 0)
+        col = scores.labels.index(label)
+        mask = scores.mask(panel.rule())[:, col]
+        assert sorted(grid_ids(panel)) == sorted(int(i) for i in scores.file_ids[mask])
+        shown = [panel.results.data(panel.results.index(r, 0), ResultRole.SCORE)
+                 for r in range(panel.results.rowCount())]
+        assert shown == sorted(shown, reverse=True)
+        # a saved tag without preview scores: the photos carrying it
+        with qtbot.waitSignal(panel.gridUpdated, timeout=10_000):
+            panel.show_tag("favourite")
+        assert grid_ids(panel) == [first]
+
+        # export CSV
+        out = tmp_path / "tags.csv"
+        with qtbot.waitSignal(panel.exported, timeout=10_000) as done:
+            panel.export_csv(out)
+        with out.open(encoding="utf-8-sig", newline="") as fp:
+            rows = list(csv.DictReader(fp))
+        assert done.args[0] == len(rows) == 21
+        assert {r["label"] for r in rows if r["source"] == "manual"} == {"favourite"}
+    finally:
+        panel.shutdown()
+
+
+def test_chinese_labels_folder_scope_and_errors(qtbot: QtBot, indexed_context: Any,
+                                                tmp_path: Path) -> None:
+    panel = make_panel(qtbot, indexed_context)
+    try:
+        panel.editor.set_labels_text("狗\n猫 | 一只猫")
+        label_set = panel.editor.label_set()
+        assert isinstance(label_set, LabelSet)
+        assert label_set.templates == ("一张{}的照片。",)  # automatic: Chinese basic set
+        panel.editor.templates.set_custom(["{}的图片", "一张{}"])
+        assert panel.editor.label_set().templates == ("{}的图片", "一张{}")
+        panel.set_folder(indexed_context.photo_folder)
+        assert panel.scope() == (None, indexed_context.photo_folder)
+        score(qtbot, panel)
+        assert panel.scores is not None and len(panel.scores.file_ids) == 20
+
+        # a JSON label file fills the editor, its templates and "others"
+        label_file = tmp_path / "labels.json"
+        label_file.write_text(json.dumps({
+            "labels": ["cat", {"name": "dog", "descriptions": ["a puppy"]}],
+            "templates": "en-ensemble", "others": True}), encoding="utf-8")
+        panel.editor.open_file(label_file)
+        loaded = panel.editor.label_set()
+        assert loaded.names == ("cat", "dog", "others")
+        assert loaded.labels[1].descriptions == ("a puppy",)
+        assert len(loaded.templates) == 10
+
+        # a bad label set is refused with a sentence, no job starts
+        panel.editor.set_labels_text("")
+        with qtbot.waitSignal(panel.jobFailed, timeout=2_000):
+            assert not panel.score_photos()
+        assert panel.last_error
+    finally:
+        panel.shutdown()
+
+
+def test_cancel_while_scoring(qtbot: QtBot, indexed_context: Any,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancel stops the job between steps: no scores are kept and the panel can run again."""
+    started = threading.Event()
+
+    def slow_load(model_id: str, token: Any = None) -> Any:
+        started.set()
+        while not token.cancelled:
+            time.sleep(0.01)
+        token.check()
+
+    panel = make_panel(qtbot, indexed_context)
+    try:
+        panel.editor.set_labels_text("dog\ncat")
+        monkeypatch.setattr(indexed_context, "load_encoder", slow_load)
+        assert panel.score_photos()
+        assert not panel.score_button.isEnabled() and panel.jobs.cancel_button.isVisible()
+        assert started.wait(10)
+        panel.cancel()
+        qtbot.waitUntil(lambda: panel.score_button.isEnabled(), timeout=10_000)
+        assert panel.scores is None
+        assert panel.jobs.label.text() == "Cancelled."
+        assert not panel.jobs.cancel_button.isVisible()
+    finally:
+        panel.shutdown()
