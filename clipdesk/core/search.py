@@ -83,6 +83,9 @@ class SearchResult:
     hits: tuple[SearchHit, ...]
     model_ids: tuple[str, ...]  # the model(s) that answered
     notice: str = ""  # something the person should know (e.g. how "auto" routed)
+    # set when "auto" found no model for the query's language ("zh" or "en"): the GUI phrases
+    # the notice itself, in the person's language
+    fallback_language: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -216,7 +219,9 @@ class Searcher:
             SearchHit(file_id=i, path=photos[i].path, score=s, rank=r)
             for r, (i, s) in enumerate(((i, s) for i, s in scored if i in photos), start=1)
         )
-        return SearchResult(hits=hits, model_ids=tuple(model_ids), notice=notice)
+        fallback = ("zh" if contains_cjk(query.text) else "en") if notice else None
+        return SearchResult(hits=hits, model_ids=tuple(model_ids), notice=notice,
+                            fallback_language=fallback)
 
     def count_matches(self, query: Query, model_id: str, threshold: float) -> int:
         """How many photos score at least ``threshold`` for ``query`` (for a live match count)."""

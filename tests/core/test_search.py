@@ -262,6 +262,9 @@ def test_auto_without_chinese_model_says_so() -> None:
     models, notice = searcher.resolve_models("auto", "红色")
     assert models == ["m:en"]
     assert "Chinese" in notice
+    result = searcher.search(Query(text="红色", top_k=2))
+    assert result.fallback_language == "zh"  # so a GUI can phrase the notice in its language
+    assert searcher.search(Query(text="red", top_k=2)).fallback_language is None
 
 
 def test_union_fuses_two_models() -> None:

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from clipdesk.core.search import Query, Searcher, SearchError
+from clipdesk.core.search import Query, Searcher, SearchError, SearchResult
 from clipdesk.core.types import Photo, Root, SearchHit
 from clipdesk.gui.panels.filters import FilterBar, ModelModeCombo, ThresholdBar
-from clipdesk.gui.results.model import ResultsModel
+from clipdesk.gui.results.model import ResultsModel, tag_labels
 from clipdesk.gui.results.thumbs import ThumbnailLoader
 from clipdesk.gui.results.view import ResultsView
 
@@ -55,12 +55,14 @@ class SearchOutcome:
     model_ids: tuple[str, ...] = ()
     notice: str = ""
     counts: Mapping[str, int] | None = None  # photos at or above the threshold, per model
+    tags: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # tag labels per file id
 
 
 @dataclass(frozen=True)
 class LibraryFacts:
     model_counts: Mapping[str, int]
     roots: tuple[Root, ...]
+    labels: Mapping[str, int] = field(default_factory=dict)  # tag label -> photos carrying it
 
 
 class _NotReady(SearchError):
@@ -99,8 +101,26 @@ def run_search(context: AppContext, query: Query, mode: str) -> SearchOutcome:
         result = searcher.search(query, mode)
     except _NotReady as exc:
         return SearchOutcome(Outcome.MODEL_NOT_READY, model_ids=(exc.model_id,))
-    photos = context.library().photos(h.file_id for h in result.hits)
-    return SearchOutcome(Outcome.RESULTS, result.hits, photos, result.model_ids, result.notice)
+    library = context.library()
+    ids = [h.file_id for h in result.hits]
+    photos = library.photos(ids)
+    tags = tag_labels(library.tags(ids))
+    notice = _notice(result, context.model_name)
+    return SearchOutcome(Outcome.RESULTS, result.hits, photos, result.model_ids, notice, tags=tags)
+
+
+def _notice(result: SearchResult, model_name: Callable[[str], str]) -> str:
+    """The core's routing notice, phrased in the UI language."""
+    if result.fallback_language is None:
+        return result.notice
+    model = model_name(result.model_ids[0]) if result.model_ids else ""
+    if result.fallback_language == "zh":
+        text = QCoreApplication.translate(
+            "SearchPanel", "No indexed model understands Chinese; searched with %1.")
+    else:
+        text = QCoreApplication.translate(
+            "SearchPanel", "No indexed model understands English; searched with %1.")
+    return text.replace("%1", model)
 
 
 def run_count(context: AppContext, query: Query, mode: str, threshold: float) -> dict[str, int]:
@@ -200,6 +220,7 @@ class SearchPanel(QWidget):
             folder=values.folder,
             date_from=values.date_from,
             date_to=values.date_to,
+            tags=values.tags,
         )
 
     # -- searching -------------------------------------------------------------------------------
@@ -262,7 +283,7 @@ class SearchPanel(QWidget):
             self._show_empty(self._model_message(outcome.model_ids))
         else:
             self._waiting_for = set()
-            self.results.set_results(outcome.hits, outcome.photos)
+            self.results.set_results(outcome.hits, outcome.photos, outcome.tags)
             self.view.set_empty_message(
                 translate(
                     "SearchPanel",
@@ -361,7 +382,7 @@ class SearchPanel(QWidget):
         def facts() -> LibraryFacts:
             library = self.context.library()
             counts = {m: n for m, n in library.model_counts().items() if n > 0}
-            return LibraryFacts(counts, tuple(library.roots()))
+            return LibraryFacts(counts, tuple(library.roots()), library.labels())
 
         self.context.run_task(facts, self._apply_facts)
 
@@ -369,6 +390,7 @@ class SearchPanel(QWidget):
         model_ids = sorted(facts.model_counts, key=lambda m: -facts.model_counts[m])
         self.model_combo.set_models(model_ids, {m: self.context.model_name(m) for m in model_ids})
         self.filters.set_roots(facts.roots)
+        self.filters.set_labels(facts.labels)
         if not model_ids and self.build_query() is None:
             self.view.set_empty_message(self._nothing_indexed_message())
 
