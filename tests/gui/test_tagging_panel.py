@@ -109,6 +109,7 @@ def test_scores_preview_save_filter_and_export(qtbot: QtBot, indexed_context: An
         with qtbot.waitSignal(panel.gridUpdated, timeout=10_000):
             panel.show_tag("favourite")
         assert grid_ids(panel) == [first]
+        assert "favourite" in panel.results.data(panel.results.index(0, 0), ResultRole.TAGS)
 
         # export CSV
         out = tmp_path / "tags.csv"

@@ -1,4 +1,4 @@
-"""A larger look at one result: the picture, its path, size, dimensions, date and score.
+"""A larger look at one result: the picture, its path, size, dimensions, date, score and tags.
 
 The picture is decoded off the GUI thread (the thumbnail shows meanwhile, when there is one).
 Every piece of text is plain text: a file named ``<b>x</b>.jpg`` is shown as those characters.
@@ -7,6 +7,7 @@ Every piece of text is plain text: a file named ``<b>x</b>.jpg`` is shown as tho
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class PreviewDialog(QDialog):
         score: float | None = None,
         file_id: int | None = None,
         thumbnail: QPixmap | None = None,
+        tags: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -74,6 +76,10 @@ class PreviewDialog(QDialog):
         form.addRow(self.tr("Date:"), self.date_label)
         self.score_label = _plain(f"{score:.4f}" if score is not None else "—", self)
         form.addRow(self.tr("Score:"), self.score_label)
+        self.tags = tuple(tags)
+        self.tags_label = _plain(", ".join(self.tags) if self.tags else "—", self)
+        self.tags_label.setWordWrap(True)
+        form.addRow(self.tr("Tags:"), self.tags_label)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)

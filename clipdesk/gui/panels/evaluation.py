@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.evaluation import DEFAULT_THRESHOLD, CaptionComparison, ClassComparison
+from clipdesk.gui.panels.eval_i2i import ImageToImageView
 from clipdesk.gui.panels.eval_views import (
     ClassResultsView,
     ZeroShotView,
@@ -106,11 +107,13 @@ class EvaluationPanel(QWidget):
 
         self.class_view = ClassResultsView(self)
         self.zero_shot_view = ZeroShotView(self)
+        self.image_view = ImageToImageView(self)
         self.comparison_table = make_table(self)
         self.captions_table = make_table(self)
         self.result_tabs = QTabWidget(self)
         self.result_tabs.addTab(self.class_view, self.tr("Per class"))
         self.result_tabs.addTab(self.zero_shot_view, self.tr("Zero-shot classification"))
+        self.result_tabs.addTab(self.image_view, self.tr("Image→image"))
         self.result_tabs.addTab(self.comparison_table, self.tr("Model comparison"))
         self.result_tabs.addTab(self.captions_table, self.tr("Caption retrieval"))
         self.export_buttons = {
@@ -126,6 +129,8 @@ class EvaluationPanel(QWidget):
         for kind, button in self.export_buttons.items():
             button.clicked.connect(lambda _checked=False, k=kind: self.export(k))
         self.class_view.thresholdChanged.connect(lambda _v: self._refresh_comparison())
+        self.class_view.thresholdChanged.connect(
+            lambda _v: self.image_view.set_thresholds(self.class_view.thresholds))
         self.class_view.defaultThresholdRequested.connect(self.set_default_threshold)
         context.currentModelChanged.connect(lambda _m: self.refresh_models())
         self.refresh_models()
@@ -300,6 +305,7 @@ class EvaluationPanel(QWidget):
                 "%3", str(len(result.classes))).replace("%4", str(int(first.negatives.sum())))
             self.class_view.set_result(result, None, names)
             self.zero_shot_view.set_result(result, names)
+            self.image_view.set_result(result, self.class_view.thresholds, names)
             self._refresh_comparison()
             self._show_kind("classes")
         else:
@@ -323,7 +329,8 @@ class EvaluationPanel(QWidget):
 
     def _show_kind(self, kind: str | None) -> None:
         tabs = self.result_tabs
-        for widget in (self.class_view, self.zero_shot_view, self.comparison_table):
+        for widget in (self.class_view, self.zero_shot_view, self.image_view,
+                       self.comparison_table):
             tabs.setTabVisible(tabs.indexOf(widget), kind != "captions")
         tabs.setTabVisible(tabs.indexOf(self.captions_table), kind == "captions")
         if kind == "captions":

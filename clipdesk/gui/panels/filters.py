@@ -1,7 +1,7 @@
 """Search options shared by the text and image panels: filters, threshold, top-k, model mode.
 
-* :class:`FilterBar`: folder (a root, or any folder picked) and a date range, each with an
-  "any" state.
+* :class:`FilterBar`: folder (a root, or any folder picked), a date range and a tag (automatic
+  or manual), each with an "any" state.
 * :class:`ThresholdBar`: similarity threshold slider (cosine similarity, -0.19 to 1; the leftmost
   position is "off") with the live number of matches, and the top-k spin box.
 * :class:`ModelModeCombo`: automatic (by language), one indexed model, or the union of two.
@@ -44,6 +44,7 @@ class FilterValues:
     folder: Path | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None  # inclusive: midnight means that whole day
+    tags: tuple[str, ...] = ()  # photos carrying every one of these tag labels
 
 
 class OptionalDateEdit(QDateEdit):
@@ -75,7 +76,7 @@ class OptionalDateEdit(QDateEdit):
 
 
 class FilterBar(QWidget):
-    """Folder and date filters; ``changed`` after any of them changed."""
+    """Folder, date and tag filters; ``changed`` after any of them changed."""
 
     changed = Signal()
 
@@ -86,6 +87,11 @@ class FilterBar(QWidget):
         self.folder_combo.setMaximumWidth(360)
         self.date_from = OptionalDateEdit(self)
         self.date_to = OptionalDateEdit(self)
+        self.tag_combo = QComboBox(self)
+        self.tag_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.tag_combo.setMaximumWidth(200)
+        self.tag_combo.setToolTip(self.tr("Show only photos with this tag"))
+        self.set_labels({})
         self._roots: list[Root] = []
         self._folders: list[Path] = []  # folders picked by hand, kept across refreshes
         self._rebuild(None)
@@ -99,11 +105,15 @@ class FilterBar(QWidget):
         layout.addWidget(self.date_from)
         layout.addWidget(QLabel(self.tr("To:"), self))
         layout.addWidget(self.date_to)
+        layout.addSpacing(12)
+        layout.addWidget(QLabel(self.tr("Tag:"), self))
+        layout.addWidget(self.tag_combo)
         layout.addStretch(1)
 
         self.folder_combo.activated.connect(self._on_folder_activated)
         self.date_from.dateChanged.connect(self.changed)
         self.date_to.dateChanged.connect(self.changed)
+        self.tag_combo.activated.connect(lambda _i: self.changed.emit())
 
     # -- folders ---------------------------------------------------------------------------------
 
@@ -163,6 +173,39 @@ class FilterBar(QWidget):
             return
         self.changed.emit()
 
+    # -- tags ------------------------------------------------------------------------------------
+
+    def set_labels(self, labels: Mapping[str, int]) -> None:
+        """Offer these tag labels (label -> photos carrying it); the choice is kept when still
+        there, otherwise the filter falls back to "any tag" and ``changed`` is emitted."""
+        combo = self.tag_combo
+        keep = combo.currentData() if combo.count() else None
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(self.tr("Any tag"), None)
+        for label in sorted(labels, key=lambda text: (text.casefold(), text)):
+            text = self.tr("%1 (%2)").replace("%2", str(labels[label])).replace("%1", label)
+            combo.addItem(text, label)
+        found = combo.findData(keep) if isinstance(keep, str) else 0
+        combo.setCurrentIndex(max(0, found))
+        combo.blockSignals(False)
+        if isinstance(keep, str) and found < 0:
+            self.changed.emit()  # the tag chosen so far is gone
+
+    def set_tag(self, label: str | None) -> None:
+        """Filter by the tag ``label`` (None: any tag); an unknown label is added."""
+        combo = self.tag_combo
+        found = combo.findData(label) if label is not None else 0
+        if found < 0 and label is not None:
+            combo.addItem(label, label)
+            found = combo.count() - 1
+        combo.setCurrentIndex(found)
+        self.changed.emit()
+
+    def tag(self) -> str | None:
+        data = self.tag_combo.currentData()
+        return data if isinstance(data, str) else None
+
     # -- values ----------------------------------------------------------------------------------
 
     def values(self) -> FilterValues:
@@ -173,15 +216,24 @@ class FilterBar(QWidget):
             root_ids = (int(data[len(_ROOT) :]),)
         elif data.startswith(_FOLDER):
             folder = Path(data[len(_FOLDER) :])
-        return FilterValues(root_ids, folder, self.date_from.value(), self.date_to.value())
+        tag = self.tag()
+        return FilterValues(
+            root_ids,
+            folder,
+            self.date_from.value(),
+            self.date_to.value(),
+            (tag,) if tag is not None else (),
+        )
 
     def reset(self) -> None:
-        for widget in (self.folder_combo, self.date_from, self.date_to):
+        widgets = (self.folder_combo, self.date_from, self.date_to, self.tag_combo)
+        for widget in widgets:
             widget.blockSignals(True)
         self.folder_combo.setCurrentIndex(0)
+        self.tag_combo.setCurrentIndex(0)
         self.date_from.set_value(None)
         self.date_to.set_value(None)
-        for widget in (self.folder_combo, self.date_from, self.date_to):
+        for widget in widgets:
             widget.blockSignals(False)
         self.changed.emit()
 

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from clipdesk.core.tagging import Combine, TagRule, TagScores
 from clipdesk.core.types import Photo, Root, SearchHit
+from clipdesk.gui.results.model import tag_labels
 
 if TYPE_CHECKING:
     from clipdesk.core.store import Library
@@ -222,6 +223,7 @@ class TagPhotos:
     preview: bool
     hits: tuple[SearchHit, ...]
     photos: dict[int, Photo]
+    tags: dict[int, tuple[str, ...]] = field(default_factory=dict)  # saved tag labels per id
 
 
 def preview_photos(scores: TagScores, rule: TagRule, label: str
@@ -234,8 +236,9 @@ def preview_photos(scores: TagScores, rule: TagRule, label: str
     ranked = [(int(scores.file_ids[i]), float(scores.cosines[i, col])) for i in order]
 
     def fetch(library: Library) -> TagPhotos:
-        photos = library.photos(i for i, _ in ranked)
-        return TagPhotos(label, True, _hits(ranked, photos), photos)
+        ids = [i for i, _ in ranked]
+        photos = library.photos(ids)
+        return TagPhotos(label, True, _hits(ranked, photos), photos, tag_labels(library.tags(ids)))
 
     return fetch
 
@@ -248,7 +251,7 @@ def saved_photos(library: Library, label: str) -> TagPhotos:
               for i in ids]
     scored.sort(key=lambda pair: -pair[1])
     photos = library.photos(ids)
-    return TagPhotos(label, False, _hits(scored, photos), photos)
+    return TagPhotos(label, False, _hits(scored, photos), photos, tag_labels(tags))
 
 
 def _hits(ranked: list[tuple[int, float]], photos: dict[int, Photo]) -> tuple[SearchHit, ...]:

@@ -404,7 +404,7 @@ class TaggingPanel(QWidget):
     def _show_photos(self, seq: int, found: TagPhotos) -> None:
         if seq != self._grid_seq:
             return
-        self.results.set_results(found.hits, found.photos)
+        self.results.set_results(found.hits, found.photos, found.tags)
         if found.preview:
             text = self.tr("Preview: %1 photos would be tagged “%2”")
         else:

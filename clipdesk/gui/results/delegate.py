@@ -1,4 +1,4 @@
-"""Paints one result: thumbnail (or a placeholder), score badge, file name, selection.
+"""Paints one result: thumbnail (or a placeholder), tag chips, score badge, file name, selection.
 
 Every item has the same size (``sizeHint`` ignores the data), so the view can lay out 10 000 items
 without asking each one. Text is drawn with ``QPainter.drawText``, which never interprets markup:
@@ -25,6 +25,9 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 DEFAULT_ICON_SIZE = 160
 MARGIN = 6
+MAX_CHIPS = 3  # tag chips drawn on a thumbnail at most (a "+N" chip tells of the others)
+CHIP_MIN_WIDTH = 28  # a chip narrower than this is not drawn
+CHIP_GAP = 3
 
 
 class ResultDelegate(QStyledItemDelegate):
@@ -37,12 +40,15 @@ class ResultDelegate(QStyledItemDelegate):
         icon_size: int = DEFAULT_ICON_SIZE,
         show_score: bool = True,
         show_name: bool = True,
+        show_tags: bool = True,
     ) -> None:
         super().__init__(parent)
         self._icon_size = icon_size
         self.show_score = show_score
         self.show_name = show_name
+        self.show_tags = show_tags
         self._metrics: tuple[QFont, QFontMetrics] | None = None
+        self._chip_font: tuple[QFont, QFont, QFontMetrics] | None = None
 
     @property
     def icon_size(self) -> int:
@@ -76,6 +82,9 @@ class ResultDelegate(QStyledItemDelegate):
             else:
                 failed = bool(index.data(ResultRole.THUMB_FAILED))
                 self._paint_placeholder(painter, picture, palette, failed)
+            tags = index.data(ResultRole.TAGS)
+            if self.show_tags and tags:
+                self._paint_tags(painter, picture, tuple(str(t) for t in tags))
             score = index.data(ResultRole.SCORE)
             if self.show_score and isinstance(score, float):
                 self._paint_score(painter, picture, palette, score)
@@ -159,6 +168,63 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(badge, 4, 4)
         painter.setPen(QColor(255, 255, 255))
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _chip_metrics(self, painter: QPainter) -> tuple[QFont, QFontMetrics]:
+        base = painter.font()
+        if self._chip_font is None or self._chip_font[0] != base:
+            small = QFont(base)
+            if base.pointSizeF() > 0:
+                small.setPointSizeF(max(6.0, base.pointSizeF() * 0.85))
+            else:
+                small.setPixelSize(max(8, round(base.pixelSize() * 0.85)))
+            self._chip_font = (base, small, QFontMetrics(small))
+        return self._chip_font[1], self._chip_font[2]
+
+    def _paint_tags(self, painter: QPainter, picture: QRect, tags: tuple[str, ...]) -> None:
+        font, metrics = self._chip_metrics(painter)
+        chips = tag_chips(tags, QRectF(picture).adjusted(3, 3, -3, -3), metrics)
+        if not chips:
+            return
+        painter.save()
+        painter.setFont(font)
+        for rect, text in chips:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(20, 60, 120, 190))
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+def tag_chips(
+    tags: tuple[str, ...], area: QRectF, metrics: QFontMetrics, max_chips: int = MAX_CHIPS
+) -> list[tuple[QRectF, str]]:
+    """Where the chips of ``tags`` go: one row from the top left of ``area``, each label elided
+    to fit, at most ``max_chips``, then a "+N" chip for the rest when there is room."""
+    height = metrics.height() + 2
+    pad = 8
+    chips: list[tuple[QRectF, str]] = []
+    x, right = area.left(), area.right()
+    cap = max(CHIP_MIN_WIDTH, area.width() / 2)  # a long label leaves room for others
+    shown = tags[:max_chips]
+    hidden = len(tags) - len(shown)
+    for i, label in enumerate(shown):
+        rest = len(tags) - i - 1  # a "+N" chip may have to follow this one
+        reserve = metrics.horizontalAdvance(f"+{rest}") + pad + CHIP_GAP if rest else 0
+        room = min(right - x - reserve, cap)
+        if room < CHIP_MIN_WIDTH:
+            hidden = len(tags) - i  # no room for this one: count it in the "+N" chip
+            break
+        text = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(room - pad))
+        width = min(room, metrics.horizontalAdvance(text) + pad)
+        chips.append((QRectF(x, area.top(), width, height), text))
+        x += width + CHIP_GAP
+    if hidden:
+        more = f"+{hidden}"
+        width = metrics.horizontalAdvance(more) + pad
+        if x + width <= right:
+            chips.append((QRectF(x, area.top(), width, height), more))
+    return chips
 
 
 def _draw_fitted(painter: QPainter, pixmap: QPixmap, box: QRect) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     Slot,
 )
 
+from clipdesk.core.store.records import Tag
 from clipdesk.core.types import Photo, SearchHit
 from clipdesk.gui.results.thumbs import ThumbnailLoader, ThumbRequest
 
@@ -46,6 +47,7 @@ class ResultRole(IntEnum):
     THUMB_KEY = Qt.ItemDataRole.UserRole + 6  # str
     THUMB_FAILED = Qt.ItemDataRole.UserRole + 7  # bool: the thumbnail cannot be made
     RESULT = Qt.ItemDataRole.UserRole + 8  # ResultItem
+    TAGS = Qt.ItemDataRole.UserRole + 9  # tuple[str, ...]: tag labels (manual first, best first)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class ResultItem:
     hit: SearchHit
     photo: Photo | None
     thumb: ThumbRequest
+    tags: tuple[str, ...] = ()  # labels of the photo's tags (automatic and manual)
 
     @property
     def file_id(self) -> int:
@@ -97,12 +100,22 @@ class ResultsModel(QAbstractListModel):
         return self._loader
 
     def set_results(
-        self, hits: Sequence[SearchHit], photos: Mapping[int, Photo] | None = None
+        self,
+        hits: Sequence[SearchHit],
+        photos: Mapping[int, Photo] | None = None,
+        tags: Mapping[int, Sequence[str]] | None = None,
     ) -> None:
-        """Show ``hits`` (in their order); ``photos`` adds metadata and thumbnail keys."""
+        """Show ``hits`` (in their order); ``photos`` adds metadata and thumbnail keys,
+        ``tags`` the tag labels of each file id (see :func:`tag_labels`)."""
         photos = photos or {}
+        tags = tags or {}
         items = tuple(
-            ResultItem(hit, photo, ThumbRequest.for_photo(hit.path, _hash(photo)))
+            ResultItem(
+                hit,
+                photo,
+                ThumbRequest.for_photo(hit.path, _hash(photo)),
+                tuple(tags.get(hit.file_id, ())),
+            )
             for hit, photo in ((h, photos.get(h.file_id)) for h in hits)
         )
         rows: dict[str, list[int]] = {}
@@ -171,6 +184,8 @@ class ResultsModel(QAbstractListModel):
             return self._loader is not None and self._loader.has_failed(item.thumb.key)
         if role == ResultRole.RESULT:
             return item
+        if role == ResultRole.TAGS:
+            return item.tags
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -212,6 +227,11 @@ def files_mime_data(paths: Iterable[Path]) -> QMimeData:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     mime.setText("\n".join(str(p) for p in paths))
     return mime
+
+
+def tag_labels(tags: Mapping[int, Sequence[Tag]]) -> dict[int, tuple[str, ...]]:
+    """The labels of ``Library.tags()``'s answer, in its order, each label once."""
+    return {i: tuple(dict.fromkeys(t.label for t in found)) for i, found in tags.items()}
 
 
 def _hash(photo: Photo | None) -> str | None:

@@ -184,6 +184,7 @@ class ResultsView(QListView):
             score=item.score,
             file_id=item.file_id,
             thumbnail=thumb if isinstance(thumb, QPixmap) else None,
+            tags=item.tags,
             parent=self.window(),
         )
         dialog.findSimilarRequested.connect(self.findSimilarRequested)
