@@ -36,24 +36,28 @@ def main() -> None:
     print(f"{'photos':>9} {'build ms':>9} {'MiB':>6} {'top100 ms':>10} {'filtered ms':>12} "
           f"{'count ms':>9}")
     for n in (int(s) for s in args.sizes.split(",")):
-        vecs = rng.standard_normal((n, args.dim), dtype=np.float32)
-        faiss.normalize_L2(vecs)
-        ids = np.arange(1, n + 1, dtype=np.int64)
-        t = time.perf_counter()
-        index = faiss.IndexIDMap2(faiss.IndexFlatIP(args.dim))
-        index.add_with_ids(vecs, ids)
-        build = (time.perf_counter() - t) * 1000
-        query = vecs[:1] + 0.1 * rng.standard_normal((1, args.dim), dtype=np.float32)
-        faiss.normalize_L2(query)
-        top = timed(lambda: index.search(query, 100))
-        allowed = rng.choice(ids, size=max(1, n // 10), replace=False)
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        filtered = timed(lambda: index.search(query, 100, params=params))
-        count = timed(lambda: index.range_search(query, 0.1), repeat=5)
-        mib = vecs.nbytes / 2**20
-        print(f"{n:>9} {build:>9.0f} {mib:>6.0f} {top:>10.1f} {filtered:>12.1f} {count:>9.1f}")
-        del index, vecs
+        measure(n, args.dim, rng)
 
+
+def measure(n: int, dim: int, rng: np.random.Generator) -> None:
+    vecs = rng.standard_normal((n, dim), dtype=np.float32)
+    faiss.normalize_L2(vecs)
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    t = time.perf_counter()
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    index.add_with_ids(vecs, ids)
+    build = (time.perf_counter() - t) * 1000
+    query = vecs[:1] + 0.1 * rng.standard_normal((1, dim), dtype=np.float32)
+    faiss.normalize_L2(query)
+    top = timed(lambda: index.search(query, 100))
+    allowed = rng.choice(ids, size=max(1, n // 10), replace=False)
+    params = faiss.SearchParameters()
+    selector = faiss.IDSelectorBatch(allowed)
+    params.sel = selector
+    filtered = timed(lambda: index.search(query, 100, params=params))
+    count = timed(lambda: index.range_search(query, 0.1), repeat=5)
+    mib = vecs.nbytes / 2**20
+    print(f"{n:>9} {build:>9.0f} {mib:>6.0f} {top:>10.1f} {filtered:>12.1f} {count:>9.1f}")
 
 if __name__ == "__main__":
     main()
