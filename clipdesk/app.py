@@ -46,6 +46,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--lang", choices=("system", "en", "zh_CN"),
                         help="user interface language for this run")
     parser.add_argument("--version", action="version", version=f"clipdesk {__version__}")
+    parser.add_argument("paths", nargs="*", default=[],
+                        help="folders to add and index, or a photo to search with")
     args, _qt_args = parser.parse_known_args(list(argv))
     return args
 
@@ -122,6 +124,10 @@ class ClipdeskApp:
         self._started = True
         # missing weights or a load error show in the status bar
         self.context.request_encoder(self.context.current_model_id())
+        # Qt's own options may leave words here (e.g. "-platform offscreen"): only real paths
+        paths = [Path(p).resolve() for p in self.args.paths if Path(p).exists()]
+        if paths:
+            self.window.open_paths(paths)
         self.window.check_first_run()
 
     def start_background_after_first_paint(self, fallback_ms: int = 1_000) -> None:

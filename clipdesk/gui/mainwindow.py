@@ -346,6 +346,20 @@ class MainWindow(QMainWindow):
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         event.acceptProposedAction()
 
+    def open_paths(self, paths: list[Path]) -> bool:
+        """Folders are added and indexed; otherwise the first photo becomes the image query.
+
+        A drop on the window, and ``clipdesk PATH...`` (a file manager's "Open with"), both
+        come here. Returns whether anything could be used.
+        """
+        folders, images = self._droppable(paths)
+        if folders:
+            self.add_folders(folders)
+        elif images:
+            self.tabs.setCurrentWidget(self.image_panel)
+            self.image_panel.set_query_image(images[0])
+        return bool(folders or images)
+
     def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
         folders, images = self._droppable(local_paths(mime.urls()))
@@ -354,11 +368,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        if folders:  # folders index; a photo (file or picture from a browser) is a query
-            self.add_folders(folders)
-        elif images:
-            self.tabs.setCurrentWidget(self.image_panel)
-            self.image_panel.set_query_image(images[0])
+        if folders or images:  # folders index; a photo (file or picture from a browser) is a query
+            self.open_paths(folders + images)
         elif isinstance(picture, QImage):
             self.tabs.setCurrentWidget(self.image_panel)
             self.image_panel.set_query_image(picture)

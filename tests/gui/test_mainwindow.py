@@ -103,6 +103,27 @@ def test_photo_drop_goes_to_the_image_search(
     assert not window.controller.is_running()
 
 
+def test_paths_from_the_command_line_open_like_a_drop(
+    window: MainWindow, tmp_path: Path, coco_photos: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``clipdesk PATH...`` (the .desktop file's "Open with"): folders index, a photo searches."""
+    from clipdesk import app as app_module
+
+    args = app_module.parse_args(["-platform", "offscreen", str(tmp_path)])
+    assert args.paths[-1] == str(tmp_path)
+    folders: list[list[Path]] = []
+    photos: list[Path] = []
+    monkeypatch.setattr(window, "add_folders", folders.append)
+    monkeypatch.setattr(window.image_panel, "set_query_image", lambda p, **_: photos.append(p))
+    photo = next(coco_photos(1).iterdir())
+    assert window.open_paths([photo])
+    assert photos == [photo] and window.tabs.currentWidget() is window.image_panel
+    assert window.open_paths([tmp_path, photo])
+    assert folders == [[tmp_path]] and photos == [photo]  # folders win over photos
+    assert not window.open_paths([tmp_path / "gone.jpg"])
+
+
 def test_find_similar_from_a_result_opens_the_image_search(
     window: MainWindow, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

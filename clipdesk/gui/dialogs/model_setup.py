@@ -37,6 +37,7 @@ from clipdesk.gui.context import AppContext
 from clipdesk.gui.dialogs.errors import show_error
 from clipdesk.gui.dialogs.import_model import ImportModelDialog
 from clipdesk.gui.indexing import format_duration
+from clipdesk.gui.model_texts import model_description
 from clipdesk.gui.workers import JobWorker, start_job, stop_job
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class ModelSetupDialog(QDialog):
         if info.recommended and info.backend.value == "cn_clip":
             return self.tr("The recommended default: handles Chinese and English queries, "
                            "a good balance of speed and accuracy.")
-        return info.description or (self.tr("Imported from %1").replace(
+        return model_description(info.description) or (self.tr("Imported from %1").replace(
             "%1", info.checkpoint_path.name) if info.checkpoint_path else "")
 
     @staticmethod
