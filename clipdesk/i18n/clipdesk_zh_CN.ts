@@ -1,0 +1,1657 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>BuiltinModels</name>
+    <message>
+        <source>Chinese queries; the best balance of speed and accuracy (recommended).</source>
+        <translation>中文搜索；速度与准确度兼顾（推荐）。</translation>
+    </message>
+    <message>
+        <source>Chinese queries; more accurate than ViT-B/16, about three times slower.</source>
+        <translation>中文搜索；比 ViT-B/16 更准确，速度约慢三倍。</translation>
+    </message>
+    <message>
+        <source>Chinese queries; sees finer detail at 336 px, slower than ViT-L/14.</source>
+        <translation>中文搜索；以 336 像素识别更精细的细节，比 ViT-L/14 慢。</translation>
+    </message>
+    <message>
+        <source>Chinese queries; the most accurate Chinese model, needs a strong GPU.</source>
+        <translation>中文搜索；最准确的中文模型，需要性能强劲的显卡。</translation>
+    </message>
+    <message>
+        <source>Chinese queries; the smallest and fastest, least accurate; fine on a CPU.</source>
+        <translation>中文搜索；体积最小、速度最快，但准确度最低；用 CPU 也能流畅运行。</translation>
+    </message>
+    <message>
+        <source>English queries; fast, good on a CPU (66.6% ImageNet zero-shot).</source>
+        <translation>英文搜索；速度快，适合用 CPU 运行（ImageNet 零样本准确率 66.6%）。</translation>
+    </message>
+    <message>
+        <source>English queries; accurate for its size (73.5% ImageNet zero-shot).</source>
+        <translation>英文搜索；同等体积下准确度高（ImageNet 零样本准确率 73.5%）。</translation>
+    </message>
+    <message>
+        <source>English queries; LAION-2B training (70.2% ImageNet zero-shot).</source>
+        <translation>英文搜索；基于 LAION-2B 训练（ImageNet 零样本准确率 70.2%）。</translation>
+    </message>
+    <message>
+        <source>English queries; the most accurate built-in model, best with a GPU (79.2% ImageNet zero-shot).</source>
+        <translation>英文搜索；最准确的内置模型，建议使用显卡（ImageNet 零样本准确率 79.2%）。</translation>
+    </message>
+    <message>
+        <source>English queries; large LAION-2B model (75.3% ImageNet zero-shot).</source>
+        <translation>英文搜索；基于 LAION-2B 的大模型（ImageNet 零样本准确率 75.3%）。</translation>
+    </message>
+    <message>
+        <source>Queries in many languages, Chinese included; needs the transformers package and the xlm-roberta-base tokenizer.</source>
+        <translation>支持包括中文在内的多种语言搜索；需要安装 transformers 包和 xlm-roberta-base 分词器。</translation>
+    </message>
+</context>
+<context>
+    <name>ClassResultsView</name>
+    <message>
+        <source>Use suggestion</source>
+        <translation>采用建议值</translation>
+    </message>
+    <message>
+        <source>Use as default search threshold</source>
+        <translation>设为默认搜索阈值</translation>
+    </message>
+    <message>
+        <source>Rows of:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <source>Threshold:</source>
+        <translation>阈值：</translation>
+    </message>
+    <message>
+        <source>union (a hit for any model)</source>
+        <translation>并集（任一模型命中即算）</translation>
+    </message>
+    <message>
+        <source>rank fusion (rrf)</source>
+        <translation>排名融合（RRF）</translation>
+    </message>
+    <message>
+        <source>Suggested threshold (best macro F1): %1</source>
+        <translation>建议阈值（宏平均 F1 最高）：%1</translation>
+    </message>
+    <message>
+        <source>Union and rank fusion use each model&apos;s own threshold.</source>
+        <translation>并集和排名融合使用各模型自己的阈值。</translation>
+    </message>
+    <message>
+        <source>AP</source>
+        <translation>AP</translation>
+    </message>
+    <message>
+        <source>Best-F1 threshold</source>
+        <translation>最佳 F1 阈值</translation>
+    </message>
+    <message>
+        <source>Best F1</source>
+        <translation>最佳 F1</translation>
+    </message>
+</context>
+<context>
+    <name>EvaluationCharts</name>
+    <message>
+        <source>Precision-recall curve</source>
+        <translation>精确率-召回率曲线</translation>
+    </message>
+    <message>
+        <source>precision at recall</source>
+        <translation>各召回率下的精确率</translation>
+    </message>
+    <message>
+        <source>at the threshold</source>
+        <translation>当前阈值处</translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation>召回率</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精确率</translation>
+    </message>
+    <message>
+        <source>Precision-recall curve: %1</source>
+        <translation>精确率-召回率曲线：%1</translation>
+    </message>
+    <message>
+        <source>Precision and recall by threshold</source>
+        <translation>精确率和召回率随阈值变化</translation>
+    </message>
+    <message>
+        <source>precision</source>
+        <translation>精确率</translation>
+    </message>
+    <message>
+        <source>recall</source>
+        <translation>召回率</translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation>F1</translation>
+    </message>
+    <message>
+        <source>threshold</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <source>Threshold (cosine)</source>
+        <translation>阈值（余弦相似度）</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Precision and recall by threshold: %1</source>
+        <translation>精确率和召回率随阈值变化：%1</translation>
+    </message>
+</context>
+<context>
+    <name>EvaluationPanel</name>
+    <message>
+        <source>A folder of class folders, or a caption file (.jsonl)</source>
+        <translation>按类别分子文件夹的文件夹，或描述文件（.jsonl）</translation>
+    </message>
+    <message>
+        <source>Class folders…</source>
+        <translation>类别文件夹…</translation>
+    </message>
+    <message>
+        <source>Caption file…</source>
+        <translation>描述文件…</translation>
+    </message>
+    <message>
+        <source>when there is a negatives folder</source>
+        <translation>有负样本文件夹时</translation>
+    </message>
+    <message>
+        <source>always</source>
+        <translation>总是</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从不</translation>
+    </message>
+    <message>
+        <source>Evaluate</source>
+        <translation>开始评估</translation>
+    </message>
+    <message>
+        <source>Per class</source>
+        <translation>按类别</translation>
+    </message>
+    <message>
+        <source>Zero-shot classification</source>
+        <translation>零样本分类</translation>
+    </message>
+    <message>
+        <source>Image→image</source>
+        <translation>图搜图</translation>
+    </message>
+    <message>
+        <source>Model comparison</source>
+        <translation>模型对比</translation>
+    </message>
+    <message>
+        <source>Caption retrieval</source>
+        <translation>描述检索</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Export JSON…</source>
+        <translation>导出 JSON…</translation>
+    </message>
+    <message>
+        <source>Markdown report…</source>
+        <translation>Markdown 报告…</translation>
+    </message>
+    <message>
+        <source>Evaluate models</source>
+        <translation>评估模型</translation>
+    </message>
+    <message>
+        <source>Dataset:</source>
+        <translation>数据集：</translation>
+    </message>
+    <message>
+        <source>Models:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>Templates:</source>
+        <translation>模板：</translation>
+    </message>
+    <message>
+        <source>&quot;Others&quot; label:</source>
+        <translation>“其他”标签：</translation>
+    </message>
+    <message>
+        <source>Choose a folder of class folders</source>
+        <translation>选择包含类别文件夹的文件夹</translation>
+    </message>
+    <message>
+        <source>Choose a caption file</source>
+        <translation>选择描述文件</translation>
+    </message>
+    <message>
+        <source>Caption files (*.jsonl *.json)</source>
+        <translation>描述文件 (*.jsonl *.json)</translation>
+    </message>
+    <message>
+        <source>Choose a dataset first.</source>
+        <translation>请先选择数据集。</translation>
+    </message>
+    <message>
+        <source>Check at least one model.</source>
+        <translation>请至少勾选一个模型。</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Loading the models…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Evaluation finished.</source>
+        <translation>评估完成。</translation>
+    </message>
+    <message>
+        <source>%1: %2 images in %3 classes, %4 negatives</source>
+        <translation>%1：%3 个类别共 %2 张图片，%4 张负样本</translation>
+    </message>
+    <message>
+        <source>%1: %2 captions, %3 images</source>
+        <translation>%1：%2 条描述，%3 张图片</translation>
+    </message>
+    <message>
+        <source>%1 pictures could not be read</source>
+        <translation>%1 张图片无法读取</translation>
+    </message>
+    <message>
+        <source>The default search threshold is now %1.</source>
+        <translation>默认搜索阈值已设为 %1。</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>JSON files (*.json)</source>
+        <translation>JSON 文件 (*.json)</translation>
+    </message>
+    <message>
+        <source>Markdown files (*.md)</source>
+        <translation>Markdown 文件 (*.md)</translation>
+    </message>
+    <message>
+        <source>Export the evaluation</source>
+        <translation>导出评估结果</translation>
+    </message>
+    <message>
+        <source>Written: %1</source>
+        <translation>已写入：%1</translation>
+    </message>
+</context>
+<context>
+    <name>EvaluationTables</name>
+    <message>
+        <source>macro average</source>
+        <translation>宏平均</translation>
+    </message>
+    <message>
+        <source>micro average</source>
+        <translation>微平均</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精确率</translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation>召回率</translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation>F1</translation>
+    </message>
+    <message>
+        <source>Support</source>
+        <translation>样本数</translation>
+    </message>
+    <message>
+        <source>TP</source>
+        <translation>TP</translation>
+    </message>
+    <message>
+        <source>FP</source>
+        <translation>FP</translation>
+    </message>
+    <message>
+        <source>FN</source>
+        <translation>FN</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <source>Macro precision</source>
+        <translation>宏平均精确率</translation>
+    </message>
+    <message>
+        <source>Macro recall</source>
+        <translation>宏平均召回率</translation>
+    </message>
+    <message>
+        <source>Macro F1</source>
+        <translation>宏平均 F1</translation>
+    </message>
+    <message>
+        <source>Micro precision</source>
+        <translation>微平均精确率</translation>
+    </message>
+    <message>
+        <source>Micro recall</source>
+        <translation>微平均召回率</translation>
+    </message>
+    <message>
+        <source>Micro F1</source>
+        <translation>微平均 F1</translation>
+    </message>
+    <message>
+        <source>mAP</source>
+        <translation>mAP</translation>
+    </message>
+    <message>
+        <source>text→image</source>
+        <translation>文搜图</translation>
+    </message>
+    <message>
+        <source>image→text</source>
+        <translation>图搜文</translation>
+    </message>
+    <message>
+        <source>Queries</source>
+        <translation>查询数</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <source>Show only photos with this tag</source>
+        <translation>只显示带有此标签的照片</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>从：</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>到：</translation>
+    </message>
+    <message>
+        <source>Tag:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <source>All folders</source>
+        <translation>所有文件夹</translation>
+    </message>
+    <message>
+        <source>%1 (offline)</source>
+        <translation>%1（离线）</translation>
+    </message>
+    <message>
+        <source>Choose a folder…</source>
+        <translation>选择文件夹…</translation>
+    </message>
+    <message>
+        <source>Choose a Folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <source>Any tag</source>
+        <translation>任意标签</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>ImageSearchPanel</name>
+    <message>
+        <source>Open Photo…</source>
+        <translation>打开照片…</translation>
+    </message>
+    <message>
+        <source>Paste</source>
+        <translation>粘贴</translation>
+    </message>
+    <message>
+        <source>Paste a picture or a photo file (Ctrl+V)</source>
+        <translation>粘贴图片或照片文件（Ctrl+V）</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Optional words to combine with it: at night, 下雪, …</source>
+        <translation>可选，补充文字描述：夜晚、下雪、at night…</translation>
+    </message>
+    <message>
+        <source>How much the photo counts against the words</source>
+        <translation>照片与文字各占的比重</translation>
+    </message>
+    <message>
+        <source>Words:</source>
+        <translation>文字：</translation>
+    </message>
+    <message>
+        <source>Words</source>
+        <translation>文字</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Pasted picture</source>
+        <translation>粘贴的图片</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Drop a photo here, paste one (Ctrl+V) or open one to find photos like it.</source>
+        <translation>将照片拖到这里、粘贴（Ctrl+V）或打开一张照片，查找与它相似的照片。</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no picture or photo file.</source>
+        <translation>剪贴板中没有图片或照片文件。</translation>
+    </message>
+    <message>
+        <source>Open a Photo</source>
+        <translation>打开照片</translation>
+    </message>
+    <message>
+        <source>Images (%1)</source>
+        <translation>图片 (%1)</translation>
+    </message>
+    <message>
+        <source>Only pictures on this computer can be used: save it first, or drag the picture itself.</source>
+        <translation>只能使用本机上的图片：请先将它保存下来，或直接拖入图片本身。</translation>
+    </message>
+</context>
+<context>
+    <name>ImageToImageView</name>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>Precision (with negatives)</source>
+        <translation>精确率（含负样本）</translation>
+    </message>
+    <message>
+        <source>Recall (with negatives)</source>
+        <translation>召回率（含负样本）</translation>
+    </message>
+    <message>
+        <source>Each image of a class queries the other images; threshold %1.</source>
+        <translation>每个类别中的每张图片都会用来检索其他图片；阈值为 %1。</translation>
+    </message>
+    <message>
+        <source>This dataset has no negatives folder: both columns agree.</source>
+        <translation>此数据集没有负样本文件夹，因此两列结果相同。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportModelDialog</name>
+    <message>
+        <source>Use a checkpoint file</source>
+        <translation>使用检查点文件</translation>
+    </message>
+    <message>
+        <source>optional: recognised from the weights</source>
+        <translation>可选：可从权重自动识别</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>可选</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Weights file:</source>
+        <translation>权重文件：</translation>
+    </message>
+    <message>
+        <source>Model config (JSON):</source>
+        <translation>模型配置（JSON）：</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>A Chinese CLIP or OpenCLIP checkpoint (.pt, .pth, .bin or .safetensors). For a model of your own architecture, also choose its config JSON.</source>
+        <translation>Chinese CLIP 或 OpenCLIP 检查点文件（.pt、.pth、.bin 或 .safetensors）。如果是自定义结构的模型，还需选择它的 JSON 配置文件。</translation>
+    </message>
+    <message>
+        <source>Choose model weights</source>
+        <translation>选择模型权重</translation>
+    </message>
+    <message>
+        <source>Model checkpoints (%1);;All files (*)</source>
+        <translation>模型检查点 (%1);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose the model config</source>
+        <translation>选择模型配置</translation>
+    </message>
+    <message>
+        <source>JSON files (*.json);;All files (*)</source>
+        <translation>JSON 文件 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a weights file that exists on this computer.</source>
+        <translation>请选择本机上存在的权重文件。</translation>
+    </message>
+</context>
+<context>
+    <name>IndexProgressWidget</name>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续索引</translation>
+    </message>
+    <message>
+        <source>Index what is left; finished photos are not read again.</source>
+        <translation>索引剩余的照片；已完成的照片不会重新读取。</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Indexing stopped. What was indexed is kept.</source>
+        <translation>索引已停止。已索引的内容会保留。</translation>
+    </message>
+</context>
+<context>
+    <name>JobBar</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Scoring photos: %1 of %2</source>
+        <translation>正在为照片打分：%1 / %2</translation>
+    </message>
+    <message>
+        <source>Encoding labels and computing scores: %1 of %2</source>
+        <translation>正在编码标签并计算分数：%1 / %2</translation>
+    </message>
+    <message>
+        <source>Saving: %1 of %2</source>
+        <translation>正在保存：%1 / %2</translation>
+    </message>
+</context>
+<context>
+    <name>LabelSetEditor</name>
+    <message>
+        <source>One label per line, in Chinese or English.
+Optional descriptions after |, e.g.:
+猫 | 一只猫 | 趴在沙发上的小猫
+beach | sand and sea | people on a beach</source>
+        <translation>每行一个标签，中文或英文均可。
+可在 | 后附加描述，例如：
+猫 | 一只猫 | 趴在沙发上的小猫
+beach | sand and sea | people on a beach</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <source>Read labels from a text file (one per line) or a JSON label file</source>
+        <translation>从文本文件（每行一个）或 JSON 标签文件读取标签</translation>
+    </message>
+    <message>
+        <source>Add an &quot;others&quot; label for photos that match none</source>
+        <translation>添加“其他”标签，归入不匹配任何标签的照片</translation>
+    </message>
+    <message>
+        <source>Templates:</source>
+        <translation>模板：</translation>
+    </message>
+    <message>
+        <source>Labels:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <source>Open a label file</source>
+        <translation>打开标签文件</translation>
+    </message>
+    <message>
+        <source>Label files (*.txt *.json);;All files (*)</source>
+        <translation>标签文件 (*.txt *.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Write at least one label, one per line.</source>
+        <translation>请至少写一个标签，每行一个。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n label(s)</source>
+        <translation>
+            <numerusform>%n 个标签</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n with descriptions</source>
+        <translation>
+            <numerusform>其中 %n 个带描述</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>LibraryPanel</name>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Skipped</source>
+        <translation>已跳过</translation>
+    </message>
+    <message>
+        <source>Drop photo folders here, or add one with File &gt; Add folder (Ctrl+O).</source>
+        <translation>将照片文件夹拖到这里，或通过“文件 &gt; 添加文件夹”（Ctrl+O）添加。</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Re-scan all</source>
+        <translation>全部重新扫描</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>indexing</source>
+        <translation>正在索引</translation>
+    </message>
+    <message>
+        <source>indexed</source>
+        <translation>已索引</translation>
+    </message>
+    <message>
+        <source>Show the files that could not be read</source>
+        <translation>显示无法读取的文件</translation>
+    </message>
+    <message>
+        <source>The folder cannot be reached (an unplugged drive?). Its photos stay in the library.</source>
+        <translation>无法访问该文件夹（可能是驱动器已拔出？）。其中的照片仍保留在图库中。</translation>
+    </message>
+    <message>
+        <source>Remove folder</source>
+        <translation>移除文件夹</translation>
+    </message>
+    <message>
+        <source>Remove “%1” from the library? The photos stay where they are; only clipdesk’s index of them is deleted.</source>
+        <translation>要从图库中移除“%1”吗？照片本身不会被移动或删除，只会删除 clipdesk 为它们建立的索引。</translation>
+    </message>
+    <message>
+        <source>Re-scan</source>
+        <translation>重新扫描</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>Show skipped files</source>
+        <translation>显示已跳过的文件</translation>
+    </message>
+    <message>
+        <source>Remove from library…</source>
+        <translation>从图库中移除…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>clipdesk</source>
+        <translation>clipdesk</translation>
+    </message>
+    <message>
+        <source>Text search</source>
+        <translation>以文搜图</translation>
+    </message>
+    <message>
+        <source>Image search</source>
+        <translation>以图搜图</translation>
+    </message>
+    <message>
+        <source>Tagging</source>
+        <translation>自动标签</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>模型评估</translation>
+    </message>
+    <message>
+        <source>Library</source>
+        <translation>图库</translation>
+    </message>
+    <message>
+        <source>Idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>The model that indexes and searches</source>
+        <translation>用于索引和搜索的模型</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Add folder…</source>
+        <translation>添加文件夹(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Library</source>
+        <translation>图库(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Re-scan all folders</source>
+        <translation>重新扫描所有文件夹(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Re-scan selected folder</source>
+        <translation>重新扫描所选文件夹</translation>
+    </message>
+    <message>
+        <source>Re&amp;move selected folder…</source>
+        <translation>移除所选文件夹(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>Show &amp;skipped files…</source>
+        <translation>显示已跳过的文件(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Models</source>
+        <translation>模型(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Model &amp;setup…</source>
+        <translation>模型设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About clipdesk</source>
+        <translation>关于 clipdesk(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Add a photo folder</source>
+        <translation>添加照片文件夹</translation>
+    </message>
+    <message>
+        <source>Select a folder in the library first.</source>
+        <translation>请先在图库中选择一个文件夹。</translation>
+    </message>
+    <message>
+        <source>Photos: %1 · Folders: %2</source>
+        <translation>照片：%1 · 文件夹：%2</translation>
+    </message>
+    <message>
+        <source>%1 indexed with this model</source>
+        <translation>当前模型已索引 %1 张</translation>
+    </message>
+    <message>
+        <source>Indexing stopped; %1 photos were indexed before that.</source>
+        <translation>索引已停止；停止前已索引 %1 张照片。</translation>
+    </message>
+    <message>
+        <source>Indexing finished: %1 new photos indexed, %2 skipped.</source>
+        <translation>索引完成：新索引 %1 张照片，跳过 %2 个文件。</translation>
+    </message>
+    <message>
+        <source>%1 folders could not be reached and were left as they were.</source>
+        <translation>有 %1 个文件夹无法访问，已保持原样。</translation>
+    </message>
+    <message>
+        <source>ready on %1</source>
+        <translation>已就绪（%1）</translation>
+    </message>
+    <message>
+        <source>loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>weights missing</source>
+        <translation>缺少权重文件</translation>
+    </message>
+    <message>
+        <source>could not be loaded</source>
+        <translation>无法加载</translation>
+    </message>
+    <message>
+        <source>About clipdesk</source>
+        <translation>关于 clipdesk</translation>
+    </message>
+    <message>
+        <source>clipdesk %1</source>
+        <translation>clipdesk %1</translation>
+    </message>
+    <message>
+        <source>Search your own photos by meaning, in Chinese or English, with CLIP models that run on this computer. Nothing leaves it.
+
+Data folder: %1</source>
+        <translation>用中文或英文描述，按内容搜索您自己的照片。CLIP 模型在本机运行，任何数据都不会离开这台电脑。
+
+数据文件夹：%1</translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+</context>
+<context>
+    <name>ModelModeCombo</name>
+    <message>
+        <source>Which model answers the query</source>
+        <translation>选择用于搜索的模型</translation>
+    </message>
+    <message>
+        <source>Automatic (by language)</source>
+        <translation>自动（按语言选择）</translation>
+    </message>
+    <message>
+        <source>%1 + %2 (both)</source>
+        <translation>%1 + %2（同时使用）</translation>
+    </message>
+</context>
+<context>
+    <name>ModelSetupDialog</name>
+    <message>
+        <source>Set up a model</source>
+        <translation>设置模型</translation>
+    </message>
+    <message>
+        <source>clipdesk needs a model to understand your photos. Download one (once), or use a checkpoint file you already have. Until then you can still browse your library.</source>
+        <translation>clipdesk 需要一个模型来理解照片内容。您可以下载一个模型（只需一次），或使用已有的检查点文件。在此之前，您仍可以浏览图库。</translation>
+    </message>
+    <message>
+        <source>Models that clipdesk can use. The current model indexes and searches; switching keeps what other models indexed.</source>
+        <translation>clipdesk 可以使用的模型。当前模型用于索引和搜索；切换模型后，其他模型已建立的索引会保留。</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Languages</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Cancel download</source>
+        <translation>取消下载</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source>Download and use</source>
+        <translation>下载并使用</translation>
+    </message>
+    <message>
+        <source>Use a checkpoint file on this computer…</source>
+        <translation>使用本机上的检查点文件…</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>以后再说</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>%1 (recommended)</source>
+        <translation>%1（推荐）</translation>
+    </message>
+    <message>
+        <source>current</source>
+        <translation>当前使用</translation>
+    </message>
+    <message>
+        <source>on this computer</source>
+        <translation>已在本机</translation>
+    </message>
+    <message>
+        <source>imported, file missing</source>
+        <translation>已导入，文件缺失</translation>
+    </message>
+    <message>
+        <source>download</source>
+        <translation>需下载</translation>
+    </message>
+    <message>
+        <source>many languages</source>
+        <translation>多种语言</translation>
+    </message>
+    <message>
+        <source>Chinese, English</source>
+        <translation>中文、英文</translation>
+    </message>
+    <message>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <source>The recommended default: handles Chinese and English queries, a good balance of speed and accuracy.</source>
+        <translation>推荐的默认模型：支持中文和英文搜索，速度与准确度兼顾。</translation>
+    </message>
+    <message>
+        <source>Imported from %1</source>
+        <translation>导入自 %1</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Checking the model file…</source>
+        <translation>正在校验模型文件…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/秒</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <source>This computer seems to be offline, so the model cannot be downloaded now. If you have its weights file, choose “Use a checkpoint file on this computer…”.</source>
+        <translation>这台电脑似乎未连接网络，暂时无法下载模型。如果您已有模型的权重文件，请选择“使用本机上的检查点文件…”。</translation>
+    </message>
+    <message>
+        <source>The download was cancelled. What was downloaded is kept: downloading again continues from there.</source>
+        <translation>下载已取消。已下载的部分会保留，再次下载时将从中断处继续。</translation>
+    </message>
+</context>
+<context>
+    <name>OptionalDateEdit</name>
+    <message>
+        <source>Any date</source>
+        <translation>任意日期</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewDialog</name>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Path:</source>
+        <translation>路径：</translation>
+    </message>
+    <message>
+        <source>Size:</source>
+        <translation>文件大小：</translation>
+    </message>
+    <message>
+        <source>Dimensions:</source>
+        <translation>尺寸：</translation>
+    </message>
+    <message>
+        <source>Date:</source>
+        <translation>日期：</translation>
+    </message>
+    <message>
+        <source>Score:</source>
+        <translation>相似度：</translation>
+    </message>
+    <message>
+        <source>Tags:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Show in Folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>Find Similar</source>
+        <translation>查找相似照片</translation>
+    </message>
+    <message>
+        <source>This picture cannot be shown.</source>
+        <translation>无法显示此图片。</translation>
+    </message>
+</context>
+<context>
+    <name>QueryImageLabel</name>
+    <message>
+        <source>Drop a photo here</source>
+        <translation>将照片拖到这里</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsView</name>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Open with System Viewer</source>
+        <translation>用系统默认程序打开</translation>
+    </message>
+    <message>
+        <source>Show in Folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>Copy Path</source>
+        <translation>复制路径</translation>
+    </message>
+    <message>
+        <source>Copy Paths</source>
+        <translation>复制路径</translation>
+    </message>
+    <message>
+        <source>Copy Image</source>
+        <translation>复制图片</translation>
+    </message>
+    <message>
+        <source>Find Similar</source>
+        <translation>查找相似照片</translation>
+    </message>
+</context>
+<context>
+    <name>ScopeCombo</name>
+    <message>
+        <source>The whole library</source>
+        <translation>整个图库</translation>
+    </message>
+    <message>
+        <source>Choose a folder…</source>
+        <translation>选择文件夹…</translation>
+    </message>
+    <message>
+        <source>Tag the photos of a folder</source>
+        <translation>为某个文件夹中的照片打标签</translation>
+    </message>
+</context>
+<context>
+    <name>SearchPanel</name>
+    <message>
+        <source>No indexed model understands Chinese; searched with %1.</source>
+        <translation>已建立索引的模型都不支持中文，已改用 %1 搜索。</translation>
+    </message>
+    <message>
+        <source>No indexed model understands English; searched with %1.</source>
+        <translation>已建立索引的模型都不支持英文，已改用 %1 搜索。</translation>
+    </message>
+    <message>
+        <source>No photos match. Try other words, a lower threshold or fewer filters.</source>
+        <translation>没有匹配的照片。请尝试换个说法、降低相似度阈值或减少筛选条件。</translation>
+    </message>
+    <message>
+        <source>matches: %1</source>
+        <translation>匹配：%1</translation>
+    </message>
+    <message>
+        <source>Nothing is indexed yet: add a photo folder (Ctrl+O) or drop one here.</source>
+        <translation>尚未建立任何索引：请添加照片文件夹（Ctrl+O），或将文件夹拖到这里。</translation>
+    </message>
+    <message>
+        <source>No model is ready: %1</source>
+        <translation>没有可用的模型：%1</translation>
+    </message>
+    <message>
+        <source>Loading the model %1… the search runs when it is ready.</source>
+        <translation>正在加载模型 %1…加载完成后将自动开始搜索。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Automatic (GPU when there is one)</source>
+        <translation>自动（有显卡时使用 GPU）</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>GPU (CUDA)</source>
+        <translation>GPU（CUDA）</translation>
+    </message>
+    <message>
+        <source>Apple GPU (MPS)</source>
+        <translation>Apple GPU（MPS）</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Photos the model looks at together. Larger is faster on a GPU with enough memory.</source>
+        <translation>模型每次同时处理的照片数量。显存充足时，数值越大，GPU 上的速度越快。</translation>
+    </message>
+    <message>
+        <source> px</source>
+        <translation> 像素</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <source>Batch size:</source>
+        <translation>批处理大小：</translation>
+    </message>
+    <message>
+        <source>Thumbnail size:</source>
+        <translation>缩略图大小：</translation>
+    </message>
+    <message>
+        <source>Data folder:</source>
+        <translation>数据文件夹：</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+    <message>
+        <source>Device and language changes apply the next time clipdesk starts.</source>
+        <translation>设备和语言的更改在重启 clipdesk 后生效。</translation>
+    </message>
+    <message>
+        <source>The settings could not be saved: %1</source>
+        <translation>无法保存设置：%1</translation>
+    </message>
+</context>
+<context>
+    <name>SkippedFilesDialog</name>
+    <message>
+        <source>Skipped files</source>
+        <translation>已跳过的文件</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Copy list</source>
+        <translation>复制列表</translation>
+    </message>
+    <message>
+        <source>unknown reason</source>
+        <translation>原因未知</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be read and were skipped. They are tried again when they change.</source>
+        <translation>
+            <numerusform>有 %n 个文件无法读取，已跳过。这些文件有变动时会重新尝试。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No files were skipped.</source>
+        <translation>没有跳过任何文件。</translation>
+    </message>
+</context>
+<context>
+    <name>TagRuleEditor</name>
+    <message>
+        <source>both conditions</source>
+        <translation>同时满足两个条件</translation>
+    </message>
+    <message>
+        <source>either condition</source>
+        <translation>满足任一条件</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source> tags per photo</source>
+        <translation> 个标签（每张照片）</translation>
+    </message>
+    <message>
+        <source>Probability at least:</source>
+        <translation>概率不低于：</translation>
+    </message>
+    <message>
+        <source>Cosine at least:</source>
+        <translation>余弦相似度不低于：</translation>
+    </message>
+    <message>
+        <source>Combine:</source>
+        <translation>组合方式：</translation>
+    </message>
+    <message>
+        <source>At most:</source>
+        <translation>最多：</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>不限</translation>
+    </message>
+</context>
+<context>
+    <name>TagTable</name>
+    <message>
+        <source>Tag</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation>已保存</translation>
+    </message>
+</context>
+<context>
+    <name>TaggingPanel</name>
+    <message>
+        <source>Photos are scored with the vectors of this model</source>
+        <translation>用该模型的向量为照片打分</translation>
+    </message>
+    <message>
+        <source>Score photos</source>
+        <translation>为照片打分</translation>
+    </message>
+    <message>
+        <source>Save tags</source>
+        <translation>保存标签</translation>
+    </message>
+    <message>
+        <source>Replace the automatic tags of the scored photos; tags set by hand are kept</source>
+        <translation>替换已打分照片的自动标签；手动设置的标签会保留</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Click a tag to see its photos.</source>
+        <translation>点击标签查看对应照片。</translation>
+    </message>
+    <message>
+        <source>Labels</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>Photos:</source>
+        <translation>照片：</translation>
+    </message>
+    <message>
+        <source>When does a label become a tag?</source>
+        <translation>标签何时生效？</translation>
+    </message>
+    <message>
+        <source>%1 (%2 photos)</source>
+        <translation>%1（%2 张照片）</translation>
+    </message>
+    <message>
+        <source>Loading the model and encoding the labels…</source>
+        <translation>正在加载模型并编码标签…</translation>
+    </message>
+    <message>
+        <source>%1 photos scored; %2 have no vectors of this model yet.</source>
+        <translation>已为 %1 张照片打分；%2 张照片还没有该模型的向量。</translation>
+    </message>
+    <message>
+        <source>%1 photos scored.</source>
+        <translation>已为 %1 张照片打分。</translation>
+    </message>
+    <message>
+        <source>Score photos to preview their tags.</source>
+        <translation>先为照片打分，即可预览标签。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 photos get at least one tag.</source>
+        <translation>%2 张照片中有 %1 张至少获得一个标签。</translation>
+    </message>
+    <message>
+        <source>Saving tags…</source>
+        <translation>正在保存标签…</translation>
+    </message>
+    <message>
+        <source>Cancelled: the tags of %1 photos were saved.</source>
+        <translation>已取消：%1 张照片的标签已保存。</translation>
+    </message>
+    <message>
+        <source>Tags saved for %1 photos.</source>
+        <translation>已保存 %1 张照片的标签。</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Preview: %1 photos would be tagged “%2”</source>
+        <translation>预览：%1 张照片将被标为“%2”</translation>
+    </message>
+    <message>
+        <source>%1 photos tagged “%2”</source>
+        <translation>%1 张照片标为“%2”</translation>
+    </message>
+    <message>
+        <source>No photo has this tag.</source>
+        <translation>没有照片带有此标签。</translation>
+    </message>
+    <message>
+        <source>Export tags</source>
+        <translation>导出标签</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>%1 tags exported.</source>
+        <translation>已导出 %1 个标签。</translation>
+    </message>
+</context>
+<context>
+    <name>TemplateChooser</name>
+    <message>
+        <source>Automatic (by the labels&apos; language)</source>
+        <translation>自动（按标签的语言）</translation>
+    </message>
+    <message>
+        <source>Custom templates</source>
+        <translation>自定义模板</translation>
+    </message>
+    <message>
+        <source>One template per line, {} marks the label</source>
+        <translation>每行一个模板，{} 表示标签所在位置</translation>
+    </message>
+    <message>
+        <source>Each template is a sentence with {} where the label goes, e.g. a photo of a {}.</source>
+        <translation>每个模板是一句话，用 {} 表示标签的位置，例如：一张{}的照片。</translation>
+    </message>
+    <message>
+        <source>English labels:</source>
+        <translation>英文标签：</translation>
+    </message>
+    <message>
+        <source>Chinese labels:</source>
+        <translation>中文标签：</translation>
+    </message>
+</context>
+<context>
+    <name>TextSearchPanel</name>
+    <message>
+        <source>Describe the photo: 海边的日落, a dog on a beach, …</source>
+        <translation>描述您要找的照片：海边的日落、沙滩上的狗、a dog on a beach…</translation>
+    </message>
+    <message>
+        <source>Leave things out with a minus sign: beach -people -&quot;red car&quot;</source>
+        <translation>用减号排除不想要的内容：海滩 -人群 -&quot;红色汽车&quot;</translation>
+    </message>
+    <message>
+        <source>Type what you are looking for, in Chinese or English.</source>
+        <translation>用中文或英文输入您要找的内容。</translation>
+    </message>
+</context>
+<context>
+    <name>ThresholdBar</name>
+    <message>
+        <source>Show only photos at least this similar (leftmost: no limit)</source>
+        <translation>只显示相似度不低于此值的照片（拖到最左侧为不限）</translation>
+    </message>
+    <message>
+        <source>The most results to show</source>
+        <translation>最多显示多少个结果</translation>
+    </message>
+    <message>
+        <source>Similarity at least:</source>
+        <translation>相似度阈值：</translation>
+    </message>
+    <message>
+        <source>Show up to:</source>
+        <translation>最多显示：</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>不限</translation>
+    </message>
+</context>
+<context>
+    <name>ZeroShotView</name>
+    <message>
+        <source>Rows: true label; columns: predicted label</source>
+        <translation>行：真实标签；列：预测标签</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>Confusion matrix (rows: true, columns: predicted)</source>
+        <translation>混淆矩阵（行：真实，列：预测）</translation>
+    </message>
+    <message>
+        <source>Accuracy: %1 % of %2 images</source>
+        <translation>准确率：%1 %（共 %2 张图片）</translation>
+    </message>
+    <message>
+        <source>%1 with several labels left out</source>
+        <translation>%1 张多标签图片未计入</translation>
+    </message>
+</context>
+<context>
+    <name>clipdesk</name>
+    <message>
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <source>Apple GPU</source>
+        <translation>Apple GPU</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>clipdesk</source>
+        <translation>clipdesk</translation>
+    </message>
+    <message>
+        <source>Something went wrong. The details were written to the log file.</source>
+        <extracomment>progress reports of one stage closer together than this are dropped (seconds)</extracomment>
+        <translation>出现错误。详细信息已写入日志文件。</translation>
+    </message>
+    <message>
+        <source>clipdesk could not start: %1</source>
+        <translation>clipdesk 无法启动：%1</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>Looking for photos… %1 found</source>
+        <translation>正在查找照片… 已找到 %1 张</translation>
+    </message>
+    <message>
+        <source>Checking changed files: %1 of %2</source>
+        <translation>正在检查有变动的文件：%1 / %2</translation>
+    </message>
+    <message>
+        <source>Indexing %1 of %2</source>
+        <translation>正在索引 %1 / %2</translation>
+    </message>
+    <message>
+        <source>%1 photos/s</source>
+        <translation>%1 张/秒</translation>
+    </message>
+    <message>
+        <source>about %1 left</source>
+        <translation>剩余约 %1</translation>
+    </message>
+    <message>
+        <source>Saving the search index…</source>
+        <translation>正在保存搜索索引…</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+</TS>
