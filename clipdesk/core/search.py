@@ -157,24 +157,42 @@ class Searcher:
     # -- query vectors -------------------------------------------------------------------------
 
     def query_vector(self, query: Query, model_id: str) -> np.ndarray:
-        """The (dim,) float32 unit vector that ``query`` becomes under ``model_id``."""
+        """The (dim,) float32 unit vector that ``query`` becomes under ``model_id``.
+
+        Text and image together: each side is first divided by the spread (standard deviation)
+        of its scores over the library, so ``image_weight`` is the image's share of the
+        *ranking*. Image-to-image cosines spread far wider than text-to-image ones, and a plain
+        50/50 mix of the vectors would let the image decide alone.
+        """
         positive, negatives = parse_query_text(query.text)
-        parts: list[tuple[float, np.ndarray]] = []
         image_vec = self._image_vector(query, model_id)
-        if positive:
-            text_vec = self._encoders(model_id).encode_texts([positive])[0]
-            weight = 1.0 - query.image_weight if image_vec is not None else 1.0
-            parts.append((weight, text_vec))
-        if image_vec is not None:
-            parts.append((query.image_weight if positive else 1.0, image_vec))
-        if not parts:
+        text_vec = self._encoders(model_id).encode_texts([positive])[0] if positive else None
+        if text_vec is not None and image_vec is not None:
+            sample = self._sample_vectors(model_id)
+            w = min(max(query.image_weight, 0.0), 1.0)
+            vec = (w * image_vec / _spread(sample, image_vec)
+                   + (1.0 - w) * text_vec / _spread(sample, text_vec))
+        elif text_vec is not None or image_vec is not None:
+            vec = text_vec if text_vec is not None else image_vec
+        else:
             raise SearchError("The query is empty: type some words or give a photo.")
-        vec = sum(w * v for w, v in parts)
         vec = _unit(np.asarray(vec, dtype=np.float32))
         if negatives:
             neg = self._encoders(model_id).encode_texts(negatives).mean(axis=0)
             vec = _unit(vec - query.negative_weight * _unit(neg.astype(np.float32)))
         return vec
+
+    def _sample_vectors(self, model_id: str, limit: int = 2048) -> np.ndarray:
+        """Up to ``limit`` library vectors of ``model_id``, evenly spaced, for score statistics."""
+        index = self._library.vector_index(model_id)
+        n = int(index.ntotal)
+        if n == 0:
+            return np.zeros((0, 0), dtype=np.float32)
+        import faiss
+
+        flat = faiss.downcast_index(index.index) if hasattr(index, "index") else index
+        rows = np.unique(np.linspace(0, n - 1, num=min(n, limit)).astype(np.int64))
+        return np.stack([flat.reconstruct(int(r)) for r in rows]).astype(np.float32)
 
     def _image_vector(self, query: Query, model_id: str) -> np.ndarray | None:
         if query.image_file_id is not None:
@@ -275,6 +293,14 @@ def reciprocal_rank_fusion(
         for rank, (file_id, _) in enumerate(ranking, start=1):
             fused[file_id] = fused.get(file_id, 0.0) + 1.0 / (k + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _spread(sample: np.ndarray, vec: np.ndarray) -> float:
+    """Standard deviation of ``vec``'s scores over ``sample``; 1.0 when it cannot be told."""
+    if sample.size == 0 or sample.shape[1] != vec.shape[0]:
+        return 1.0
+    spread = float(np.std(sample @ vec))
+    return spread if spread > 1e-6 and np.isfinite(spread) else 1.0
 
 
 def _unit(vec: np.ndarray) -> np.ndarray:
