@@ -1,0 +1,101 @@
+"""Screenshots of the tagging and evaluation panels with the trained shapes test models.
+
+    xvfb-run -s "-screen 0 1500x950x24" python tools/screenshot_panels.py --out docs
+
+Imports the Chinese shapes model (tests/fixtures/models) the way a person imports a checkpoint,
+indexes a generated shapes folder, then drives the real panels: Chinese colour labels tagged
+with live preview, and an evaluation of colour class folders (folder name = label). Saves
+``screenshot-tagging-zh.png`` and ``screenshot-evaluation-zh.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+COLOURS_ZH = {"red": "红色", "blue": "蓝色", "green": "绿色", "yellow": "黄色", "purple": "紫色",
+              "orange": "橙色"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=REPO / "docs")
+    parser.add_argument("--size", default="1400x900")
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    from clipdesk.core.engine import Engine
+    from clipdesk.paths import DataPaths
+    from tests.fixtures.shapes import CLASSES, generate_folder
+    from tests.fixtures.train_test_models import import_test_models
+
+    work = Path(tempfile.mkdtemp(prefix="clipdesk-panels-"))
+    engine = Engine(DataPaths(work / "data"))
+    _, cn = import_test_models(engine.paths)
+    engine.settings.model_id = cn.model_id
+    engine.settings.device = "cpu"
+    engine.save_settings()
+    library_dir = work / "形状照片"
+    generate_folder(library_dir, 96, seed=11,
+                    classes=[c.key for c in CLASSES if c.colour.key in COLOURS_ZH])
+    dataset = work / "颜色评估"
+    for i, (key, zh) in enumerate(COLOURS_ZH.items()):
+        generate_folder(dataset / zh, 12, seed=100 + i,
+                        classes=[c.key for c in CLASSES if c.colour.key == key])
+    with engine.library(write=True) as library:
+        engine.indexer(library, engine.encoder(cn.model_id)).run([library_dir])
+
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    from clipdesk.app import ClipdeskApp
+
+    app = ClipdeskApp(["clipdesk", "--data-dir", str(engine.paths.root), "--lang", "zh_CN"])
+    width, height = (int(v) for v in args.size.split("x"))
+    app.window.resize(width, height)
+    app.show()
+    app.start_background()
+
+    def pump(seconds: float, until: object = None) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            if callable(until) and until():
+                return
+            time.sleep(0.02)
+
+    pump(60, lambda: app.context.encoder_if_ready(cn.model_id) is not None)
+    window = app.window
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    tagging = window.tagging_panel
+    window.tabs.setCurrentWidget(tagging)
+    pump(2)
+    tagging.editor.set_labels_text("\n".join(COLOURS_ZH.values()))
+    done: list[bool] = []
+    tagging.scoresReady.connect(lambda: done.append(True))
+    tagging.score_photos()
+    pump(120, lambda: bool(done))
+    tagging.show_tag("红色")
+    pump(5)
+    window.grab().save(str(args.out / "screenshot-tagging-zh.png"))
+
+    evaluation = window.evaluation_panel
+    window.tabs.setCurrentWidget(evaluation)
+    evaluation.set_dataset(dataset)
+    evaluation.set_models([cn.model_id])
+    finished: list[object] = []
+    evaluation.evaluationFinished.connect(finished.append)
+    evaluation.start()
+    pump(300, lambda: bool(finished))
+    pump(3)
+    window.grab().save(str(args.out / "screenshot-evaluation-zh.png"))
+    print("saved", sorted(p.name for p in args.out.glob("screenshot-*-zh.png")))
+    app.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
