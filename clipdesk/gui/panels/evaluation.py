@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -29,8 +28,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -48,6 +45,7 @@ from clipdesk.gui.panels.eval_views import (
 )
 from clipdesk.gui.panels.jobbar import JobBar
 from clipdesk.gui.panels.label_editor import TemplateChooser
+from clipdesk.gui.panels.layout import inputs_and_results
 from clipdesk.gui.workers import JobWorker, start_job, stop_job
 
 if TYPE_CHECKING:
@@ -167,18 +165,7 @@ class EvaluationPanel(QWidget):
         results_layout.addLayout(exports)
         results_layout.addWidget(self.result_tabs, 1)
 
-        scroll = QScrollArea(self)  # keeps the window's minimum size small
-        scroll.setWidget(inputs)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(scroll)
-        split.addWidget(results)
-        split.setStretchFactor(1, 3)
-        split.setSizes([340, 900])
-        layout = QVBoxLayout(self)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.jobs)
+        inputs_and_results(self, inputs, results, self.jobs, sizes=(340, 900), results_stretch=3)
 
     # -- inputs --------------------------------------------------------------------------------
 

@@ -26,12 +26,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -42,6 +40,7 @@ from clipdesk.core.tagging import TaggingReport, TagRule, TagScores
 from clipdesk.core.types import Root
 from clipdesk.gui.panels.jobbar import JobBar
 from clipdesk.gui.panels.label_editor import LabelSetEditor
+from clipdesk.gui.panels.layout import inputs_and_results
 from clipdesk.gui.panels.tag_widgets import (
     COL_PREVIEW,
     ScopeCombo,
@@ -180,18 +179,7 @@ class TaggingPanel(QWidget):
         right.addWidget(tags_area)
         right.addWidget(grid_area)
         right.setStretchFactor(1, 2)
-        scroll = QScrollArea(self)  # keeps the window's minimum height small
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(scroll)
-        split.addWidget(right)
-        split.setStretchFactor(1, 2)
-        split.setSizes([360, 800])
-        layout = QVBoxLayout(self)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.jobs)
+        inputs_and_results(self, left, right, self.jobs, sizes=(360, 800), results_stretch=2)
 
     # -- library facts -------------------------------------------------------------------------
 
