@@ -46,6 +46,10 @@ while time.monotonic() < deadline:
     app.qapp.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
     if app.context.encoder_state(model)[0] in ("ready", "error", "missing"):
         break
+# the state changes in the loader thread; the label follows through a queued signal
+settle = time.monotonic() + 10
+while time.monotonic() < settle and "loading" in app.window.device_label.text().lower():
+    app.qapp.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 app.qapp.processEvents()
 print(json.dumps({
     "at_show": at_show, "at_first_paint": painted[0] if painted else None,
