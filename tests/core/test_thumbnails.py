@@ -94,8 +94,9 @@ def test_put_then_get(cache: ThumbnailCache) -> None:
 
 
 def test_layout_has_size_and_format(tmp_path: Path) -> None:
-    webp = ThumbnailCache(tmp_path, size=256)
+    webp = ThumbnailCache(tmp_path, size=256, fmt="webp")
     jpeg = ThumbnailCache(tmp_path, size=128, fmt="jpeg")
+    assert ThumbnailCache(tmp_path).format == "JPEG"  # the default
     assert webp.path_for("abcdef0123") == tmp_path / "256" / "ab" / "abcdef0123.webp"
     assert jpeg.path_for("abcdef0123") == tmp_path / "128" / "ab" / "abcdef0123.jpg"
     jpeg.put("abcdef0123", photo_like(640, 480))
@@ -108,6 +109,21 @@ def test_layout_has_size_and_format(tmp_path: Path) -> None:
         ThumbnailCache(tmp_path, fmt="gif")
     with pytest.raises(ValueError):
         ThumbnailCache(tmp_path, size=0)
+
+
+def test_webp_thumbnails_of_an_earlier_version_are_still_read(tmp_path: Path) -> None:
+    old = ThumbnailCache(tmp_path, size=128, fmt="webp")
+    old.put(KEY, photo_like(640, 480))
+    cache = ThumbnailCache(tmp_path, size=128)  # today's JPEG cache over the same folder
+    assert KEY in cache and list(cache.keys()) == [KEY]
+    thumb = cache.get(KEY)
+    assert thumb is not None and thumb.size == (128, 96)
+    assert cache.get_bytes(KEY) == old.path_for(KEY).read_bytes()
+    cache.put(KEY, photo_like(640, 480))  # embedded again: one file, in the new format
+    assert not old.path_for(KEY).exists() and cache.path_for(KEY).exists()
+    assert list(cache.keys()) == [KEY]
+    cache.discard(KEY)
+    assert KEY not in cache
 
 
 @pytest.mark.parametrize("key", ["", "a", "../../etc/passwd", "ab/cd", "a.b.c", "ab cd", "x" * 300])
