@@ -41,3 +41,7 @@ class StoreLocked(StoreError):
 
 class DiskFull(StoreError):
     """The disk holding the data folder is full; nothing partial was kept."""
+
+
+class PipelineError(ClipdeskError):
+    """The indexing pipeline itself failed (decode workers that cannot start)."""

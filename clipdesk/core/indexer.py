@@ -1,4 +1,4 @@
-"""Indexing: scan roots, diff against the store, decode in parallel, embed in batches, commit.
+"""Indexing: scan roots, diff against the store, decode in worker processes, embed, commit.
 
 One run for one model (``Indexer(library, encoder).run(paths)``):
 
@@ -9,14 +9,15 @@ One run for one model (``Indexer(library, encoder).run(paths)``):
    that row with its vectors; files missing under reachable roots are removed with their vectors;
 3. **work** = new files + changed files + decoded files that lack this model's vector. A changed
    file whose bytes turn out identical (``touch``) keeps every vector and is not decoded;
-4. **decode** in a thread pool (Pillow releases the GIL) with bounded prefetch -- at most
-   ``prefetch_batches`` batches are decoded ahead of the encoder, so memory does not grow with the
-   library; one decode at ``max(model input, thumbnail size)`` serves both the model and the
-   thumbnail;
-5. **encode** each batch, write its thumbnails, then **commit** the batch in one transaction: a
-   file is either fully indexed (row, vector, thumbnail) or not at all. A file that cannot be
-   decoded gets status skipped with its reason and is not retried until it changes;
-6. between batches: one progress report and ``token.check()``. A cancelled run keeps what it
+4. **embed** through :class:`~clipdesk.core.pipeline.embed.EmbedPipeline`: decode worker
+   processes (one per core by default) read, hash and decode each file once at the size both the
+   model and the thumbnail need, make the thumbnail and the model's pixels; the encoder works on
+   batch n while the workers decode what follows and a writer thread commits batch n-1. On CUDA,
+   plain JPEGs are decoded by the GPU;
+5. **commit** each batch in one transaction: a file is either fully indexed (row, vector,
+   thumbnail) or not at all. A file that cannot be decoded gets status skipped with its reason
+   and is not retried until it changes;
+6. once per batch: one progress report and ``token.check()``. A cancelled run keeps what it
    committed; the next run only does what is left.
 
 At the end (also after a cancel) the model's FAISS cache is republished.
@@ -24,65 +25,30 @@ At the end (also after a cancel) the model's FAISS cache is republished.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
-from collections import deque
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from clipdesk.core.imaging import DEFAULT_MAX_PIXELS, ImageDecodeError, load_image_file
+from clipdesk.core.imaging import DEFAULT_MAX_PIXELS
 from clipdesk.core.jobs import Cancelled, CancelToken, ProgressCallback, no_progress
+from clipdesk.core.pipeline.embed import DEFAULT_PREFETCH_BYTES, Embedded, EmbedPipeline, Work
+from clipdesk.core.pipeline.pool import WorkerTarget
+from clipdesk.core.pipeline.worker import worker_main
 from clipdesk.core.scanner import RootScan, diff_files, scan_root
 from clipdesk.core.store.database import translate_disk_full
 from clipdesk.core.store.records import FileMove, FileUpdate
 from clipdesk.core.types import FileStatus, IndexReport, Progress, Root, RootState, Stage
 
 if TYPE_CHECKING:
-    from PIL import Image
-
     from clipdesk.core.models.base import Encoder
     from clipdesk.core.store import Library
     from clipdesk.core.thumbnails import ThumbnailCache
 
 log = logging.getLogger(__name__)
-
-_HASH_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class _Work:
-    root_id: int
-    relpath: str
-    file_id: int | None  # None: no row yet
-    stored_hash: str | None = None
-    has_vector: bool = False  # this model already has a vector for the stored content
-
-
-@dataclass(slots=True)
-class _Decoded:
-    work: _Work
-    path: Path
-    size: int = 0
-    mtime_ns: int = 0
-    content_hash: str | None = None
-    image: Image.Image | None = None
-    width: int | None = None
-    height: int | None = None
-    taken_at: datetime | None = None
-    thumbnail: bytes | None = None
-    vector: np.ndarray | None = None
-    reason: str | None = None  # why it is skipped
-    identical: bool = False  # same bytes as stored and already embedded: nothing to compute
-    vanished: bool = False  # gone since the scan: leave it to the next run
-
 
 @dataclass
 class _Tally:
@@ -120,19 +86,23 @@ class Indexer:
         *,
         thumbnails: ThumbnailCache | None = None,
         batch_size: int = 32,
-        decode_workers: int = 2,
+        decode_workers: int = 0,
         max_pixels: int | None = DEFAULT_MAX_PIXELS,
-        prefetch_batches: int = 2,
+        gpu_decode: bool = True,
+        prefetch_bytes: int = DEFAULT_PREFETCH_BYTES,
+        file_timeout_s: float = 300.0,
+        worker_target: WorkerTarget = worker_main,
     ) -> None:
+        """``decode_workers`` 0 means one per CPU core; ``prefetch_bytes`` bounds the decoded
+        pixels waiting for the encoder; ``gpu_decode`` lets the GPU decode plain JPEGs when the
+        model runs on CUDA; ``file_timeout_s`` is how long one file may take to decode."""
         self.library = library
         self.encoder = encoder
         self.thumbnails = thumbnails
-        self.batch_size = max(1, int(batch_size))
-        self.decode_workers = max(1, int(decode_workers))
-        self.max_pixels = max_pixels
-        self.prefetch_batches = max(1, int(prefetch_batches))
-        thumb = thumbnails.size if thumbnails is not None else 0
-        self.min_side = max(int(encoder.info.image_size), int(thumb))
+        self.pipeline = EmbedPipeline(
+            encoder, thumbnails=thumbnails, batch_size=batch_size, workers=decode_workers,
+            max_pixels=max_pixels, gpu_decode=gpu_decode, prefetch_bytes=prefetch_bytes,
+            file_timeout_s=file_timeout_s, worker_target=worker_target)
 
     @property
     def model_id(self) -> str:
@@ -205,7 +175,7 @@ class Indexer:
     def _plan(
         self, online: dict[int, tuple[Root, RootScan]], tally: _Tally, token: CancelToken,
         report: ProgressCallback,
-    ) -> list[_Work]:
+    ) -> list[Work]:
         lib = self.library
         stored = {root_id: lib.stored_files(root_id) for root_id in online}
 
@@ -229,21 +199,21 @@ class Indexer:
         tally.new, tally.changed, tally.moved = len(diff.new), len(diff.changed), len(diff.moved)
         tally.unchanged, tally.removed = len(diff.unchanged), len(diff.missing)
         lacking = {f.id: f for f in lib.files_lacking_vectors(self.model_id, list(online))}
-        work = [_Work(root_id, f.relpath, None) for root_id, f in diff.new]
+        work = [Work(root_id, f.relpath, None) for root_id, f in diff.new]
         changed = {row.id for row, _ in diff.changed}
         work += [
-            _Work(row.root_id, f.relpath, row.id, row.content_hash,
+            Work(row.root_id, f.relpath, row.id, row.content_hash,
                   has_vector=row.status is FileStatus.OK and row.id not in lacking)
             for row, f in diff.changed
         ]
-        work += [_Work(f.root_id, f.relpath, f.id, f.content_hash)
+        work += [Work(f.root_id, f.relpath, f.id, f.content_hash)
                  for f in lacking.values() if f.id not in changed]
         return work
 
     # -- 4./5./6. decode, embed, commit --------------------------------------------------------
 
     def _embed(
-        self, work: list[_Work], online: dict[int, tuple[Root, RootScan]], tally: _Tally,
+        self, work: list[Work], online: dict[int, tuple[Root, RootScan]], tally: _Tally,
         token: CancelToken, report: ProgressCallback,
     ) -> None:
         total = len(work)
@@ -251,165 +221,57 @@ class Indexer:
             return
         root_paths = {root_id: root.path for root_id, (root, _) in online.items()}
         started = time.monotonic()
-        done = 0
         report(Progress(Stage.EMBEDDING, 0, total))
-        for batch in self._decoded_batches(work, root_paths):
-            token.check()
-            self._commit(batch, tally, token)
-            done += len(batch)
-            elapsed = max(time.monotonic() - started, 1e-6)
-            rate = done / elapsed
+
+        def on_batch(done: int, total: int, last: Path | None) -> None:
+            rate = done / max(time.monotonic() - started, 1e-6)
             report(Progress(Stage.EMBEDDING, done, total, rate=rate,
                             eta_s=(total - done) / rate if rate > 0 else None,
-                            current=str(batch[-1].path)))
+                            current=str(last or "")))
+
+        self.pipeline.run(work, root_paths, lambda batch: self._commit(batch, tally),
+                          token=token, progress=on_batch)
         token.check()
 
-    def _decoded_batches(
-        self, work: list[_Work], root_paths: dict[int, Path]
-    ) -> Iterator[list[_Decoded]]:
-        """Decoded batches in order, with at most ``prefetch_batches`` batches decoding ahead."""
-        ahead = self.batch_size * self.prefetch_batches  # beyond the batch being collected
-        pool = ThreadPoolExecutor(self.decode_workers, thread_name_prefix="clipdesk-decode")
-        pending: deque[Future[_Decoded]] = deque()
-        items = iter(work)
-        try:
-            def fill() -> None:
-                while len(pending) < ahead:
-                    item = next(items, None)
-                    if item is None:
-                        return
-                    pending.append(pool.submit(self._decode, item, root_paths[item.root_id]))
-
-            fill()
-            while pending:
-                batch: list[_Decoded] = []
-                while pending and len(batch) < self.batch_size:
-                    batch.append(pending.popleft().result())
-                    fill()
-                yield batch
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def _decode(self, work: _Work, root: Path) -> _Decoded:
-        """Runs in a decode thread. Never raises for a bad file: the reason is recorded."""
-        out = _Decoded(work, root / work.relpath)
-        try:
-            with open(out.path, "rb") as fp:
-                st = os.fstat(fp.fileno())
-                out.size, out.mtime_ns = st.st_size, st.st_mtime_ns
-                digest = hashlib.sha256()
-                while chunk := fp.read(_HASH_CHUNK):
-                    digest.update(chunk)
-                out.content_hash = digest.hexdigest()
-                if work.has_vector and out.content_hash == work.stored_hash:
-                    out.identical = True
-                    return out
-                if st.st_size == 0:
-                    out.reason = "empty file"
-                    return out
-                fp.seek(0)
-                loaded = load_image_file(fp, min_side=self.min_side, max_pixels=self.max_pixels)
-        except FileNotFoundError:
-            out.vanished = True
-            return out
-        except ImageDecodeError as exc:
-            out.reason = exc.reason
-            return out
-        except OSError as exc:
-            out.reason = f"unreadable: {(exc.strerror or str(exc)).lower()}"
-            return out
-        except Exception as exc:  # anything else from one file is that file's problem
-            out.reason = f"cannot decode file ({type(exc).__name__}: {exc})"[:200]
-            return out
-        out.image, out.width, out.height = loaded.image, loaded.width, loaded.height
-        out.taken_at = loaded.taken_at
-        cache = self.thumbnails
-        if cache is not None and out.content_hash not in cache:
-            try:
-                out.thumbnail = cache.encode(loaded.image)
-            except Exception as exc:
-                out.image, out.reason = None, f"cannot make a thumbnail ({exc})"[:200]
-        return out
-
-    def _vectors(self, images: list[Image.Image], token: CancelToken) -> list[Any]:
-        """One vector (or a reason string) per image. A batch that fails is retried one image
-        at a time so one odd picture cannot sink the others; if every image fails alone too,
-        the model itself is broken and the error is raised."""
-        if not images:
-            return []
-        dim = int(self.encoder.dim)
-        try:
-            return self._check(self.encoder.encode_images(images, token=token), len(images), dim)
-        except Cancelled:
-            raise
-        except Exception as batch_error:
-            if len(images) == 1:
-                return [f"could not be embedded ({batch_error})"[:200]]
-            log.warning("a batch failed to embed (%s); retrying one by one", batch_error)
-            out: list[Any] = []
-            for image in images:
-                try:
-                    out += self._check(self.encoder.encode_images([image], token=token), 1, dim)
-                except Cancelled:
-                    raise
-                except Exception as exc:
-                    out.append(f"could not be embedded ({exc})"[:200])
-            if all(isinstance(v, str) for v in out):
-                raise batch_error
-            return out
-
-    @staticmethod
-    def _check(vectors: np.ndarray, n: int, dim: int) -> list[Any]:
-        array = np.asarray(vectors, dtype=np.float32)
-        if array.shape != (n, dim):
-            raise ValueError(f"the model returned shape {array.shape}, expected {(n, dim)}")
-        return [v if np.isfinite(v).all() else "the model returned an invalid vector"
-                for v in array]
-
-    def _commit(self, batch: list[_Decoded], tally: _Tally, token: CancelToken) -> None:
-        live = [d for d in batch if not d.vanished]
-        moves = [FileMove(d.work.file_id, d.work.root_id, d.work.relpath, d.size, d.mtime_ns)
-                 for d in live if d.identical and d.work.file_id is not None]
-        todo = [d for d in live if not d.identical]
-        decoded = [d for d in todo if d.reason is None and d.image is not None]
-        images = [d.image for d in decoded if d.image is not None]
-        for d, vector in zip(decoded, self._vectors(images, token),
-                             strict=True):
-            d.image = None  # free the pixels as soon as they are encoded
-            if isinstance(vector, str):
-                d.reason = vector
-            else:
-                d.vector = vector
+    def _commit(self, batch: list[Embedded], tally: _Tally) -> None:
+        """Store one batch in one transaction (runs in the pipeline's writer thread)."""
+        live = [e for e in batch if not e.result.vanished]
+        moves = [FileMove(e.work.file_id, e.work.root_id, e.work.relpath, e.result.size,
+                          e.result.mtime_ns)
+                 for e in live if e.result.identical and e.work.file_id is not None]
+        todo = [e for e in live if not e.result.identical]
         updates: list[FileUpdate] = []
         cache = self.thumbnails
         with translate_disk_full(self.library.paths.root):
-            for d in todo:
-                if d.reason is not None or d.vector is None:
-                    updates.append(self._skip_update(d))
+            for e in todo:
+                r = e.result
+                if e.reason is not None or e.vector is None:
+                    updates.append(self._skip_update(e))
                     continue
-                if cache is not None and d.thumbnail is not None and d.content_hash:
-                    cache.put_bytes(d.content_hash, d.thumbnail)
+                if cache is not None and r.thumbnail is not None and r.content_hash:
+                    cache.put_bytes(r.content_hash, r.thumbnail)
                 updates.append(FileUpdate(
-                    root_id=d.work.root_id, relpath=d.work.relpath, size=d.size,
-                    mtime_ns=d.mtime_ns, status=FileStatus.OK, file_id=d.work.file_id,
-                    content_hash=d.content_hash, width=d.width, height=d.height,
-                    taken_at=d.taken_at, vector=d.vector,
-                    content_changed=d.content_hash != d.work.stored_hash,
+                    root_id=e.work.root_id, relpath=e.work.relpath, size=r.size,
+                    mtime_ns=r.mtime_ns, status=FileStatus.OK, file_id=e.work.file_id,
+                    content_hash=r.content_hash, width=r.width, height=r.height,
+                    taken_at=r.taken_at, vector=e.vector,
+                    content_changed=r.content_hash != e.work.stored_hash,
                 ))
         self.library.commit_batch(self.model_id, updates, moves=moves)
-        for u, d in zip(updates, todo, strict=True):
+        for u, e in zip(updates, todo, strict=True):
             if u.status is FileStatus.OK:
                 tally.embedded += 1
             else:
                 tally.skipped += 1
-                tally.errors.append((d.path, u.skip_reason or ""))
+                tally.errors.append((e.path, u.skip_reason or ""))
 
     @staticmethod
-    def _skip_update(d: _Decoded) -> FileUpdate:
-        reason = d.reason or "could not be embedded"
-        log.info("skipped %s: %s", d.path, reason)
+    def _skip_update(e: Embedded) -> FileUpdate:
+        reason = e.reason or "could not be embedded"
+        log.info("skipped %s: %s", e.path, reason)
+        r = e.result
         return FileUpdate(
-            root_id=d.work.root_id, relpath=d.work.relpath, size=d.size, mtime_ns=d.mtime_ns,
-            status=FileStatus.SKIPPED, file_id=d.work.file_id, content_hash=d.content_hash,
+            root_id=e.work.root_id, relpath=e.work.relpath, size=r.size, mtime_ns=r.mtime_ns,
+            status=FileStatus.SKIPPED, file_id=e.work.file_id, content_hash=r.content_hash,
             skip_reason=reason, content_changed=True,
         )

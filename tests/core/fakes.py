@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from clipdesk.core.models.base import Backend, ModelInfo
+from clipdesk.core.pipeline.geometry import PixelSpec, Resize
 
 
 class FakeEncoder:
@@ -32,6 +33,7 @@ class FakeEncoder:
         image_size: int = 32,
         poison: tuple[int, int, int] | None = None,
         broken: bool = False,
+        pixels: bool = True,
     ) -> None:
         self._info = ModelInfo(
             model_id=model_id, backend=Backend.OPEN_CLIP, arch="histogram",
@@ -44,6 +46,12 @@ class FakeEncoder:
         self.batches: list[int] = []  # size of every encode_images call
         self.images_seen: list[tuple[int, int, int]] = []  # centre pixel of every image
         self.lock = threading.Lock()
+        # pixel input like the real encoders (decode workers squash pictures to image_size);
+        # pixels=False makes it an encoder that only takes pictures
+        self._spec = PixelSpec((Resize((image_size, image_size), int(Image.Resampling.BILINEAR)),),
+                               image_size, image_size, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0),
+                               ) if pixels else None
+        self.pixel_batches: list[int] = []  # size of every encode_pixels call
 
     @property
     def info(self) -> ModelInfo:
@@ -87,6 +95,15 @@ class FakeEncoder:
         if not images:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self.vector_of(im) for im in images])
+
+    @property
+    def pixel_spec(self) -> PixelSpec | None:
+        return self._spec
+
+    def encode_pixels(self, pixels: Any, token: Any = None) -> np.ndarray:
+        with self.lock:
+            self.pixel_batches.append(len(pixels))
+        return self.encode_images([Image.fromarray(np.asarray(p), "RGB") for p in pixels], token)
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         seeds = [int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little") for t in texts]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from clipdesk.core import indexer as indexer_module
 from clipdesk.core.errors import DiskFull
 from clipdesk.core.indexer import Indexer
 from clipdesk.core.jobs import CancelToken
@@ -21,6 +19,7 @@ from clipdesk.core.thumbnails import ThumbnailCache
 from clipdesk.core.types import FileStatus, IndexReport, Progress, RootState, Stage
 from clipdesk.paths import DataPaths
 from tests.core.fakes import FakeEncoder, bump_mtime, colour, make_photos, write_image
+from tests.core.pipeline.workers import LOG_ENV, events, faulty_worker, spying_worker
 
 THUMB = 64
 
@@ -44,6 +43,8 @@ def run(
 ) -> IndexReport:
     with Library.open(data_paths, write=True) as lib:
         thumbs = ThumbnailCache(data_paths.thumbnail_dir, size=THUMB)
+        kwargs.setdefault("worker_target", spying_worker)
+        kwargs.setdefault("decode_workers", 2)
         indexer = Indexer(lib, encoder, thumbnails=thumbs, batch_size=batch_size, **kwargs)
         return indexer.run(paths, token=token, progress=progress)
 
@@ -62,30 +63,37 @@ def snapshot(data_paths: DataPaths, model: str = "fake:histogram") -> dict[str, 
         return out
 
 
-class OpenSpy:
-    """Records every file opened under a folder, through any Python ``open``."""
+class WorkerSpy:
+    """What the decode worker processes did, from the log :mod:`tests.core.pipeline.workers`
+    writes (the workers are other processes: monkeypatching here cannot see them)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
-        import builtins
+    def __init__(self, log: Path) -> None:
+        self.log = log
 
-        self.opened: list[str] = []
-        real = builtins.open
-        prefix = str(folder)
+    def _values(self, kind: str) -> list[Any]:
+        return [value for event, value in events(self.log) if event == kind]
 
-        def spy(file: Any, *args: Any, **kwargs: Any) -> Any:
-            if str(file).startswith(prefix):
-                self.opened.append(str(file))
-            return real(file, *args, **kwargs)
+    @property
+    def opened(self) -> list[str]:
+        return self._values("open")
 
-        monkeypatch.setattr(builtins, "open", spy)
-        self.decoded: list[Any] = []
-        from clipdesk.core.imaging import load_image_file as real_load
+    @property
+    def decoded(self) -> list[dict[str, Any]]:
+        return self._values("decode")
 
-        def load(source: Any, **kwargs: Any) -> Any:
-            self.decoded.append((getattr(source, "name", source), kwargs))
-            return real_load(source, **kwargs)
+    @property
+    def pids(self) -> list[int]:
+        return self._values("pid")
 
-        monkeypatch.setattr(indexer_module, "load_image_file", load)
+    def clear(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def spy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WorkerSpy:
+    log = tmp_path / "worker-events.jsonl"
+    monkeypatch.setenv(LOG_ENV, str(log))
+    return WorkerSpy(log)
 
 
 def test_a_first_run_indexes_everything_fully(data_paths: DataPaths, photos: Path) -> None:
@@ -115,23 +123,22 @@ def test_a_first_run_indexes_everything_fully(data_paths: DataPaths, photos: Pat
 
 
 def test_one_decode_serves_model_and_thumbnail(
-    data_paths: DataPaths, photos: Path, monkeypatch: pytest.MonkeyPatch
+    data_paths: DataPaths, photos: Path, spy: WorkerSpy
 ) -> None:
     make_photos(photos, 2)
-    spy = OpenSpy(monkeypatch, photos)
     run(data_paths, FakeEncoder(image_size=32), [photos])
     assert len(spy.decoded) == 2
-    assert all(kwargs["min_side"] == max(32, THUMB) for _, kwargs in spy.decoded)
+    assert all(kwargs["min_side"] == max(32, THUMB) for kwargs in spy.decoded)
 
 
 def test_a_second_run_on_an_unchanged_folder_opens_no_image(
-    data_paths: DataPaths, photos: Path, monkeypatch: pytest.MonkeyPatch
+    data_paths: DataPaths, photos: Path, spy: WorkerSpy
 ) -> None:
     make_photos(photos, 8)
     (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")
     run(data_paths, FakeEncoder(), [photos])
     before = snapshot(data_paths)
-    spy = OpenSpy(monkeypatch, photos)
+    spy.clear()
     encoder = FakeEncoder()
     report = run(data_paths, encoder)  # every known root
     assert spy.opened == [] and spy.decoded == []
@@ -141,7 +148,7 @@ def test_a_second_run_on_an_unchanged_folder_opens_no_image(
 
 
 def test_corrupt_files_are_recorded_and_the_run_goes_on(
-    data_paths: DataPaths, photos: Path, monkeypatch: pytest.MonkeyPatch
+    data_paths: DataPaths, photos: Path, spy: WorkerSpy
 ) -> None:
     good = make_photos(photos, 6)
     full = (photos / "img_0000.png").read_bytes()
@@ -157,7 +164,7 @@ def test_corrupt_files_are_recorded_and_the_run_goes_on(
         assert reasons["text.jpg"] == "not an image file"
         assert reasons["truncated.png"]
         assert lib.stats().photos == len(good)
-    spy = OpenSpy(monkeypatch, photos)
+    spy.clear()
     report = run(data_paths, FakeEncoder())
     assert spy.decoded == [] and report.skipped == 0  # skipped files are not retried ...
     write_image(photos / "text.jpg", (1, 2, 3))  # ... until they change
@@ -216,19 +223,20 @@ def test_duplicate_copies_get_rows_of_their_own(data_paths: DataPaths, photos: P
 
 
 def test_a_touched_file_is_not_decoded_again(
-    data_paths: DataPaths, photos: Path, monkeypatch: pytest.MonkeyPatch
+    data_paths: DataPaths, photos: Path, spy: WorkerSpy
 ) -> None:
     make_photos(photos, 3)
     run(data_paths, FakeEncoder(), [photos])
     before = snapshot(data_paths)
     bump_mtime(photos / "img_0001.png")
-    spy = OpenSpy(monkeypatch, photos)
+    spy.clear()
     encoder = FakeEncoder()
     report = run(data_paths, encoder)
     assert (report.changed, report.embedded) == (1, 0)
-    assert spy.decoded == [] and encoder.images_encoded == 0
+    assert spy.opened == [str(photos / "img_0001.png")]  # hashed, ...
+    assert spy.decoded == [] and encoder.images_encoded == 0  # ... not decoded
     assert snapshot(data_paths) == before
-    spy.opened.clear()
+    spy.clear()
     run(data_paths, FakeEncoder())  # the new mtime was stored: not even hashed again
     assert spy.opened == []
 
@@ -385,35 +393,46 @@ def test_progress_is_reported_once_per_batch(data_paths: DataPaths, photos: Path
     assert any(p.stage is Stage.SCANNING for p in reports)
 
 
-def test_decoding_runs_at_most_a_few_batches_ahead(
-    data_paths: DataPaths, photos: Path, monkeypatch: pytest.MonkeyPatch
+def test_decoding_runs_at_most_a_few_slots_ahead(
+    data_paths: DataPaths, photos: Path, spy: WorkerSpy
 ) -> None:
     make_photos(photos, 40)
-    decoded = 0
-    lock = threading.Lock()
     worst = 0
-    real_decode = Indexer._decode
-
-    def counting_decode(self: Indexer, work: Any, root: Path) -> Any:
-        nonlocal decoded
-        with lock:
-            decoded += 1
-        return real_decode(self, work, root)
+    slots = 0
 
     class Watching(FakeEncoder):
-        def encode_images(self, images: Any, token: Any = None) -> np.ndarray:
+        def encode_pixels(self, pixels: Any, token: Any = None) -> np.ndarray:
             nonlocal worst
             import time
 
-            time.sleep(0.02)  # a slow model: decoders would race ahead if they could
-            with lock:
-                worst = max(worst, decoded - self.images_encoded)
-            return super().encode_images(images, token)
+            time.sleep(0.05)  # a slow model: decoders would race ahead if they could
+            worst = max(worst, len(spy.opened) - self.images_encoded)
+            return super().encode_pixels(pixels, token)
 
-    monkeypatch.setattr(Indexer, "_decode", counting_decode)
-    run(data_paths, Watching(), [photos], batch_size=4, prefetch_batches=2, decode_workers=3)
-    assert decoded == 40
-    assert worst <= 4 * (2 + 1)  # the batch being encoded plus two prefetched
+    with Library.open(data_paths, write=True) as lib:
+        indexer = Indexer(lib, Watching(), batch_size=4, decode_workers=3,
+                          worker_target=spying_worker)
+        slots = indexer.pipeline.slot_count(3)
+        assert indexer.run([photos]).embedded == 40
+    assert len(spy.opened) == 40
+    assert slots == 2 * 4 + 3 * 2  # two batches, plus two files queued per worker
+    # a started file holds a slot until its batch is copied out for the encoder: at most the
+    # slots plus the batch being encoded are decoded and not yet embedded
+    assert worst <= slots + 4
+
+
+def test_prefetch_is_bounded_in_bytes_whatever_the_photo_size(data_paths: DataPaths) -> None:
+    from clipdesk.core.pipeline.embed import EmbedPipeline
+
+    encoder = FakeEncoder(image_size=224)
+    small = EmbedPipeline(encoder, batch_size=64, workers=4, prefetch_bytes=8 << 20)
+    big = EmbedPipeline(encoder, batch_size=64, workers=4, prefetch_bytes=1 << 30)
+    per_slot = 224 * 224 * 3
+    assert small.slot_count(4) == 64 + 8  # the minimum that keeps a batch filling
+    assert big.slot_count(4) == 2 * 64 + 8  # two batches ahead, no more
+    # slots hold the model's pixels, never the photo's: a 12 MP photo costs as much as a
+    # thumbnail-sized one, and the shared memory is allocated once, up front
+    assert big.slot_count(4) * per_slot < 50 << 20
 
 
 def test_one_picture_the_model_chokes_on_is_skipped(data_paths: DataPaths, photos: Path) -> None:
@@ -484,18 +503,11 @@ def test_disk_full_writing_thumbnails_stops_the_run_before_the_commit(
 
 
 def test_a_file_deleted_between_scan_and_decode_is_left_for_the_next_run(
-    data_paths: DataPaths, photos: Path, monkeypatch: pytest.MonkeyPatch
+    data_paths: DataPaths, photos: Path, spy: WorkerSpy
 ) -> None:
-    make_photos(photos, 3)
-    real = Indexer._decode
-
-    def vanish(self: Indexer, work: Any, root: Path) -> Any:
-        if work.relpath == "img_0001.png":
-            (root / work.relpath).unlink()
-        return real(self, work, root)
-
-    monkeypatch.setattr(Indexer, "_decode", vanish)
-    report = run(data_paths, FakeEncoder(), [photos])
+    make_photos(photos, 2)
+    write_image(photos / "vanish.png", colour(9))  # the test worker deletes it first
+    report = run(data_paths, FakeEncoder(), [photos], worker_target=faulty_worker)
     assert (report.embedded, report.skipped, report.errors) == (2, 0, ())
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from clipdesk.core.jobs import CancelToken
     from clipdesk.core.models.base import ModelInfo
+    from clipdesk.core.pipeline.geometry import PixelSpec
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,10 @@ class TorchEncoder:
         self._text_plan = BatchPlan(TEXT_BATCH)
         self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._logit_scale = float(self._read_logit_scale())
+        from clipdesk.core.pipeline.geometry import spec_from_transform
+
+        self._pixel_spec = spec_from_transform(preprocess)
+        self._norm: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
     # -- the Encoder protocol -------------------------------------------------------------
 
@@ -95,6 +100,30 @@ class TorchEncoder:
             return np.zeros((0, self._dim), dtype=np.float32)
         parts = run_batched(
             list(images), self._encode_image_batch, self._image_plan,
+            device=lambda: self._device, fall_back_to_cpu=self._fall_back_to_cpu, token=token,
+        )
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+    @property
+    def pixel_spec(self) -> PixelSpec | None:
+        """The geometric part of the library's transform, for decode workers (None when the
+        transform has a step :mod:`clipdesk.core.pipeline.geometry` cannot reproduce)."""
+        return self._pixel_spec
+
+    def encode_pixels(self, pixels: np.ndarray | torch.Tensor,
+                      token: CancelToken | None = None) -> np.ndarray:
+        """Vectors of pictures already through :attr:`pixel_spec`'s steps: ``(n, H, W, 3)``
+        uint8, a numpy array or a tensor (on the CPU or already on the device).
+
+        Normalisation (``ToTensor`` + ``Normalize``, the same operations in the same order)
+        happens on the device, so the vectors equal :meth:`encode_images`' for the same
+        pixels."""
+        if self._pixel_spec is None:
+            raise RuntimeError(f"{self._info.model_id} takes pictures, not pixels")
+        if len(pixels) == 0:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        parts = run_batched(
+            pixels, self._encode_pixel_batch, self._image_plan,  # type: ignore[arg-type]
             device=lambda: self._device, fall_back_to_cpu=self._fall_back_to_cpu, token=token,
         )
         return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
@@ -200,6 +229,35 @@ class TorchEncoder:
         with self._lock, torch.inference_mode():
             x = self._to_device(pixels, self._input_dtype())
             return _normalised(self._forward_images(x))
+
+    def _encode_pixel_batch(self, batch: np.ndarray | torch.Tensor) -> np.ndarray:
+        import torch
+
+        with self._lock, torch.inference_mode():
+            device = self._device
+            x = batch if isinstance(batch, torch.Tensor) else torch.from_numpy(
+                np.ascontiguousarray(batch))
+            if x.device.type != torch.device(device).type:
+                if x.device.type == "cpu" and device == "cuda":
+                    x = x.pin_memory().to(device, non_blocking=True)
+                else:
+                    x = x.to(device)
+            mean, std = self._normalisation(device)
+            # exactly ToTensor (permute, float, /255) then Normalize (sub_, div_)
+            x = x.permute(0, 3, 1, 2).contiguous().to(torch.float32).div(255)
+            x = x.sub_(mean).div_(std).to(self._input_dtype())
+            return _normalised(self._forward_images(x))
+
+    def _normalisation(self, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+        import torch
+
+        if device not in self._norm:
+            spec = self._pixel_spec
+            assert spec is not None
+            self._norm[device] = (
+                torch.tensor(spec.mean, dtype=torch.float32, device=device).view(1, 3, 1, 1),
+                torch.tensor(spec.std, dtype=torch.float32, device=device).view(1, 3, 1, 1))
+        return self._norm[device]
 
     def _encode_text_batch(self, batch: Sequence[str]) -> np.ndarray:
         import torch

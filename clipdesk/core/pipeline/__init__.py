@@ -1,0 +1,1 @@
+"""The indexing pipeline: decode worker processes, pixel geometry, GPU decoding, writer."""

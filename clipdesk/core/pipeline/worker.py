@@ -1,0 +1,242 @@
+"""One decode worker process: a file in, its metadata, thumbnail and model pixels out.
+
+For every :class:`FileTask` the worker reads and hashes the file; unless the bytes are the ones
+already embedded, it decodes the picture once at the size both the model and the thumbnail need
+(JPEG by DCT scaling), turns it upright and to 8-bit RGB, makes the thumbnail, and runs the model's
+geometric preprocessing (:mod:`.geometry`), writing the uint8 pixels straight into its shared
+memory slot. Plain JPEGs can instead be left to the GPU's decoder: the worker then only reads the
+header (:mod:`.jpeg`). Nothing is ever raised for a bad file: the result carries the reason.
+
+The module imports numpy and Pillow only (never torch, faiss or Qt), so a worker starts in a
+fraction of a second with the ``spawn`` method. A worker ends when the parent says so, when its
+pipe closes, or when the parent process is gone (a watchdog thread), so a killed app leaves no
+workers behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import signal
+import stat
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from clipdesk.core.imaging import ImageDecodeError, load_image_file, set_pillow_pixel_limit
+from clipdesk.core.pipeline import geometry, jpeg
+from clipdesk.core.pipeline.geometry import PixelSpec
+from clipdesk.core.thumbnails import ThumbnailCache
+
+log = logging.getLogger(__name__)
+
+_HASH_CHUNK = 1 << 20
+_WATCHDOG_S = 0.5
+
+
+@dataclass(frozen=True)
+class ThumbnailSpec:
+    """How to make thumbnails (a :class:`ThumbnailCache`'s settings, picklable)."""
+
+    folder: str  # the cache's base folder (the size is added by the cache)
+    size: int
+    format: str
+    quality: int
+
+    @classmethod
+    def of(cls, cache: ThumbnailCache) -> ThumbnailSpec:
+        return cls(str(cache.folder.parent), cache.size, cache.format, cache.quality)
+
+    def cache(self) -> ThumbnailCache:
+        return ThumbnailCache(self.folder, self.size, fmt=self.format, quality=self.quality)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker needs, sent once when it starts."""
+
+    spec: PixelSpec | None  # None: send the decoded picture itself (encoders without pixels)
+    min_side: int  # decode no smaller than this (model and thumbnail)
+    max_pixels: int | None
+    thumbnails: ThumbnailSpec | None
+    gpu_jpeg: bool = False  # leave plain JPEGs to the GPU decoder
+    shm_name: str | None = None  # the shared memory holding the pixel slots
+    slot_count: int = 0
+    parent_pid: int = 0
+    nice: int = 5  # a little below the app, so the window and the encoder stay responsive
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """One file to read. ``slot`` is where its pixels go (None in picture mode)."""
+
+    task_id: int
+    path: str
+    stored_hash: str | None = None
+    has_vector: bool = False  # the model already has a vector for ``stored_hash``
+    slot: int | None = None
+    cpu_only: bool = False  # the GPU decoder refused it: decode here
+
+
+@dataclass
+class FileResult:
+    """What a worker learnt about one file."""
+
+    task_id: int
+    size: int = 0
+    mtime_ns: int = 0
+    content_hash: str | None = None
+    width: int | None = None
+    height: int | None = None
+    taken_at: datetime | None = None
+    thumbnail: bytes | None = None
+    reason: str | None = None  # why it is skipped
+    identical: bool = False  # same bytes as stored and already embedded: nothing to compute
+    vanished: bool = False  # gone since the scan: left to the next run
+    pixels: bool = False  # the model's pixels are in the task's slot
+    image: Any = None  # picture mode: the decoded PIL picture
+    gpu: jpeg.JpegProbe | None = None  # to be decoded by the GPU (header facts)
+    slot: int | None = None  # set by the pool: the task's slot, held until released
+    task: FileTask | None = None  # set by the pool: the task this answers
+
+    @property
+    def needs_model(self) -> bool:
+        return self.pixels or self.image is not None or self.gpu is not None
+
+
+class _Context:
+    """A worker's per-process state: the slots and the thumbnail cache."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self.thumbnails = config.thumbnails.cache() if config.thumbnails else None
+        self._shm: Any = None
+        self.slots: np.ndarray | None = None
+        if config.shm_name and config.spec is not None:
+            from multiprocessing import shared_memory
+
+            self._shm = shared_memory.SharedMemory(name=config.shm_name)
+            self.slots = np.ndarray((config.slot_count, *config.spec.shape), dtype=np.uint8,
+                                    buffer=self._shm.buf)
+
+    def close(self) -> None:
+        self.slots = None
+        if self._shm is not None:
+            with contextlib.suppress(Exception):
+                self._shm.close()
+
+
+def process_file(task: FileTask, ctx: _Context) -> FileResult:
+    """Read, hash and decode one file. Never raises for a bad file: the reason is recorded."""
+    out = FileResult(task.task_id)
+    config = ctx.config
+    try:
+        fd = os.open(task.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fp:
+            st = os.fstat(fp.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                out.reason = "unreadable: not a regular file"
+                return out
+            out.size, out.mtime_ns = st.st_size, st.st_mtime_ns
+            digest = hashlib.sha256()
+            while chunk := fp.read(_HASH_CHUNK):
+                digest.update(chunk)
+            out.content_hash = digest.hexdigest()
+            if task.has_vector and out.content_hash == task.stored_hash:
+                out.identical = True
+                return out
+            if st.st_size == 0:
+                out.reason = "empty file"
+                return out
+            if config.gpu_jpeg and not task.cpu_only:
+                probe = jpeg.probe(fp, st.st_size, config.max_pixels)
+                if probe is not None:
+                    out.gpu = probe
+                    out.width, out.height, out.taken_at = probe.width, probe.height, probe.taken_at
+                    return out
+            fp.seek(0)
+            loaded = load_image_file(fp, min_side=config.min_side, max_pixels=config.max_pixels)
+    except FileNotFoundError:
+        out.vanished = True
+        return out
+    except ImageDecodeError as exc:
+        out.reason = exc.reason
+        return out
+    except OSError as exc:
+        out.reason = f"unreadable: {(exc.strerror or str(exc)).lower()}"
+        return out
+    except Exception as exc:  # anything else from one file is that file's problem
+        out.reason = f"cannot decode file ({type(exc).__name__}: {exc})"[:200]
+        return out
+    out.width, out.height, out.taken_at = loaded.width, loaded.height, loaded.taken_at
+    try:
+        cache = ctx.thumbnails
+        if cache is not None and out.content_hash not in cache:
+            out.thumbnail = cache.encode(loaded.image)
+        if config.spec is None:
+            out.image = loaded.image
+        elif ctx.slots is not None and task.slot is not None:
+            ctx.slots[task.slot] = geometry.apply(loaded.image, config.spec)
+            out.pixels = True
+        else:
+            out.image = geometry.apply(loaded.image, config.spec)  # no shared memory: inline
+    except Exception as exc:
+        out.thumbnail, out.image, out.pixels = None, None, False
+        out.reason = f"cannot prepare the picture ({type(exc).__name__}: {exc})"[:200]
+    return out
+
+
+# -- the process ---------------------------------------------------------------------------------
+
+
+def worker_main(conn: Connection, config: WorkerConfig) -> None:
+    """The worker process: announce itself, then answer tasks until told to stop."""
+    _set_up(config)
+    ctx = _Context(config)
+    try:
+        conn.send(("ready", os.getpid()))
+        while True:
+            try:
+                task = conn.recv()
+            except (EOFError, OSError):
+                break  # the parent is gone
+            if task is None:
+                break
+            result = process_file(task, ctx)
+            try:
+                conn.send(result)
+            except (BrokenPipeError, EOFError, OSError):
+                break
+    finally:
+        ctx.close()
+        conn.close()
+
+
+def _set_up(config: WorkerConfig) -> None:
+    # Ctrl+C in a terminal reaches the whole process group: the parent cancels the job and
+    # stops the workers itself, so a worker must not die of it half-way through a file
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if config.nice and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(config.nice)
+    set_pillow_pixel_limit(config.max_pixels)
+    if config.parent_pid:
+        threading.Thread(target=_watch_parent, args=(config.parent_pid,), daemon=True,
+                         name="clipdesk-parent-watch").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this process as soon as its parent is gone (killed apps leave no workers)."""
+    while True:
+        time.sleep(_WATCHDOG_S)
+        if os.getppid() != parent_pid:
+            os._exit(0)
