@@ -103,7 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, help="folders (default: every known folder)")
     p.add_argument("--model", help="model id (default: the configured model)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--batch-size", type=int)
+    p.add_argument("--batch-size", type=int, help="photos per batch (default: fills the device)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="decode worker processes (default: one per CPU core)")
+    p.add_argument("--no-gpu-decode", action="store_true",
+                   help="decode JPEGs on the CPU even when the model runs on a GPU")
     p.add_argument("--download", action="store_true", help="download the model if missing")
     p.add_argument("--json", action="store_true")
 
@@ -179,6 +183,12 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
         engine.settings.device = args.device
     if args.batch_size:
         engine.settings.batch_size = args.batch_size
+    if args.workers is not None:
+        if args.workers < 0:
+            raise ClipdeskError("--workers must be 0 (one per core) or more.")
+        engine.settings.decode_workers = args.workers
+    if args.no_gpu_decode:
+        engine.settings.gpu_decode = False
     model_id = args.model or engine.settings.model_id
     for path in args.paths:
         if not path.is_dir():
@@ -190,18 +200,22 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
                 model_id, download=args.download, progress=progress.bytes, token=token
             )
             with engine.library(write=True) as library:
+                started = time.monotonic()
                 report = engine.indexer(library, encoder).run(
                     [p.resolve() for p in args.paths] or None, token=token, progress=progress
                 )
+                seconds = time.monotonic() - started
         finally:
             progress.close()
     if args.json:
-        print(json.dumps(_report_dict(report), ensure_ascii=False, indent=2))
+        print(json.dumps({**_report_dict(report), "seconds": round(seconds, 3)},
+                         ensure_ascii=False, indent=2))
     else:
+        rate = f" ({report.embedded / seconds:,.1f}/s)" if report.embedded and seconds else ""
         print(
-            f"{model_id}: {report.embedded} embedded, {report.new} new, {report.changed} "
+            f"{model_id}: {report.embedded} embedded{rate}, {report.new} new, {report.changed} "
             f"changed, {report.moved} moved, {report.unchanged} unchanged, {report.removed} "
-            f"removed, {report.skipped} skipped"
+            f"removed, {report.skipped} skipped, in {_duration(seconds)}"
         )
         for root in report.offline_roots:
             print(f"offline (kept): {root}")

@@ -17,7 +17,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 DEVICES = ("auto", "cpu", "cuda", "mps")
 UI_LANGUAGES = ("system", "en", "zh_CN")
 
@@ -30,7 +30,8 @@ class Settings:
     batch_size: int = 0  # 0: chosen by the device
     thumbnail_size: int = 256
     max_megapixels: int = 200  # larger images are refused as decompression bombs
-    decode_workers: int = 2
+    decode_workers: int = 0  # decode worker processes; 0: one per CPU core
+    gpu_decode: bool = True  # on CUDA, let the GPU decode plain JPEGs
     search_threshold: float = 0.0
     top_k: int = 200
     ui_language: str = "system"
@@ -44,7 +45,7 @@ class Settings:
             "batch_size": 0 <= self.batch_size <= 4096,
             "thumbnail_size": 64 <= self.thumbnail_size <= 1024,
             "max_megapixels": 1 <= self.max_megapixels <= 10_000,
-            "decode_workers": 1 <= self.decode_workers <= 64,
+            "decode_workers": 0 <= self.decode_workers <= 256,
             "search_threshold": -1.0 <= self.search_threshold <= 1.0,
             "top_k": 1 <= self.top_k <= 1_000_000,
             "ui_language": self.ui_language in UI_LANGUAGES,
@@ -63,8 +64,19 @@ class Settings:
         return out
 
 
+def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
+    """Settings written by an older clipdesk, in today's terms."""
+    version = raw.get("version", 1)
+    if isinstance(version, int) and version < 2 and raw.get("decode_workers") == 2:
+        # version 1 saved its default of 2 decode threads; that default is now "one worker
+        # process per core", which nobody chose against
+        raw = {**raw, "decode_workers": 0}
+    return raw
+
+
 def _coerce(raw: dict[str, Any]) -> Settings:
     default = Settings()
+    raw = _upgrade(raw)
     values: dict[str, Any] = {}
     for f in fields(Settings):
         if f.name not in raw:

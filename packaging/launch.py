@@ -1,10 +1,10 @@
-"""PyInstaller entry point: start the clipdesk window (``clipdesk.app.main``)."""
+"""PyInstaller entry point: start the clipdesk window (``clipdesk.launch.gui``).
 
-import multiprocessing
-import sys
+Nothing is imported before ``freeze_support`` (inside ``gui``): a decode worker process of the
+frozen app starts this same executable, and must become the worker, not a second window.
+"""
 
-from clipdesk.app import main
+from clipdesk.launch import gui
 
 if __name__ == "__main__":
-    multiprocessing.freeze_support()  # no-op unless a library starts worker processes
-    sys.exit(main())
+    gui()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,30 @@ def test_second_writer_is_refused(
         )
     assert code == EXIT_ERROR
     assert "clipdesk" in err.lower()
+
+
+def test_index_takes_worker_and_gpu_decode_options(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tiny_open_clip: ModelInfo,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clipdesk.core.engine import Engine
+    from tests.core.fakes import make_photos
+
+    folder = tmp_path / "few"
+    make_photos(folder, 5)
+    data = ("--data-dir", str(data_paths.root))
+    seen: list[Any] = []
+    real = Engine.indexer
+
+    def spy(self: Engine, library: Any, encoder: Any) -> Any:
+        indexer = real(self, library, encoder)
+        seen.append((indexer.pipeline.workers, indexer.pipeline.gpu_decode))
+        return indexer
+
+    monkeypatch.setattr(Engine, "indexer", spy)
+    code, out, _ = run(capsys, *data, "index", str(folder), "--model", tiny_open_clip.model_id,
+                       "--workers", "1", "--no-gpu-decode")
+    assert code == EXIT_OK and seen == [(1, False)]
+    assert re.search(r": 5 embedded \([\d,.]+/s\), 5 new, .* in \d+s$", out.strip()), out
+    code, _, err = run(capsys, *data, "index", str(folder), "--workers", "-1")
+    assert code == 1 and "--workers must be 0" in err

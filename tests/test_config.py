@@ -49,3 +49,24 @@ def test_corrupt_file_is_kept_aside(tmp_path: Path) -> None:
     assert load_settings(path) == Settings()
     assert (tmp_path / "settings.json.bad").read_text() == "{not json"
     assert not path.exists()
+
+
+def test_version_1_default_decode_threads_become_automatic(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 1, "decode_workers": 2, "device": "cpu"}))
+    assert load_settings(path).decode_workers == 0  # one worker process per core
+    path.write_text(json.dumps({"version": 1, "decode_workers": 6}))
+    assert load_settings(path).decode_workers == 6  # a choice is kept
+    path.write_text(json.dumps({"version": 2, "decode_workers": 2}))
+    assert load_settings(path).decode_workers == 2
+
+
+def test_pipeline_settings_are_validated(tmp_path: Path) -> None:
+    assert Settings().decode_workers == 0 and Settings().gpu_decode is True
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"decode_workers": -1, "gpu_decode": "yes"}))
+    loaded = load_settings(path)
+    assert loaded.decode_workers == 0 and loaded.gpu_decode is True
+    path.write_text(json.dumps({"decode_workers": 12, "gpu_decode": False}))
+    loaded = load_settings(path)
+    assert loaded.decode_workers == 12 and loaded.gpu_decode is False

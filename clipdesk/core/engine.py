@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MIN_INDEX_BATCH = 32  # photos per commit at least, whatever the model's batch on the device
+
 
 class Engine:
     """Everything that belongs to one data folder."""
@@ -102,15 +104,21 @@ class Engine:
         return ThumbnailCache(self.paths.thumbnail_dir, size=self.settings.thumbnail_size)
 
     def indexer(self, library: Library, encoder: Encoder) -> Indexer:
+        """An indexer with the settings: the batch fills the device (the encoder's own batch
+        size, chosen from free memory, unless the settings name one), one decode worker per
+        core unless set, GPU decoding of JPEGs unless turned off."""
         from clipdesk.core.indexer import Indexer
 
+        batch = self.settings.batch_size or max(
+            MIN_INDEX_BATCH, int(getattr(encoder, "batch_size", 0) or 0))
         return Indexer(
             library,
             encoder,
             thumbnails=self.thumbnails(),
-            batch_size=self.settings.batch_size or 32,
+            batch_size=batch,
             decode_workers=self.settings.decode_workers,
             max_pixels=self.settings.max_megapixels * 1_000_000,
+            gpu_decode=self.settings.gpu_decode,
         )
 
     def searcher(self, library: Library) -> Searcher:

@@ -1256,6 +1256,22 @@ Data folder: %1</source>
         <translation>模型每次同时处理的照片数量。显存充足时，数值越大，GPU 上的速度越快。</translation>
     </message>
     <message>
+        <source>Automatic (%1, one per core)</source>
+        <translation>自动（%1 个，每个 CPU 核心一个）</translation>
+    </message>
+    <message>
+        <source>Processes that read and decode photos while the model works. Fewer leave more of the computer free while indexing.</source>
+        <translation>在模型计算的同时读取并解码照片的进程。数量越少，建立索引时电脑留出的空闲越多。</translation>
+    </message>
+    <message>
+        <source>Decode JPEG photos on the GPU</source>
+        <translation>在 GPU 上解码 JPEG 照片</translation>
+    </message>
+    <message>
+        <source>When the model runs on an NVIDIA GPU, the GPU also decodes plain JPEG files; other files and those it cannot read are decoded by the processor.</source>
+        <translation>模型在 NVIDIA GPU 上运行时，普通 JPEG 文件也由 GPU 解码；其他格式以及 GPU 无法读取的文件由处理器解码。</translation>
+    </message>
+    <message>
         <source> px</source>
         <translation> 像素</translation>
     </message>
@@ -1274,6 +1290,10 @@ Data folder: %1</source>
     <message>
         <source>Batch size:</source>
         <translation>批处理大小：</translation>
+    </message>
+    <message>
+        <source>Decode workers:</source>
+        <translation>解码进程数：</translation>
     </message>
     <message>
         <source>Thumbnail size:</source>

@@ -153,19 +153,24 @@ def test_settings_round_trip(qtbot: QtBot, app_context: AppContext) -> None:
     assert dialog.data_folder.textFormat() == Qt.TextFormat.PlainText
     dialog.device.setCurrentIndex(dialog.device.findData("cuda"))
     dialog.batch_size.setValue(48)
+    dialog.decode_workers.setValue(3)
+    dialog.gpu_decode.setChecked(False)
     dialog.thumbnail_size.setValue(320)
     dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
     with qtbot.waitSignal(dialog.saved) as blocker:
         dialog.accept()
-    assert sorted(blocker.args[0]) == ["batch_size", "device", "thumbnail_size", "ui_language"]
+    assert sorted(blocker.args[0]) == ["batch_size", "decode_workers", "device", "gpu_decode",
+                                       "thumbnail_size", "ui_language"]
     saved = load_settings(app_context.engine.paths.settings_file)
-    assert (saved.device, saved.batch_size, saved.thumbnail_size, saved.ui_language) == (
-        "cuda", 48, 320, "zh_CN")
+    assert (saved.device, saved.batch_size, saved.decode_workers, saved.gpu_decode,
+            saved.thumbnail_size, saved.ui_language) == ("cuda", 48, 3, False, 320, "zh_CN")
     again = SettingsDialog(app_context)
     qtbot.addWidget(again)
-    assert again.values() == {"device": "cuda", "batch_size": 48, "thumbnail_size": 320,
-                              "ui_language": "zh_CN"}
+    assert again.values() == {"device": "cuda", "batch_size": 48, "decode_workers": 3,
+                              "gpu_decode": False, "thumbnail_size": 320, "ui_language": "zh_CN"}
     assert again.batch_size.specialValueText() == "Automatic"
+    again.decode_workers.setValue(0)  # shown as the automatic choice, with the core count
+    assert again.decode_workers.text().startswith("Automatic (")
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Settings: device, batch size, thumbnail size, data folder (shown, can be opened), language.
+"""Settings: device, batch size, decode workers, GPU decoding, thumbnail size, data folder (shown,
+can be opened), language.
 
 Saved through ``Engine.settings`` + ``Engine.save_settings()``; the device and the language apply
 the next time clipdesk starts (models already loaded stay where they are).
@@ -12,6 +13,7 @@ import sys
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clipdesk.core.pipeline.pool import default_workers
 from clipdesk.gui.context import AppContext
 from clipdesk.gui.dialogs.errors import show_error
 
@@ -56,6 +59,21 @@ class SettingsDialog(QDialog):
         self.batch_size.setToolTip(self.tr("Photos the model looks at together. Larger is "
                                            "faster on a GPU with enough memory."))
 
+        self.decode_workers = QSpinBox()
+        self.decode_workers.setRange(0, 256)
+        self.decode_workers.setSpecialValueText(
+            self.tr("Automatic (%1, one per core)").replace("%1", str(default_workers())))
+        self.decode_workers.setValue(settings.decode_workers)
+        self.decode_workers.setToolTip(self.tr("Processes that read and decode photos while "
+                                               "the model works. Fewer leave more of the "
+                                               "computer free while indexing."))
+
+        self.gpu_decode = QCheckBox(self.tr("Decode JPEG photos on the GPU"))
+        self.gpu_decode.setChecked(settings.gpu_decode)
+        self.gpu_decode.setToolTip(self.tr("When the model runs on an NVIDIA GPU, the GPU also "
+                                           "decodes plain JPEG files; other files and those it "
+                                           "cannot read are decoded by the processor."))
+
         self.thumbnail_size = QSpinBox()
         self.thumbnail_size.setRange(64, 1024)
         self.thumbnail_size.setSingleStep(32)
@@ -81,6 +99,8 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Device:"), self.device)
         form.addRow(self.tr("Batch size:"), self.batch_size)
+        form.addRow(self.tr("Decode workers:"), self.decode_workers)
+        form.addRow("", self.gpu_decode)
         form.addRow(self.tr("Thumbnail size:"), self.thumbnail_size)
         form.addRow(self.tr("Data folder:"), folder_row)
         form.addRow(self.tr("Language:"), self.language)
@@ -100,6 +120,8 @@ class SettingsDialog(QDialog):
         return {
             "device": self.device.currentData(),
             "batch_size": self.batch_size.value(),
+            "decode_workers": self.decode_workers.value(),
+            "gpu_decode": self.gpu_decode.isChecked(),
             "thumbnail_size": self.thumbnail_size.value(),
             "ui_language": self.language.currentData(),
         }
