@@ -208,8 +208,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", choices=("tiny", "vit-b-16", "both"), default="both")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--small", type=int, default=600, help="photos of 1024x768")
-    parser.add_argument("--large", type=int, default=60, help="photos of 12 MP")
+    parser.add_argument("--small", type=int, default=0,
+                        help="photos of 1024x768 (default: 6000 on CUDA, 1500 on the CPU)")
+    parser.add_argument("--large", type=int, default=0,
+                        help="photos of 12 MP (default: 1500 on CUDA, 150 on the CPU)")
     parser.add_argument("--loop", type=int, default=40, help="photos for the one-at-a-time loop")
     parser.add_argument("--workers", type=int, default=0, help="default: one per core")
     parser.add_argument("--batch", type=int, default=0, help="default: 256 on CUDA, 64 else")
@@ -232,13 +234,17 @@ def main() -> None:
           f"{' (' + torch.cuda.get_device_name() + ')' if device == 'cuda' else ''}, "
           f"{cores} cores, torch {torch.__version__}, {torch.get_num_threads()} torch threads, "
           f"batch {batch}, {workers} decode workers, DataLoader {loader_workers} workers")
-    sets = {"1024x768": photo_set(args.cache, "1024x768", args.small),
-            "12MP": photo_set(args.cache, "12MP", args.large)}
+    small = args.small or (6000 if device == "cuda" else 1500)
+    large = args.large or (1500 if device == "cuda" else 150)
+    sets = {"1024x768": photo_set(args.cache, "1024x768", small),
+            "12MP": photo_set(args.cache, "12MP", large)}
+    warm_up = photo_set(args.cache, "1024x768", 16)
     kinds = ("tiny", "vit-b-16") if args.model == "both" else (args.model,)
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix="clipdesk-bench-model-") as tmp:
             encoder = load_model(kind, DataPaths(Path(tmp)).ensure(), device)
             alone = model_alone(encoder, batch, count=max(4 * batch, 512))
+            clipdesk(encoder, warm_up, workers, batch, gpu=False)  # imports, first batches
             print(f"\n{kind} ({encoder.info.image_size} px, {encoder.precision}): "
                   f"model alone {alone:,.0f} img/s")
             header = f"  {'set':<9} {'loop':>8} {'DataLoader':>11} {'clipdesk':>9}"

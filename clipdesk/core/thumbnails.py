@@ -19,7 +19,7 @@ import io
 import logging
 import os
 import re
-import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,6 +87,7 @@ class ThumbnailCache:
         self.folder = Path(folder) / str(size)
         # the other format's files (an older version's WebP thumbnails) are read too
         self._other = next((f, x) for f, x in _SUFFIXES.items() if f != fmt)
+        self._folders: set[Path] = set()  # shard folders known to exist
 
     def __repr__(self) -> str:
         return f"ThumbnailCache({str(self.folder)!r}, format={self.format})"
@@ -144,12 +145,29 @@ class ThumbnailCache:
     def put_bytes(self, key: str, data: bytes) -> Path:
         """Store already encoded thumbnail bytes atomically (temp file + rename)."""
         path = self.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
+        folder = path.parent
+        if folder not in self._folders:  # one mkdir per shard, not per thumbnail
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        # a name no other thread or process writes at the same time (thread id and pid)
+        tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
+                         0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
+        except FileNotFoundError:  # the shard folder was removed meanwhile: make it again
+            self._folders.discard(folder)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+            return self.put_bytes(key, data)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

@@ -11,15 +11,23 @@ from typing import Any
 import numpy as np
 import pytest
 
+from clipdesk.core import indexer as indexer_module
 from clipdesk.core.errors import DiskFull
 from clipdesk.core.indexer import Indexer
 from clipdesk.core.jobs import CancelToken
+from clipdesk.core.pipeline.embed import Work
 from clipdesk.core.store import Library
 from clipdesk.core.thumbnails import ThumbnailCache
 from clipdesk.core.types import FileStatus, IndexReport, Progress, RootState, Stage
 from clipdesk.paths import DataPaths
 from tests.core.fakes import FakeEncoder, bump_mtime, colour, make_photos, write_image
-from tests.core.pipeline.workers import LOG_ENV, events, faulty_worker, spying_worker
+from tests.core.pipeline.workers import (
+    DISK_FULL_ENV,
+    LOG_ENV,
+    events,
+    faulty_worker,
+    spying_worker,
+)
 
 THUMB = 64
 
@@ -491,15 +499,37 @@ def test_disk_full_writing_thumbnails_stops_the_run_before_the_commit(
     data_paths: DataPaths, photos: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_photos(photos, 6)
+    monkeypatch.setenv(DISK_FULL_ENV, "1")  # the workers store thumbnails, and fail to
+    with pytest.raises(DiskFull, match="is full"):
+        run(data_paths, FakeEncoder(), [photos], worker_target=faulty_worker)
+    with Library.open(data_paths) as lib:
+        assert lib.stats().photos == 0 and lib.model_counts() == {"fake:histogram": 0}
+    monkeypatch.delenv(DISK_FULL_ENV)
+    assert run(data_paths, FakeEncoder()).embedded == 6  # space again: all of it is done
+
+
+def test_thumbnails_of_gpu_decoded_files_are_stored_by_the_writer(
+    data_paths: DataPaths, photos: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk met by the writer (storing a GPU-made thumbnail) stops the run too."""
+    from clipdesk.core.pipeline.embed import Embedded
+    from clipdesk.core.pipeline.worker import FileResult
 
     def full(self: ThumbnailCache, key: str, data: bytes) -> Path:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(ThumbnailCache, "put_bytes", full)
-    with pytest.raises(DiskFull):
-        run(data_paths, FakeEncoder(), [photos])
-    with Library.open(data_paths) as lib:
-        assert lib.stats().photos == 0 and lib.model_counts() == {"fake:histogram": 0}
+    with Library.open(data_paths, write=True) as lib:
+        thumbs = ThumbnailCache(data_paths.thumbnail_dir, size=THUMB)
+        indexer = Indexer(lib, FakeEncoder(), thumbnails=thumbs)
+        lib.ensure_model("fake:histogram", 24)
+        root = lib.add_root(photos)
+        made = FileResult(0, size=1, mtime_ns=1, content_hash="ab" * 32, thumbnail=b"jpeg")
+        item = Embedded(Work(root.id, "a.jpg", None), photos / "a.jpg", made,
+                        vector=np.ones(24, dtype=np.float32) / np.sqrt(24))
+        with pytest.raises(DiskFull):
+            indexer._commit([item], indexer_module._Tally())
+        assert lib.stats().photos == 0
 
 
 def test_a_file_deleted_between_scan_and_decode_is_left_for_the_next_run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -149,9 +150,12 @@ def test_closing_during_indexing_stops_cleanly_and_loses_nothing(
     with qtbot.waitSignal(window.controller.progressed, timeout=TIMEOUT_MS,
                           check_params_cb=lambda p: p.stage is Stage.EMBEDDING and p.done > 0):
         window.add_folders([folder])
+    assert [p for p in multiprocessing.active_children() if p.name == "clipdesk-decode"]
     window.close()  # cancel, quit, wait
     assert not window.controller.is_running() or not running_jobs()
     assert not running_jobs()
+    # the decode worker processes ended with the job (spawned, not forked, from a Qt app)
+    assert not [p for p in multiprocessing.active_children() if p.name == "clipdesk-decode"]
     kept = library_stats(app_context).model_counts.get(app_context.current_model_id(), 0)
     assert kept >= 4
     # every committed photo is complete: its thumbnail exists

@@ -209,25 +209,32 @@ class EmbedPipeline:
         for r in results:
             w = work[r.task_id]
             items.append(Embedded(w, root_paths[w.root_id] / w.relpath, r))
-        with_pixels = [e for e in items if e.result.pixels]
-        pictures = [e for e in items if e.result.image is not None]
+        failed = next((r.store_error for r in results if r.store_error is not None), None)
+        if failed is not None:
+            pool.release(*(r.slot for r in results))
+            raise self._store_error(*failed)
+        # pixels in a shared-memory slot, or inline (an array) when there is no shared memory
+        with_pixels = [e for e in items if e.result.pixels
+                       or isinstance(e.result.image, np.ndarray)]
+        inline = {id(e) for e in with_pixels}
+        pictures = [e for e in items if e.result.image is not None and id(e) not in inline]
         on_gpu = [e for e in items if e.result.gpu is not None]
         pixels: np.ndarray | None = None
         if with_pixels and self.spec is not None:
             pixels = np.empty((len(with_pixels), *self.spec.shape), dtype=np.uint8)
             for row, e in zip(pixels, with_pixels, strict=True):
-                row[...] = pool.pixels(e.result.slot or 0)
+                inline = e.result.image
+                row[...] = inline if inline is not None else pool.pixels(e.result.slot or 0)
         images = [e.result.image for e in pictures]
+        pool.release(*(e.result.slot for e in items if e.result.gpu is None))
         for e in items:
-            if e.result.gpu is None:
-                pool.release(e.result.slot)
             e.result.image = None
         dropped: set[int] = set()
         if on_gpu and gpu is not None:
             dropped = self._gpu_decode(on_gpu, pool, gpu, token)
         elif on_gpu:  # never: workers only set files aside when there is a GPU decoder
+            pool.release(*(e.result.slot for e in on_gpu))
             for e in on_gpu:
-                pool.release(e.result.slot)
                 e.reason = "internal: no GPU decoder"
         if pixels is not None:
             self._assign(with_pixels, self._vectors(self._encode_pixels, pixels, token))
@@ -252,8 +259,7 @@ class EmbedPipeline:
         try:
             batch = gpu.decode(requests)
         finally:
-            for e in items:
-                pool.release(e.result.slot)
+            pool.release(*(e.result.slot for e in items))
         dropped: set[int] = set()
         decoded: list[Embedded] = []
         for e, status, thumb in zip(items, batch.status, batch.thumbnails, strict=True):
@@ -268,6 +274,19 @@ class EmbedPipeline:
         if decoded:
             self._assign(decoded, self._vectors(self._encode_pixels, batch.pixels, token))
         return dropped
+
+    def _store_error(self, errno_: int, message: str) -> Exception:
+        """A worker could not store a thumbnail: the data folder's problem, so the run stops
+        before this batch is committed."""
+        import errno
+
+        from clipdesk.core.errors import StoreError
+        from clipdesk.core.store.database import disk_full_error
+
+        folder = self.thumbnails.folder if self.thumbnails is not None else Path(".")
+        if errno_ == errno.ENOSPC:
+            return disk_full_error(folder, OSError(errno_, message))
+        return StoreError(f"Thumbnails cannot be written to {folder}: {message}.")
 
     # -- encoding --------------------------------------------------------------------------------
 

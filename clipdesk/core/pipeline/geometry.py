@@ -214,8 +214,12 @@ def _read(transform: Any) -> PixelSpec:
             steps.append(CenterCrop(_pair(t.size), _fill(getattr(t, "fill", 0))))
         else:
             raise _Unknown(f"unknown step {name}")
-    if not tensor or mean is None or std is None or len(mean) != 3 or len(std) != 3:
-        raise _Unknown("no ToTensor + Normalize")
+    if not tensor:
+        raise _Unknown("no ToTensor")
+    if mean is None or std is None:  # ToTensor alone: x - 0 and x / 1 are the same bits
+        mean, std = (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
+    if len(mean) != 3 or len(std) != 3:
+        raise _Unknown("not a per-channel RGB normalisation")
     height, width = _fixed_size(steps)
     return PixelSpec(tuple(steps), height, width, (mean[0], mean[1], mean[2]),
                      (std[0], std[1], std[2]))

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH_BYTES = 256 << 20  # compressed bytes per decode call
 MAX_BATCH_PIXELS = 400_000_000  # decoded pixels per decode call (1.2 GB of uint8 RGB)
+GROUP_PIXELS = 64_000_000  # pictures resampled together (0.8 GB as float32 on the device)
 READ_THREADS = 8
 
 Decode = Callable[..., Any]
@@ -118,6 +119,8 @@ class GpuJpegDecoder:
     # -- decoding ------------------------------------------------------------------------------
 
     def decode(self, items: Sequence[GpuItem]) -> GpuBatch:
+        """Read, decode and prepare ``items``. Pictures of the same size and orientation (a
+        camera's photos) go through orientation, geometry and thumbnails as one batch."""
         import torch
 
         batch = GpuBatch(status=["ok"] * len(items), thumbnails=[None] * len(items))
@@ -126,14 +129,27 @@ class GpuJpegDecoder:
         thumbs: list[torch.Tensor | None] = [None] * len(items)
         for part in _parts(items, data):
             images = self._decode_part([data[i] for i in part])
+            groups: dict[tuple[int, int, int], list[int]] = {}
+            decoded: dict[int, torch.Tensor] = {}
             for i, image in zip(part, images, strict=True):
                 if image is None:
                     batch.status[i] = "refused"
                     continue
-                upright = orient(image, items[i].orientation)
-                pixels[i] = self.geometry(upright)
-                if items[i].thumbnail and self.thumb_size:
-                    thumbs[i] = thumbnail_pixels(upright, self.thumb_size)
+                decoded[i] = image
+                key = (int(image.shape[-2]), int(image.shape[-1]), items[i].orientation)
+                groups.setdefault(key, []).append(i)
+            for (height, width, orientation), members in groups.items():
+                step = max(1, GROUP_PIXELS // (height * width))
+                for start in range(0, len(members), step):
+                    chunk = members[start:start + step]
+                    upright = orient(torch.stack([decoded.pop(i) for i in chunk]), orientation)
+                    for i, row in zip(chunk, self.geometry(upright), strict=True):
+                        pixels[i] = row
+                    wanted = [j for j, i in enumerate(chunk) if items[i].thumbnail]
+                    if wanted and self.thumb_size:
+                        small = thumbnail_pixels(upright[wanted], self.thumb_size)
+                        for j, row in zip(wanted, small, strict=True):
+                            thumbs[chunk[j]] = row
         for i, raw in enumerate(data):
             if raw is None:
                 batch.status[i] = "changed"
@@ -167,11 +183,13 @@ class GpuJpegDecoder:
 
     # -- geometry on the device ------------------------------------------------------------------
 
-    def geometry(self, image: torch.Tensor) -> torch.Tensor:
-        """(3, H, W) uint8 -> ``spec.shape`` uint8 (HWC), the spec's steps on the device."""
+    def geometry(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, 3, H, W) uint8 -> (N, *spec.shape) uint8 (HWC): the spec's steps on the device.
+        One (3, H, W) picture gives one ``spec.shape`` array."""
         import torch
 
-        x = image
+        single = images.dim() == 3
+        x = images.unsqueeze(0) if single else images
         for step in self.spec.steps:
             height, width = int(x.shape[-2]), int(x.shape[-1])
             if isinstance(step, CenterCrop):
@@ -180,9 +198,10 @@ class GpuJpegDecoder:
             out_h, out_w = step.output_size(height, width)
             if (out_h, out_w) != (height, width):
                 x = resize(x, out_h, out_w, resample_name(step.resample))
-        if tuple(x.shape) != (3, self.spec.height, self.spec.width):
+        if tuple(x.shape[1:]) != (3, self.spec.height, self.spec.width):
             raise RuntimeError(f"GPU geometry gave {tuple(x.shape)}")
-        return x.permute(1, 2, 0).contiguous().to(torch.uint8)
+        out = x.permute(0, 2, 3, 1).contiguous().to(torch.uint8)
+        return out[0] if single else out
 
     def _encode_thumbnails(self, thumbs: list[Any]) -> list[bytes | None]:
         out: list[bytes | None] = [None] * len(thumbs)
@@ -231,44 +250,47 @@ def orient(image: torch.Tensor, orientation: int) -> torch.Tensor:
 
 
 def resize(image: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:
-    """Antialiased resampling of a (C, H, W) picture, rounded to uint8 levels (as Pillow)."""
+    """Antialiased resampling of (C, H, W) or (N, C, H, W) pictures, rounded to uint8 levels
+    (as Pillow's)."""
     import torch
 
     torch_mode = {"bicubic": "bicubic", "bilinear": "bilinear"}.get(mode)
-    x = image.unsqueeze(0).to(torch.float32)
+    single = image.dim() == 3
+    x = (image.unsqueeze(0) if single else image).to(torch.float32)
     if torch_mode is None:  # nearest, box, hamming, lanczos: area when shrinking is closest
-        shrinking = height <= image.shape[-2] and width <= image.shape[-1]
+        shrinking = height <= x.shape[-2] and width <= x.shape[-1]
         torch_mode = "area" if shrinking else "bilinear"
     kwargs: dict[str, Any] = {"mode": torch_mode}
     if torch_mode in ("bicubic", "bilinear"):
         kwargs.update(antialias=True, align_corners=False)
     out = torch.nn.functional.interpolate(x, size=(height, width), **kwargs)
-    return out.squeeze(0).round_().clamp_(0, 255).to(torch.uint8)
+    out = out.round_().clamp_(0, 255).to(torch.uint8)
+    return out[0] if single else out
 
 
-def _center_crop(image: torch.Tensor, step: CenterCrop) -> torch.Tensor:
+def _center_crop(images: torch.Tensor, step: CenterCrop) -> torch.Tensor:
     import torch
 
-    height, width = int(image.shape[-2]), int(image.shape[-1])
+    height, width = int(images.shape[-2]), int(images.shape[-1])
     crop_h, crop_w = step.size
     pad_top, pad_left, padded_h, padded_w, top, left = crop_box(height, width, step.size)
     if (padded_h, padded_w) != (height, width):
-        fill = torch.tensor(step.fill, dtype=image.dtype, device=image.device).view(3, 1, 1)
-        padded = fill.expand(3, padded_h, padded_w).clone()
-        padded[:, pad_top:pad_top + height, pad_left:pad_left + width] = image
-        image = padded
-    return image[:, top:top + crop_h, left:left + crop_w]
+        fill = torch.tensor(step.fill, dtype=images.dtype, device=images.device).view(3, 1, 1)
+        padded = fill.expand(*images.shape[:-3], 3, padded_h, padded_w).clone()
+        padded[..., pad_top:pad_top + height, pad_left:pad_left + width] = images
+        images = padded
+    return images[..., top:top + crop_h, left:left + crop_w]
 
 
-def thumbnail_pixels(image: torch.Tensor, size: int) -> torch.Tensor:
-    """A (3, h, w) uint8 thumbnail whose long side is ``size`` (never enlarged), as
-    :func:`clipdesk.core.thumbnails.make_thumbnail` sizes it."""
-    height, width = int(image.shape[-2]), int(image.shape[-1])
+def thumbnail_pixels(images: torch.Tensor, size: int) -> torch.Tensor:
+    """(N, 3, h, w) uint8 thumbnails of (N, 3, H, W) pictures: the long side ``size`` (never
+    enlarged), sized as :func:`clipdesk.core.thumbnails.make_thumbnail` sizes them."""
+    height, width = int(images.shape[-2]), int(images.shape[-1])
     scale = size / max(width, height)
     if scale >= 1.0:
-        return image.contiguous()
+        return images.contiguous()
     target_h, target_w = max(1, round(height * scale)), max(1, round(width * scale))
-    return resize(image, target_h, target_w, "bilinear").contiguous()
+    return resize(images, target_h, target_w, "bilinear").contiguous()
 
 
 def _cpu_thumbnail(pixels: Any, quality: int, jpeg: bool) -> bytes:

@@ -45,6 +45,7 @@ from clipdesk.core.pipeline.worker import FileResult, FileTask, WorkerConfig, wo
 log = logging.getLogger(__name__)
 
 START_FAILURES = 3  # workers dying before they are ready, in a row, fail the pool
+MAX_AUTO_WORKERS = 32  # beyond this, more processes cost memory and buy nothing
 _POLL_S = 0.25
 _JOIN_S = 2.0
 
@@ -52,11 +53,12 @@ WorkerTarget = Callable[[Connection, WorkerConfig], None]
 
 
 def default_workers() -> int:
-    """One decode worker per CPU core this process may use."""
+    """One decode worker per CPU core this process may use (at most ``MAX_AUTO_WORKERS``)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined,unused-ignore]
+        cores = len(os.sched_getaffinity(0))  # type: ignore[attr-defined,unused-ignore]
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_AUTO_WORKERS, cores))
 
 
 @dataclass(eq=False)  # identity: workers are kept in lists and sets
@@ -95,10 +97,10 @@ class DecodePool:
         self._slots: np.ndarray | None = None
         spec = config.spec
         if spec is not None:
-            from multiprocessing import shared_memory
-
-            self._shm = shared_memory.SharedMemory(create=True, size=slots * spec.nbytes)
-            self._slots = np.ndarray((slots, *spec.shape), dtype=np.uint8, buffer=self._shm.buf)
+            self._shm = _shared_memory(slots * spec.nbytes)
+            if self._shm is not None:
+                self._slots = np.ndarray((slots, *spec.shape), dtype=np.uint8,
+                                         buffer=self._shm.buf)
         self.config = replace(config, shm_name=self._shm.name if self._shm else None,
                               slot_count=slots, parent_pid=os.getpid())
         self.slot_count = slots
@@ -133,6 +135,11 @@ class DecodePool:
             raise item
         return item
 
+    @property
+    def shared(self) -> bool:
+        """Whether pixels come through shared memory (else inline, through the pipes)."""
+        return self._slots is not None
+
     def pixels(self, slot: int) -> np.ndarray:
         """The model pixels a worker wrote into ``slot`` (a view: copy before releasing)."""
         if self._slots is None:
@@ -140,12 +147,13 @@ class DecodePool:
         view: np.ndarray = self._slots[slot]
         return view
 
-    def release(self, slot: int | None) -> None:
-        """The consumer is done with a result: its slot can take the next file."""
-        if slot is None:
+    def release(self, *slots: int | None) -> None:
+        """The consumer is done with these results: their slots can take the next files."""
+        taken = [s for s in slots if s is not None]
+        if not taken:
             return
         with self._lock:
-            self._free.append(slot)
+            self._free.extend(taken)
         self._wake()
 
     def retry(self, task: FileTask) -> None:
@@ -167,8 +175,13 @@ class DecodePool:
             with contextlib.suppress(OSError, ValueError):
                 worker.conn.send(None)
         deadline = time.monotonic() + _JOIN_S
-        for worker in self._workers:
-            worker.process.join(max(0.0, deadline - time.monotonic()))
+        while time.monotonic() < deadline and any(w.process.is_alive() for w in self._workers):
+            for worker in self._workers:  # take what they still send, so none blocks on it
+                with contextlib.suppress(EOFError, OSError):
+                    while worker.conn.poll():
+                        worker.conn.recv()
+            wait([w.process.sentinel for w in self._workers if w.process.is_alive()],
+                 timeout=0.05)
         for worker in self._workers:
             _stop_process(worker.process)
             worker.conn.close()
@@ -342,6 +355,34 @@ class DecodePool:
                     f"({_exit_text(worker)}); see the log for details.")
         if not self._stopping.is_set():
             self._spawn()
+
+
+def _shared_memory(size: int) -> Any:
+    """A block of shared memory of ``size`` bytes whose pages are really there, or None.
+
+    A small ``/dev/shm`` (64 MB in a default Docker container) would let the block be created
+    and then kill a worker with SIGBUS on the first page beyond it, which would look like a
+    decoder crashing on every later file; reserving the pages up front turns that into a clean
+    fallback (pixels sent through the pipes)."""
+    from multiprocessing import shared_memory
+
+    try:
+        block = shared_memory.SharedMemory(create=True, size=size)
+    except OSError as exc:
+        log.warning("no shared memory for the decode workers (%s); sending pixels through "
+                    "pipes", exc)
+        return None
+    fd = getattr(block, "_fd", -1)
+    if fd >= 0 and hasattr(os, "posix_fallocate"):
+        try:
+            os.posix_fallocate(fd, 0, size)
+        except OSError as exc:
+            log.warning("%d MB of shared memory are not available (%s); sending pixels "
+                        "through pipes", size >> 20, exc)
+            block.close()
+            block.unlink()
+            return None
+    return block
 
 
 def _failed(task: FileTask, reason: str) -> FileResult:

@@ -2,10 +2,13 @@
 
 For every :class:`FileTask` the worker reads and hashes the file; unless the bytes are the ones
 already embedded, it decodes the picture once at the size both the model and the thumbnail need
-(JPEG by DCT scaling), turns it upright and to 8-bit RGB, makes the thumbnail, and runs the model's
-geometric preprocessing (:mod:`.geometry`), writing the uint8 pixels straight into its shared
-memory slot. Plain JPEGs can instead be left to the GPU's decoder: the worker then only reads the
-header (:mod:`.jpeg`). Nothing is ever raised for a bad file: the result carries the reason.
+(JPEG by DCT scaling), turns it upright and to 8-bit RGB, makes and stores the thumbnail, and runs
+the model's geometric preprocessing (:mod:`.geometry`), writing the uint8 pixels straight into its
+shared memory slot. The thumbnail is stored before the file's row is committed (thumbnails are
+named by content, so one of a file that is never committed is simply found by the next run); a
+thumbnail that cannot be written (a full disk) is reported, and the run stops before that batch.
+Plain JPEGs can instead be left to the GPU's decoder: the worker then only reads the header
+(:mod:`.jpeg`). Nothing is ever raised for a bad file: the result carries the reason.
 
 The module imports numpy and Pillow only (never torch, faiss or Qt), so a worker starts in a
 fraction of a second with the ``spawn`` method. A worker ends when the parent says so, when its
@@ -96,7 +99,8 @@ class FileResult:
     width: int | None = None
     height: int | None = None
     taken_at: datetime | None = None
-    thumbnail: bytes | None = None
+    thumbnail: bytes | None = None  # a thumbnail still to be stored (GPU-decoded files)
+    store_error: tuple[int, str] | None = None  # (errno, message): the thumbnail was not stored
     reason: str | None = None  # why it is skipped
     identical: bool = False  # same bytes as stored and already embedded: nothing to compute
     vanished: bool = False  # gone since the scan: left to the next run
@@ -177,10 +181,19 @@ def process_file(task: FileTask, ctx: _Context) -> FileResult:
         out.reason = f"cannot decode file ({type(exc).__name__}: {exc})"[:200]
         return out
     out.width, out.height, out.taken_at = loaded.width, loaded.height, loaded.taken_at
+    cache = ctx.thumbnails
+    if cache is not None and out.content_hash and out.content_hash not in cache:
+        try:
+            data = cache.encode(loaded.image)
+        except Exception as exc:
+            out.reason = f"cannot make a thumbnail ({type(exc).__name__}: {exc})"[:200]
+            return out
+        try:
+            cache.put_bytes(out.content_hash, data)
+        except OSError as exc:  # the data folder's problem, not this file's: the run stops
+            out.store_error = (exc.errno or 0, exc.strerror or str(exc))
+            return out
     try:
-        cache = ctx.thumbnails
-        if cache is not None and out.content_hash not in cache:
-            out.thumbnail = cache.encode(loaded.image)
         if config.spec is None:
             out.image = loaded.image
         elif ctx.slots is not None and task.slot is not None:
@@ -189,7 +202,7 @@ def process_file(task: FileTask, ctx: _Context) -> FileResult:
         else:
             out.image = geometry.apply(loaded.image, config.spec)  # no shared memory: inline
     except Exception as exc:
-        out.thumbnail, out.image, out.pixels = None, None, False
+        out.image, out.pixels = None, False
         out.reason = f"cannot prepare the picture ({type(exc).__name__}: {exc})"[:200]
     return out
 

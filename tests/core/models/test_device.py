@@ -202,3 +202,20 @@ def test_loader_falls_back_when_model_does_not_fit(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(loader, "pick_device", lambda requested: "cuda")
     encoder = loader.load_encoder(tiny_open_clip, data_paths, device="auto")  # type: ignore
     assert devices == ["cuda", "cpu"] and encoder.device == "cpu"
+
+
+def test_pixels_back_off_on_oom_like_pictures() -> None:
+    """encode_pixels (the indexing path) shares the batch plan and the CPU fallback."""
+    from clipdesk.core.pipeline import geometry
+
+    encoder, model = _encoder(max_gpu_batch=3, batch_size=16)
+    images = _images(11)
+    spec = encoder.pixel_spec
+    assert spec is not None and spec.shape == (8, 8, 3)
+    pixels = np.stack([geometry.apply(im, spec) for im in images])
+    out = encoder.encode_pixels(pixels)
+    np.testing.assert_allclose(out, _expected(images), atol=1e-5)
+    assert encoder.batch_size == 2 and sum(n for _, n in model.batches) == 11
+    stuck, model = _encoder(max_gpu_batch=0, batch_size=4)
+    np.testing.assert_allclose(stuck.encode_pixels(pixels), _expected(images), atol=1e-5)
+    assert stuck.device == "cpu" and all(w == "cpu" for w, _ in model.batches)

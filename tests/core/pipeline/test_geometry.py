@@ -116,10 +116,12 @@ def test_unknown_steps_are_refused_not_guessed() -> None:
     norm = T.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
     assert spec_from_transform(T.Compose([T.Resize(32), T.CenterCrop(32), T.ToTensor(),
                                           norm])) is not None
+    plain = spec_from_transform(T.Compose([T.Resize((32, 32)), T.ToTensor()]))
+    assert plain is not None and (plain.mean, plain.std) == ((0.0,) * 3, (1.0,) * 3)
     refused = [
         T.Compose([T.RandomResizedCrop(32), T.ToTensor(), norm]),  # random
         T.Compose([T.Resize(32), T.ToTensor(), norm]),  # output size depends on the picture
-        T.Compose([T.Resize(32), T.CenterCrop(32), T.ToTensor()]),  # no normalisation
+        T.Compose([T.Resize(32), T.CenterCrop(32)]),  # no tensor at the end
         T.Compose([T.Resize(32), T.CenterCrop(32), T.Grayscale(3), T.ToTensor(), norm]),
         T.Compose([T.Resize(32), T.CenterCrop(32), T.ToTensor(), T.Resize(16), norm]),
         lambda image: image,

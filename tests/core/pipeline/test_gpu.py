@@ -256,3 +256,25 @@ def test_vectors_match_the_library_preprocessing_on_every_path(
             cosines = np.sum(np.stack([stored[n] for n in names]) * reference, axis=1)
             assert len(names) == 8 and cosines.min() >= minimum, (
                 encoder.info.model_id, folder.name, gpu, cosines)
+
+
+def test_pictures_of_one_size_are_prepared_together_with_the_same_result(tmp_path: Path) -> None:
+    from clipdesk.core.pipeline.gpu import GpuItem
+
+    items = []
+    for i in range(6):
+        orientation = 6 if i % 3 == 0 else 1
+        picture = photo_like(160, 120, seed=i) if i < 5 else photo_like(90, 200, seed=i)
+        path = _jpeg(tmp_path / f"{i}.jpg", picture, exif=exif_bytes(orientation))
+        st = path.stat()
+        items.append(GpuItem(path, st.st_size, st.st_mtime_ns, orientation, 19200,
+                             thumbnail=True))
+    decode = RecordingDecode()
+    decoder = GpuJpegDecoder("cpu", _open_clip_spec(size=48), thumb_size=32, decode=decode)
+    together = decoder.decode(items)
+    assert decode.calls == [6] and together.status == ["ok"] * 6
+    alone = [decoder.decode([item]) for item in items]
+    for i, one in enumerate(alone):
+        assert np.array_equal(one.pixels[0].numpy(), together.pixels[i].numpy()), i
+        assert one.thumbnails[0] == together.thumbnails[i], i
+    decoder.close()

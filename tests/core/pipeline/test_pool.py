@@ -242,3 +242,42 @@ def test_closing_frees_the_shared_memory(tmp_path: Path, worker_log: Path) -> No
     pool.close()  # idempotent
     with pytest.raises(FileNotFoundError):
         shared_memory.SharedMemory(name=name)
+
+
+def test_without_enough_shared_memory_pixels_come_through_the_pipes(
+    data_paths: DataPaths, tmp_path: Path, worker_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small /dev/shm (a default Docker container) must not look like crashing decoders."""
+    import errno
+
+    folder = tmp_path / "photos"
+    make_photos(folder, 7)
+    reference = DataPaths(tmp_path / "reference").ensure()
+    assert index(reference, folder).embedded == 7
+
+    def no_room(fd: int, offset: int, size: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", no_room, raising=False)
+    shared = []
+    real = DecodePool.start
+
+    def start(self: DecodePool) -> DecodePool:
+        shared.append(self.shared)
+        return real(self)
+
+    monkeypatch.setattr(DecodePool, "start", start)
+    report = index(data_paths, folder)
+    assert shared == [False]
+    assert (report.embedded, report.skipped) == (7, 0)
+    with Library.open(data_paths) as lib, Library.open(reference) as ref:
+        ours = {p.path.name: v for p, v in _vectors(lib)}
+        theirs = {p.path.name: v for p, v in _vectors(ref)}
+    assert ours.keys() == theirs.keys()
+    assert all(np.array_equal(ours[k], theirs[k]) for k in ours)
+
+
+def _vectors(lib: Library) -> list[tuple[Any, np.ndarray]]:
+    photos = lib.photos(lib.file_ids())
+    vectors = lib.vector_map("fake:histogram", list(photos))
+    return [(photos[i], v) for i, v in vectors.items()]

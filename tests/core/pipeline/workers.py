@@ -9,7 +9,8 @@ names:
 - ``*hang*``: the file takes forever to decode;
 - ``*vanish*``: the file is deleted just before the worker opens it;
 - ``*slow*``: the file takes half a second;
-- ``$CLIPDESK_TEST_WORKER_DIE=1``: the worker dies before it is ready (a broken install).
+- ``$CLIPDESK_TEST_WORKER_DIE=1``: the worker dies before it is ready (a broken install);
+- ``$CLIPDESK_TEST_DISK_FULL=1``: storing a thumbnail fails with ENOSPC.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from clipdesk.core.pipeline.worker import FileResult, FileTask, WorkerConfig
 
 LOG_ENV = "CLIPDESK_TEST_WORKER_LOG"
 DIE_ENV = "CLIPDESK_TEST_WORKER_DIE"
+DISK_FULL_ENV = "CLIPDESK_TEST_DISK_FULL"
 
 
 def record(event: str, value: Any) -> None:
@@ -67,6 +69,15 @@ def faulty_worker(conn: Connection, config: WorkerConfig) -> None:
     record("pid", os.getpid())
     if os.environ.get(DIE_ENV) == "1":
         os._exit(3)
+    if os.environ.get(DISK_FULL_ENV) == "1":
+        import errno
+
+        from clipdesk.core.thumbnails import ThumbnailCache
+
+        def full(self: ThumbnailCache, key: str, data: bytes) -> Path:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        ThumbnailCache.put_bytes = full  # type: ignore[method-assign]
     real_process = worker.process_file
 
     def process(task: FileTask, ctx: Any) -> FileResult:
