@@ -115,6 +115,7 @@ class EmbedPipeline:
         self.worker_target = worker_target
         self.spec = pixel_spec(encoder)
         self._gpu: GpuJpegDecoder | None = None
+        self._gpu_failed = False  # the GPU path failed in this pipeline: the CPU decodes
         thumb = thumbnails.size if thumbnails is not None else 0
         model_side = max(self.spec.height, self.spec.width) if self.spec else 0
         self.min_side = max(int(encoder.info.image_size), model_side, int(thumb))
@@ -230,24 +231,25 @@ class EmbedPipeline:
         for e in items:
             e.result.image = None
         dropped: set[int] = set()
-        if on_gpu and gpu is not None:
+        if on_gpu:
             dropped = self._gpu_decode(on_gpu, pool, gpu, token)
-        elif on_gpu:  # never: workers only set files aside when there is a GPU decoder
-            pool.release(*(e.result.slot for e in on_gpu))
-            for e in on_gpu:
-                e.reason = "internal: no GPU decoder"
         if pixels is not None:
             self._assign(with_pixels, self._vectors(self._encode_pixels, pixels, token))
         if pictures:
             self._assign(pictures, self._vectors(self._encode_images, images, token))
         return [e for e in items if id(e) not in dropped]
 
-    def _gpu_decode(self, items: list[Embedded], pool: DecodePool, gpu: GpuJpegDecoder,
+    def _gpu_decode(self, items: list[Embedded], pool: DecodePool, gpu: GpuJpegDecoder | None,
                     token: CancelToken) -> set[int]:
         """Decode and embed ``items`` on the GPU; returns the ids of the items that left the
-        batch (refused: retried by a worker on the CPU; changed since read: next run)."""
+        batch (refused: retried by a worker on the CPU; changed since read: next run). When
+        the GPU path itself fails (out of memory, a driver error), it is given up for the rest
+        of the run and its files go to the workers."""
         from clipdesk.core.pipeline.gpu import GpuItem
 
+        if gpu is None or self._gpu_failed:
+            pool.release(*(e.result.slot for e in items))
+            return self._to_cpu(items, pool)
         cache = self.thumbnails
         requests = []
         for e in items:
@@ -258,8 +260,13 @@ class EmbedPipeline:
                 thumbnail=cache is not None and r.content_hash not in cache))
         try:
             batch = gpu.decode(requests)
+        except Exception:
+            log.warning("JPEG decoding on the GPU failed; the CPU decodes from now on",
+                        exc_info=True)
+            self._gpu_failed = True
+            return self._to_cpu(items, pool)
         finally:
-            pool.release(*(e.result.slot for e in items))
+            pool.release(*(e.result.slot for e in items))  # the GPU's pixels are its own
         dropped: set[int] = set()
         decoded: list[Embedded] = []
         for e, status, thumb in zip(items, batch.status, batch.thumbnails, strict=True):
@@ -287,6 +294,14 @@ class EmbedPipeline:
         if errno_ == errno.ENOSPC:
             return disk_full_error(folder, OSError(errno_, message))
         return StoreError(f"Thumbnails cannot be written to {folder}: {message}.")
+
+    @staticmethod
+    def _to_cpu(items: list[Embedded], pool: DecodePool) -> set[int]:
+        """Send ``items`` (their slots released) back to the workers, to decode on the CPU."""
+        for e in items:
+            if e.result.task is not None:
+                pool.retry(e.result.task)
+        return {id(e) for e in items}
 
     # -- encoding --------------------------------------------------------------------------------
 

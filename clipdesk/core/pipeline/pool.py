@@ -105,6 +105,7 @@ class DecodePool:
                               slot_count=slots, parent_pid=os.getpid())
         self.slot_count = slots
         self._free: deque[int] = deque(range(slots))
+        self._taken: set[int] = set()  # slots held by a task or by an unreleased result
         self._lock = threading.Lock()
         self._out: queue.Queue[FileResult | BaseException] = queue.Queue()
         self._workers: list[_Worker] = []
@@ -149,11 +150,15 @@ class DecodePool:
 
     def release(self, *slots: int | None) -> None:
         """The consumer is done with these results: their slots can take the next files."""
-        taken = [s for s in slots if s is not None]
-        if not taken:
+        given = [s for s in slots if s is not None]
+        if not given:
             return
         with self._lock:
-            self._free.extend(taken)
+            for slot in given:
+                if slot not in self._taken:  # twice would let two files share one slot
+                    raise RuntimeError(f"slot {slot} released twice")
+                self._taken.discard(slot)
+                self._free.append(slot)
         self._wake()
 
     def retry(self, task: FileTask) -> None:
@@ -250,7 +255,9 @@ class DecodePool:
                     self._source_done = True
                     return None
                 task = following
-            return replace(task, slot=self._free.popleft())
+            slot = self._free.popleft()
+            self._taken.add(slot)
+            return replace(task, slot=slot)
 
     def _dispatch(self) -> None:
         while True:
@@ -344,6 +351,7 @@ class DecodePool:
             with self._lock:
                 for task in reversed(worker.tasks):
                     if task.slot is not None:
+                        self._taken.discard(task.slot)
                         self._free.append(task.slot)
                     self._retries.appendleft(replace(task, slot=None))
         elif not worker.ready:

@@ -278,3 +278,31 @@ def test_pictures_of_one_size_are_prepared_together_with_the_same_result(tmp_pat
         assert np.array_equal(one.pixels[0].numpy(), together.pixels[i].numpy()), i
         assert one.thumbnails[0] == together.thumbnails[i], i
     decoder.close()
+
+
+def test_a_gpu_path_that_fails_hands_its_files_to_the_workers(
+    data_paths: DataPaths, tmp_path: Path
+) -> None:
+    class Failing(GpuJpegDecoder):
+        calls = 0
+
+        def geometry(self, images: Any) -> Any:
+            Failing.calls += 1
+            raise RuntimeError("CUDA error: out of memory")
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(7):
+        _jpeg(folder / f"{i}.jpg", photo_like(120, 90, seed=i))
+    photo_like(50, 50).save(folder / "x.png")
+    encoder = FakeEncoder(image_size=32)
+    with Library.open(data_paths, write=True) as lib:
+        indexer = Indexer(lib, encoder, thumbnails=ThumbnailCache(data_paths.thumbnail_dir,
+                                                                  size=THUMB),
+                          batch_size=3, decode_workers=2)
+        spec = indexer.pipeline.spec
+        assert spec is not None
+        indexer.pipeline.use_gpu_decoder(Failing("cpu", spec, thumb_size=THUMB))
+        report = indexer.run([folder])
+    assert (report.embedded, report.skipped) == (8, 0)
+    assert Failing.calls == 1  # given up after the first failure, not once per batch
