@@ -222,7 +222,7 @@ def main() -> None:
     import torch
 
     from clipdesk.core.models.device import pick_device
-    from clipdesk.core.pipeline.pool import default_workers
+    from clipdesk.core.pipeline.processes import default_workers
     from clipdesk.paths import DataPaths
 
     device = pick_device(args.device)

@@ -212,6 +212,8 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
                          ensure_ascii=False, indent=2))
     else:
         rate = f" ({report.embedded / seconds:,.1f}/s)" if report.embedded and seconds else ""
+        if report.gpu_decoded:
+            rate += f" ({report.gpu_decoded} decoded by the GPU)"
         print(
             f"{model_id}: {report.embedded} embedded{rate}, {report.new} new, {report.changed} "
             f"changed, {report.moved} moved, {report.unchanged} unchanged, {report.removed} "

@@ -124,6 +124,7 @@ class Indexer:
         roots = [r for r in lib.roots() if wanted is None or r.id in wanted]  # with counts
         tally = _Tally()
         cancelled = False
+        self.pipeline.gpu_decoded = 0
         try:
             online = self._scan(roots, tally, token, report)
             work = self._plan(online, tally, token, report)
@@ -139,7 +140,7 @@ class Indexer:
             unchanged=tally.unchanged, removed=tally.removed, skipped=tally.skipped,
             embedded=tally.embedded, offline_roots=tuple(tally.offline),
             unreadable_dirs=tuple(tally.unreadable), cancelled=cancelled,
-            errors=tuple(tally.errors),
+            errors=tuple(tally.errors), gpu_decoded=self.pipeline.gpu_decoded,
         )
 
     # -- 1. scan -------------------------------------------------------------------------------

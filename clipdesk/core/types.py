@@ -101,3 +101,4 @@ class IndexReport:
     unreadable_dirs: tuple[Path, ...] = ()
     cancelled: bool = False
     errors: tuple[tuple[Path, str], ...] = field(default=())
+    gpu_decoded: int = 0  # of the embedded photos, how many the GPU decoded (JPEG)

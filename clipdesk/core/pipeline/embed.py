@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clipdesk.core.jobs import CancelToken
-from clipdesk.core.pipeline.pool import DecodePool, WorkerTarget, default_workers
+from clipdesk.core.pipeline.pool import DecodePool, WorkerTarget
+from clipdesk.core.pipeline.processes import default_workers
 from clipdesk.core.pipeline.worker import (
     FileResult,
     FileTask,
@@ -116,6 +117,7 @@ class EmbedPipeline:
         self.spec = pixel_spec(encoder)
         self._gpu: GpuJpegDecoder | None = None
         self._gpu_failed = False  # the GPU path failed in this pipeline: the CPU decodes
+        self.gpu_decoded = 0  # files of the last run decoded by the GPU
         thumb = thumbnails.size if thumbnails is not None else 0
         model_side = max(self.spec.height, self.spec.width) if self.spec else 0
         self.min_side = max(int(encoder.info.image_size), model_side, int(thumb))
@@ -170,6 +172,7 @@ class EmbedPipeline:
         """Embed ``work``; ``commit`` gets every file's outcome, one batch at a time (in the
         writer thread). ``progress(done, total, last path)`` is called once per batch."""
         total = len(work)
+        self.gpu_decoded = 0
         if not total:
             return
         token = token or CancelToken()
@@ -280,6 +283,7 @@ class EmbedPipeline:
                 decoded.append(e)
         if decoded:
             self._assign(decoded, self._vectors(self._encode_pixels, batch.pixels, token))
+            self.gpu_decoded += len(decoded)
         return dropped
 
     def _store_error(self, errno_: int, message: str) -> Exception:

@@ -28,7 +28,6 @@ import logging
 import multiprocessing
 import os
 import queue
-import signal
 import threading
 import time
 from collections import deque
@@ -40,25 +39,20 @@ from typing import Any
 import numpy as np
 
 from clipdesk.core.errors import PipelineError
+from clipdesk.core.pipeline.processes import (
+    JOIN_S,
+    exit_text,
+    shared_memory_block,
+    stop_process,
+)
 from clipdesk.core.pipeline.worker import FileResult, FileTask, WorkerConfig, worker_main
 
 log = logging.getLogger(__name__)
 
 START_FAILURES = 3  # workers dying before they are ready, in a row, fail the pool
-MAX_AUTO_WORKERS = 32  # beyond this, more processes cost memory and buy nothing
 _POLL_S = 0.25
-_JOIN_S = 2.0
 
 WorkerTarget = Callable[[Connection, WorkerConfig], None]
-
-
-def default_workers() -> int:
-    """One decode worker per CPU core this process may use (at most ``MAX_AUTO_WORKERS``)."""
-    try:
-        cores = len(os.sched_getaffinity(0))  # type: ignore[attr-defined,unused-ignore]
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(MAX_AUTO_WORKERS, cores))
 
 
 @dataclass(eq=False)  # identity: workers are kept in lists and sets
@@ -97,7 +91,7 @@ class DecodePool:
         self._slots: np.ndarray | None = None
         spec = config.spec
         if spec is not None:
-            self._shm = _shared_memory(slots * spec.nbytes)
+            self._shm = shared_memory_block(slots * spec.nbytes)
             if self._shm is not None:
                 self._slots = np.ndarray((slots, *spec.shape), dtype=np.uint8,
                                          buffer=self._shm.buf)
@@ -179,7 +173,7 @@ class DecodePool:
         for worker in self._workers:
             with contextlib.suppress(OSError, ValueError):
                 worker.conn.send(None)
-        deadline = time.monotonic() + _JOIN_S
+        deadline = time.monotonic() + JOIN_S
         while time.monotonic() < deadline and any(w.process.is_alive() for w in self._workers):
             for worker in self._workers:  # take what they still send, so none blocks on it
                 with contextlib.suppress(EOFError, OSError):
@@ -188,7 +182,7 @@ class DecodePool:
             wait([w.process.sentinel for w in self._workers if w.process.is_alive()],
                  timeout=0.05)
         for worker in self._workers:
-            _stop_process(worker.process)
+            stop_process(worker.process)
             worker.conn.close()
         self._workers.clear()
         self._wake_r.close()
@@ -332,7 +326,7 @@ class DecodePool:
             if worker.tasks and now - worker.head_since > self._timeout:
                 log.warning("decoding %s took over %.0f s; stopping its worker",
                             worker.tasks[0].path, self._timeout)
-                _stop_process(worker.process, kill=True)
+                stop_process(worker.process, kill=True)
                 self._drain(worker)
                 self._replace(worker, f"decoding took longer than {self._timeout:.0f} s")
 
@@ -340,12 +334,13 @@ class DecodePool:
         """``worker`` is gone: blame its current file, requeue the rest, start another."""
         if worker not in self._workers:
             return
-        worker.process.join(_JOIN_S)
+        worker.process.join(JOIN_S)
         self._workers.remove(worker)
         worker.conn.close()
         if worker.tasks:
             culprit = worker.tasks.popleft()
-            why = reason or f"the image decoder crashed on this file ({_exit_text(worker)})"
+            ended = exit_text(worker.process.exitcode)
+            why = reason or f"the image decoder crashed on this file ({ended})"
             log.warning("skipping %s: %s", culprit.path, why)
             self._out.put(_failed(culprit, why))
             with self._lock:
@@ -356,41 +351,13 @@ class DecodePool:
                     self._retries.appendleft(replace(task, slot=None))
         elif not worker.ready:
             self._start_failures += 1
-            log.warning("a decode worker could not start (%s)", _exit_text(worker))
+            log.warning("a decode worker could not start (%s)", exit_text(worker.process.exitcode))
             if self._start_failures >= START_FAILURES:
                 raise PipelineError(
                     "The decode worker processes could not start "
-                    f"({_exit_text(worker)}); see the log for details.")
+                    f"({exit_text(worker.process.exitcode)}); see the log for details.")
         if not self._stopping.is_set():
             self._spawn()
-
-
-def _shared_memory(size: int) -> Any:
-    """A block of shared memory of ``size`` bytes whose pages are really there, or None.
-
-    A small ``/dev/shm`` (64 MB in a default Docker container) would let the block be created
-    and then kill a worker with SIGBUS on the first page beyond it, which would look like a
-    decoder crashing on every later file; reserving the pages up front turns that into a clean
-    fallback (pixels sent through the pipes)."""
-    from multiprocessing import shared_memory
-
-    try:
-        block = shared_memory.SharedMemory(create=True, size=size)
-    except OSError as exc:
-        log.warning("no shared memory for the decode workers (%s); sending pixels through "
-                    "pipes", exc)
-        return None
-    fd = getattr(block, "_fd", -1)
-    if fd >= 0 and hasattr(os, "posix_fallocate"):
-        try:
-            os.posix_fallocate(fd, 0, size)
-        except OSError as exc:
-            log.warning("%d MB of shared memory are not available (%s); sending pixels "
-                        "through pipes", size >> 20, exc)
-            block.close()
-            block.unlink()
-            return None
-    return block
 
 
 def _failed(task: FileTask, reason: str) -> FileResult:
@@ -405,29 +372,3 @@ def _failed(task: FileTask, reason: str) -> FileResult:
     result.slot = task.slot
     result.task = task
     return result
-
-
-def _exit_text(worker: _Worker) -> str:
-    code = worker.process.exitcode
-    if code is None:
-        return "no exit status"
-    if code < 0:
-        try:
-            return f"signal {-code}, {signal.Signals(-code).name}"
-        except ValueError:
-            return f"signal {-code}"
-    return f"exit code {code}"
-
-
-def _stop_process(process: Any, *, kill: bool = False) -> None:
-    """Make sure ``process`` has ended: terminate, then kill, waiting briefly for each."""
-    if not process.is_alive():
-        process.join(0)
-        return
-    with contextlib.suppress(Exception):
-        process.kill() if kill else process.terminate()
-    process.join(_JOIN_S)
-    if process.is_alive():
-        with contextlib.suppress(Exception):
-            process.kill()
-        process.join(_JOIN_S)

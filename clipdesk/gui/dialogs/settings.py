@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clipdesk.core.pipeline.pool import default_workers
+from clipdesk.core.pipeline.processes import default_workers
 from clipdesk.gui.context import AppContext
 from clipdesk.gui.dialogs.errors import show_error
 

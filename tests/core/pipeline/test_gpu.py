@@ -139,7 +139,7 @@ def test_plain_jpegs_go_to_the_gpu_and_the_rest_to_the_workers(
         assert (report.embedded, report.skipped) == (7, 1)
         assert [p.name for p, _ in report.errors] == ["truncated.jpg"]
         on_gpu = {name for name, path in files.items() if path.read_bytes() in decode.files}
-        assert on_gpu == {"plain", "grey", "rotated"}
+        assert on_gpu == {"plain", "grey", "rotated"} and report.gpu_decoded == 3
         assert decode.calls[0] == 4  # one batch with the refused file, then one by one
         photos = {p.path.name: p for p in lib.photos(lib.file_ids()).values()}
         rotated = photos["rotated.jpg"]
