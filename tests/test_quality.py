@@ -31,6 +31,9 @@ def test_core_imports_no_qt_contract() -> None:
         "clipdesk.core.engine",
         "clipdesk.config",
         "clipdesk.cli",
+        "clipdesk.launch",
+        "clipdesk.core.indexer",
+        "clipdesk.core.pipeline.embed",
     ],
 )
 def test_importing_loads_no_torch_faiss_or_qt(module: str) -> None:
@@ -41,6 +44,18 @@ def test_importing_loads_no_torch_faiss_or_qt(module: str) -> None:
     result = _run(sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"{module} imports {result.stdout.strip()}"
+
+
+def test_decode_workers_import_neither_numpy_nor_anything_heavy() -> None:
+    """A worker process is ready a tenth of a second after it is spawned, and small."""
+    code = (
+        "import sys, clipdesk.core.pipeline.worker; heavy = [m for m in ('numpy', 'torch', "
+        "'faiss', 'PySide6', 'sqlalchemy', 'open_clip') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    result = _run(sys.executable, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"the worker imports {result.stdout.strip()}"
 
 
 def test_ruff_clean() -> None:

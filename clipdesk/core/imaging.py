@@ -29,13 +29,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
-import numpy as np
 from PIL import Image, UnidentifiedImageError, features
 
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.exif import apply_orientation, exif_orientation, exif_taken_at, read_exif
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where needed: decode workers start without it
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +255,23 @@ def to_rgb(image: Image.Image) -> Image.Image:
     mode = image.mode
     if mode == "RGB" and "transparency" not in image.info:
         return image
+    if mode.startswith("I") or mode == "F":
+        return _wide_to_rgb(image)
+    if mode == "CMYK":
+        return _cmyk_to_rgb(image)
+    if mode in _ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, _WHITE)
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _wide_to_rgb(image: Image.Image) -> Image.Image:
+    """16-bit, 32-bit integer and float pictures as 8-bit RGB: scaled, not clipped."""
+    import numpy as np
+
+    mode = image.mode
     if mode.startswith("I;16"):
         return _array_to_rgb(np.asarray(image).astype(np.float32) / 257.0)
     if mode == "I":
@@ -265,18 +284,13 @@ def to_rgb(image: Image.Image) -> Image.Image:
         if values.size and values.min() >= 0.0 and values.max() <= 1.0:
             return _array_to_rgb(values * 255.0)
         return _array_to_rgb(_stretch(values))
-    if mode == "CMYK":
-        return _cmyk_to_rgb(image)
-    if mode in _ALPHA_MODES or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, _WHITE)
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
     return image.convert("RGB")
 
 
 def _stretch(values: np.ndarray) -> np.ndarray:
     """Linearly map the finite range of ``values`` onto 0..255."""
+    import numpy as np
+
     values = values.astype(np.float64)
     low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
     if high <= low:
@@ -285,6 +299,8 @@ def _stretch(values: np.ndarray) -> np.ndarray:
 
 
 def _array_to_rgb(grey: np.ndarray) -> Image.Image:
+    import numpy as np
+
     eight = np.clip(np.rint(grey), 0, 255).astype(np.uint8)
     return Image.fromarray(eight, mode="L").convert("RGB")
 

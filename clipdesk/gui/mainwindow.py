@@ -230,6 +230,9 @@ class MainWindow(QMainWindow):
             return
         message = self.tr("Indexing finished: %1 new photos indexed, %2 skipped.").replace(
             "%1", str(report.embedded)).replace("%2", str(report.skipped))
+        if report.gpu_decoded:
+            message += " " + self.tr("The GPU decoded %1 of them.").replace(
+                "%1", str(report.gpu_decoded))
         if report.offline_roots:
             message += " " + self.tr("%1 folders could not be reached and were left as they "
                                      "were.").replace("%1", str(len(report.offline_roots)))

@@ -893,6 +893,10 @@ beach | sand and sea | people on a beach</translation>
         <translation>索引完成：新索引 %1 张照片，跳过 %2 个文件。</translation>
     </message>
     <message>
+        <source>The GPU decoded %1 of them.</source>
+        <translation>其中 %1 张由 GPU 解码。</translation>
+    </message>
+    <message>
         <source>%1 folders could not be reached and were left as they were.</source>
         <translation>有 %1 个文件夹无法访问，已保持原样。</translation>
     </message>

@@ -271,3 +271,12 @@ def test_first_run_without_a_model_offers_the_setup(
         window.close()
     finally:
         context.shutdown()
+
+
+def test_the_finished_message_says_what_the_gpu_decoded(window: MainWindow) -> None:
+    window._on_index_finished(IndexReport("m", embedded=40, skipped=1, gpu_decoded=32))
+    message = window.statusBar().currentMessage()
+    assert "40 new photos indexed, 1 skipped" in message
+    assert "The GPU decoded 32 of them." in message
+    window._on_index_finished(IndexReport("m", embedded=5))
+    assert "GPU" not in window.statusBar().currentMessage()

@@ -217,18 +217,19 @@ class EmbedPipeline:
         if failed is not None:
             pool.release(*(r.slot for r in results))
             raise self._store_error(*failed)
-        # pixels in a shared-memory slot, or inline (an array) when there is no shared memory
-        with_pixels = [e for e in items if e.result.pixels
-                       or isinstance(e.result.image, np.ndarray)]
-        inline = {id(e) for e in with_pixels}
-        pictures = [e for e in items if e.result.image is not None and id(e) not in inline]
+        # pixels in a shared-memory slot, or inline when there is no shared memory
+        with_pixels = [e for e in items if e.result.pixels or e.result.pixel_bytes is not None]
+        pictures = [e for e in items if e.result.image is not None]
         on_gpu = [e for e in items if e.result.gpu is not None]
         pixels: np.ndarray | None = None
         if with_pixels and self.spec is not None:
-            pixels = np.empty((len(with_pixels), *self.spec.shape), dtype=np.uint8)
+            shape = self.spec.shape
+            pixels = np.empty((len(with_pixels), *shape), dtype=np.uint8)
             for row, e in zip(pixels, with_pixels, strict=True):
-                inline = e.result.image
-                row[...] = inline if inline is not None else pool.pixels(e.result.slot or 0)
+                inline = e.result.pixel_bytes
+                row[...] = (np.frombuffer(inline, dtype=np.uint8).reshape(shape)
+                            if inline is not None else pool.pixels(e.result.slot or 0))
+                e.result.pixel_bytes = None
         images = [e.result.image for e in pictures]
         pool.release(*(e.result.slot for e in items if e.result.gpu is None))
         for e in items:

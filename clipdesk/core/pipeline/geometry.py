@@ -3,25 +3,27 @@
 A CLIP library's image transform is a torchvision ``Compose``: a few geometric steps on a PIL
 picture (resize, crop, pad), then ``ToTensor`` and ``Normalize``. :func:`spec_from_transform`
 reads the geometric steps and the normalisation out of such a transform into a
-:class:`PixelSpec`, a small picklable value; :func:`apply` runs the steps with Pillow and numpy,
+:class:`PixelSpec`, a small picklable value; :func:`apply_image` runs the steps with Pillow alone,
 exactly as torchvision and open_clip run them on a PIL picture (same output size arithmetic,
-same Pillow resampling call, same crop offsets and padding), and returns the uint8 pixels that
-``ToTensor`` would have read. The normalisation is then done on the model's device.
+same Pillow resampling call, same crop offsets and padding): its pixels are those ``ToTensor``
+would have read (:func:`apply` gives them as a numpy array). The normalisation is then done on
+the model's device.
 
-So a decode worker needs neither torch nor torchvision, and the pixels it sends are the library's
-own, bit for bit (``tests/core/pipeline/test_geometry.py`` compares them with the real transforms
-of open_clip and cn_clip). A transform with a step this module does not know gives ``None``; the
-indexer then sends decoded pictures to the encoder's own preprocessing instead.
-"""
+So a decode worker needs neither torch, torchvision nor numpy, and the pixels it sends are the
+library's own, bit for bit (``tests/core/pipeline/test_geometry.py`` compares them with the real
+transforms of open_clip and cn_clip). A transform with a step this module does not know gives
+``None``; the indexer then sends decoded pictures to the encoder's own preprocessing instead. """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -112,31 +114,28 @@ class PixelSpec:
 # -- running the steps -----------------------------------------------------------------------
 
 
-def apply(image: Image.Image, spec: PixelSpec) -> np.ndarray:
-    """``image`` (8-bit RGB) through the steps of ``spec``: a C-contiguous ``spec.shape`` array.
-
-    Equal to what the library's transform gives before ``ToTensor`` (times 255)."""
+def apply_image(image: Image.Image, spec: PixelSpec) -> Image.Image:
+    """``image`` (8-bit RGB) through the steps of ``spec``: an RGB picture of the spec's size,
+    equal to what the library's transform has before ``ToTensor``."""
     if image.mode != "RGB":
         image = image.convert("RGB")  # what open_clip's MaybeConvertMode / cn_clip do
-    picture: Image.Image | np.ndarray = image
     for step in spec.steps:
         if isinstance(step, CenterCrop):
-            picture = _center_crop(_as_array(picture), step)
+            image = _center_crop(image, step)
             continue
-        pil = picture if isinstance(picture, Image.Image) else Image.fromarray(picture, "RGB")
-        height, width = pil.height, pil.width
-        out_h, out_w = step.output_size(height, width)
-        if (out_h, out_w) != (height, width):  # torchvision returns the picture unchanged
-            pil = pil.resize((out_w, out_h), Image.Resampling(step.resample))
-        picture = pil
-    pixels = _as_array(picture)
-    if pixels.shape != spec.shape:
-        raise ValueError(f"the steps gave {pixels.shape}, not {spec.shape}")
-    return np.ascontiguousarray(pixels)
+        out_h, out_w = step.output_size(image.height, image.width)
+        if (out_h, out_w) != (image.height, image.width):  # torchvision leaves it unchanged
+            image = image.resize((out_w, out_h), Image.Resampling(step.resample))
+    if image.size != (spec.width, spec.height):
+        raise ValueError(f"the steps gave {image.size}, not {(spec.width, spec.height)}")
+    return image
 
 
-def _as_array(picture: Image.Image | np.ndarray) -> np.ndarray:
-    return np.asarray(picture) if isinstance(picture, Image.Image) else picture
+def apply(image: Image.Image, spec: PixelSpec) -> np.ndarray:
+    """The pixels of :func:`apply_image` as a C-contiguous ``spec.shape`` uint8 array."""
+    import numpy as np
+
+    return np.array(apply_image(image, spec), dtype=np.uint8, copy=True)
 
 
 def crop_box(height: int, width: int, size: tuple[int, int]) -> tuple[int, int, int, int, int, int]:
@@ -153,16 +152,16 @@ def crop_box(height: int, width: int, size: tuple[int, int]) -> tuple[int, int, 
     return pad_top, pad_left, padded_h, padded_w, top, left
 
 
-def _center_crop(pixels: np.ndarray, step: CenterCrop) -> np.ndarray:
-    height, width = pixels.shape[:2]
+def _center_crop(image: Image.Image, step: CenterCrop) -> Image.Image:
     crop_h, crop_w = step.size
-    pad_top, pad_left, padded_h, padded_w, top, left = crop_box(height, width, step.size)
-    if (padded_h, padded_w) != (height, width):
-        padded = np.empty((padded_h, padded_w, 3), dtype=np.uint8)
-        padded[...] = np.asarray(step.fill, dtype=np.uint8)
-        padded[pad_top:pad_top + height, pad_left:pad_left + width] = pixels
-        pixels = padded
-    return pixels[top:top + crop_h, left:left + crop_w]
+    pad_top, pad_left, padded_h, padded_w, top, left = crop_box(image.height, image.width,
+                                                                step.size)
+    if (padded_h, padded_w) == (image.height, image.width):
+        return image.crop((left, top, left + crop_w, top + crop_h))
+    # padded with the fill colour, then cropped: paste the picture where it lands in the crop
+    out = Image.new("RGB", (crop_w, crop_h), step.fill)
+    out.paste(image, (pad_left - left, pad_top - top))
+    return out
 
 
 # -- reading a library's transform -----------------------------------------------------------

@@ -10,11 +10,10 @@ thumbnail that cannot be written (a full disk) is reported, and the run stops be
 Plain JPEGs can instead be left to the GPU's decoder: the worker then only reads the header
 (:mod:`.jpeg`). Nothing is ever raised for a bad file: the result carries the reason.
 
-The module imports numpy and Pillow only (never torch, faiss or Qt), so a worker starts in a
-fraction of a second with the ``spawn`` method. A worker ends when the parent says so, when its
-pipe closes, or when the parent process is gone (a watchdog thread), so a killed app leaves no
-workers behind.
-"""
+The module imports Pillow and the standard library only (not even numpy; never torch, faiss or Qt),
+so a worker is ready a tenth of a second after ``spawn`` starts it. A worker ends when the parent
+says so, when its pipe closes, or when the parent process is gone (a watchdog thread), so a killed
+app leaves no workers behind. """
 
 from __future__ import annotations
 
@@ -24,14 +23,13 @@ import logging
 import os
 import signal
 import stat
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
-
-import numpy as np
 
 from clipdesk.core.imaging import ImageDecodeError, load_image_file, set_pillow_pixel_limit
 from clipdesk.core.pipeline import geometry, jpeg
@@ -105,6 +103,7 @@ class FileResult:
     identical: bool = False  # same bytes as stored and already embedded: nothing to compute
     vanished: bool = False  # gone since the scan: left to the next run
     pixels: bool = False  # the model's pixels are in the task's slot
+    pixel_bytes: bytes | None = None  # or here, when there is no shared memory
     image: Any = None  # picture mode: the decoded PIL picture
     gpu: jpeg.JpegProbe | None = None  # to be decoded by the GPU (header facts)
     slot: int | None = None  # set by the pool: the task's slot, held until released
@@ -112,7 +111,8 @@ class FileResult:
 
     @property
     def needs_model(self) -> bool:
-        return self.pixels or self.image is not None or self.gpu is not None
+        return (self.pixels or self.pixel_bytes is not None or self.image is not None
+                or self.gpu is not None)
 
 
 class _Context:
@@ -122,16 +122,25 @@ class _Context:
         self.config = config
         self.thumbnails = config.thumbnails.cache() if config.thumbnails else None
         self._shm: Any = None
-        self.slots: np.ndarray | None = None
+        self.slots: memoryview | None = None
         if config.shm_name and config.spec is not None:
             from multiprocessing import shared_memory
 
             self._shm = shared_memory.SharedMemory(name=config.shm_name)
-            self.slots = np.ndarray((config.slot_count, *config.spec.shape), dtype=np.uint8,
-                                    buffer=self._shm.buf)
+            self.slots = self._shm.buf
+
+    def put_pixels(self, slot: int, data: bytes) -> None:
+        """Write one picture's pixels into ``slot`` of the shared memory."""
+        assert self.slots is not None and self.config.spec is not None
+        size = self.config.spec.nbytes
+        if len(data) != size:
+            raise ValueError(f"{len(data)} bytes of pixels, not {size}")
+        self.slots[slot * size:(slot + 1) * size] = data
 
     def close(self) -> None:
-        self.slots = None
+        if self.slots is not None:
+            self.slots.release()
+            self.slots = None
         if self._shm is not None:
             with contextlib.suppress(Exception):
                 self._shm.close()
@@ -196,13 +205,15 @@ def process_file(task: FileTask, ctx: _Context) -> FileResult:
     try:
         if config.spec is None:
             out.image = loaded.image
-        elif ctx.slots is not None and task.slot is not None:
-            ctx.slots[task.slot] = geometry.apply(loaded.image, config.spec)
-            out.pixels = True
         else:
-            out.image = geometry.apply(loaded.image, config.spec)  # no shared memory: inline
+            pixels = geometry.apply_image(loaded.image, config.spec).tobytes()
+            if ctx.slots is not None and task.slot is not None:
+                ctx.put_pixels(task.slot, pixels)
+                out.pixels = True
+            else:
+                out.pixel_bytes = pixels  # no shared memory: through the pipe
     except Exception as exc:
-        out.image, out.pixels = None, False
+        out.image, out.pixels, out.pixel_bytes = None, False, None
         out.reason = f"cannot prepare the picture ({type(exc).__name__}: {exc})"[:200]
     return out
 
@@ -231,6 +242,11 @@ def worker_main(conn: Connection, config: WorkerConfig) -> None:
     finally:
         ctx.close()
         conn.close()
+    # Nothing is left to flush or finalise: ending here saves the interpreter's teardown,
+    # which is most of the time the app waits for its workers when a job ends.
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    os._exit(0)
 
 
 def _set_up(config: WorkerConfig) -> None:
