@@ -150,7 +150,6 @@ def test_closing_during_indexing_stops_cleanly_and_loses_nothing(
     with qtbot.waitSignal(window.controller.progressed, timeout=TIMEOUT_MS,
                           check_params_cb=lambda p: p.stage is Stage.EMBEDDING and p.done > 0):
         window.add_folders([folder])
-    assert [p for p in multiprocessing.active_children() if p.name == "clipdesk-decode"]
     window.close()  # cancel, quit, wait
     assert not window.controller.is_running() or not running_jobs()
     assert not running_jobs()

@@ -26,7 +26,14 @@ from clipdesk.core.types import IndexReport, Progress, Stage
 from clipdesk.paths import DataPaths
 from tests.conftest import REPO_ROOT
 from tests.core.fakes import FakeEncoder, colour, make_photos, write_image
-from tests.core.pipeline.workers import DIE_ENV, LOG_ENV, events, faulty_worker, spying_worker
+from tests.core.pipeline.workers import (
+    DIE_ENV,
+    LOG_ENV,
+    SLOW_ENV,
+    events,
+    faulty_worker,
+    spying_worker,
+)
 
 SPEC = PixelSpec((Resize((16, 16), 2),), 16, 16, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
 GONE_WITHIN_S = 20.0  # how long dead workers may take to disappear (a liveness bound)
@@ -103,10 +110,10 @@ def test_a_file_that_never_finishes_decoding_is_given_up(
     folder = tmp_path / "photos"
     make_photos(folder, 4)
     write_image(folder / "hang.png", colour(41))
-    report = index(data_paths, folder, file_timeout_s=1.0)
+    report = index(data_paths, folder, file_timeout_s=3.0)  # normal files take milliseconds
     assert (report.embedded, report.skipped) == (4, 1)
     ((path, reason),) = report.errors
-    assert path.name == "hang.png" and reason == "decoding took longer than 1 s"
+    assert path.name == "hang.png" and reason == "decoding took longer than 3 s"
     assert not wait_until_gone([v for e, v in events(worker_log) if e == "pid"])
 
 
@@ -199,8 +206,9 @@ def _pool(tasks: list[FileTask], *, workers: int = 2, slots: int = 4, **kwargs: 
 
 
 def test_results_come_in_completion_order_and_slots_come_back(
-    tmp_path: Path, worker_log: Path
+    tmp_path: Path, worker_log: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(SLOW_ENV, "4")  # far longer than the other worker takes to start
     files = make_photos(tmp_path, 6)
     slow = write_image(tmp_path / "slow.png", colour(50))
     tasks = [FileTask(0, str(slow))] + [FileTask(i + 1, str(f)) for i, f in enumerate(files)]

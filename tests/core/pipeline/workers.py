@@ -8,7 +8,7 @@ names:
 - ``*segfault*``: the process dies of SIGSEGV on that file (a crashing decoder);
 - ``*hang*``: the file takes forever to decode;
 - ``*vanish*``: the file is deleted just before the worker opens it;
-- ``*slow*``: the file takes half a second;
+- ``*slow*``: the file takes ``$CLIPDESK_TEST_SLOW_S`` seconds (default half a second);
 - ``$CLIPDESK_TEST_WORKER_DIE=1``: the worker dies before it is ready (a broken install);
 - ``$CLIPDESK_TEST_DISK_FULL=1``: storing a thumbnail fails with ENOSPC.
 """
@@ -29,6 +29,7 @@ from clipdesk.core.pipeline.worker import FileResult, FileTask, WorkerConfig
 LOG_ENV = "CLIPDESK_TEST_WORKER_LOG"
 DIE_ENV = "CLIPDESK_TEST_WORKER_DIE"
 DISK_FULL_ENV = "CLIPDESK_TEST_DISK_FULL"
+SLOW_ENV = "CLIPDESK_TEST_SLOW_S"
 
 
 def record(event: str, value: Any) -> None:
@@ -88,7 +89,7 @@ def faulty_worker(conn: Connection, config: WorkerConfig) -> None:
         if "hang" in name:
             time.sleep(3600)
         if "slow" in name:
-            time.sleep(0.5)
+            time.sleep(float(os.environ.get(SLOW_ENV, "0.5")))
         if "vanish" in name:
             Path(task.path).unlink(missing_ok=True)
         return real_process(task, ctx)
