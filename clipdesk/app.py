@@ -22,6 +22,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from clipdesk import __version__
+from clipdesk.core.display import PrintableFormatter
 from clipdesk.core.engine import Engine
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.gui.context import AppContext
@@ -71,7 +72,7 @@ def setup_logging(paths: DataPaths, level: int = logging.INFO) -> Path:
     file_handler.setLevel(level)
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("clipdesk: %(levelname)s: %(message)s"))
+    console.setFormatter(PrintableFormatter("clipdesk: %(levelname)s: %(message)s"))
     for handler in (file_handler, console):
         _log_handlers.append(handler)
         root.addHandler(handler)

@@ -7,75 +7,34 @@ bad usage, 130 when interrupted. ``--json`` prints machine-readable results on s
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from clipdesk import __version__
 from clipdesk.cli_eval import COMMANDS as EVAL_COMMANDS
 from clipdesk.cli_eval import add_parsers as add_eval_parsers
-from clipdesk.cli_eval import cancel_on_interrupt
+from clipdesk.cli_io import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ProgressLine,
+    cancel_on_interrupt,
+    duration,
+    json_text,
+    say,
+)
+from clipdesk.core.display import PrintableFormatter
 from clipdesk.core.engine import Engine
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import CancelToken
-from clipdesk.core.types import Progress, Stage
 
 log = logging.getLogger("clipdesk.cli")
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class ProgressLine:
-    """A one-line progress display on stderr: redrawn in place on a terminal, sparse otherwise."""
-
-    def __init__(self, stream: TextIO, enabled: bool = True) -> None:
-        self._stream = stream
-        self._enabled = enabled
-        self._tty = stream.isatty()
-        self._last = 0.0
-        self._width = 0
-
-    def __call__(self, p: Progress) -> None:
-        if not self._enabled:
-            return
-        now = time.monotonic()
-        finished = p.total and p.done >= p.total
-        if not self._tty and now - self._last < 5.0 and not finished:
-            return
-        self._last = now
-        eta = f", ETA {_duration(p.eta_s)}" if p.eta_s is not None else ""
-        rate = f", {p.rate:.1f}/s" if p.rate else ""
-        line = f"{p.stage.value}: {p.done}/{p.total}{rate}{eta}"
-        if self._tty:
-            pad = max(0, self._width - len(line))
-            self._stream.write("\r" + line + " " * pad)
-            self._width = len(line)
-        else:
-            self._stream.write(line + "\n")
-        self._stream.flush()
-
-    def bytes(self, done: int, total: int) -> None:
-        if total:
-            self(
-                Progress(stage=Stage.DOWNLOADING, done=done // 1_000_000, total=total // 1_000_000)
-            )
-
-    def close(self) -> None:
-        if self._enabled and self._tty and self._width:
-            self._stream.write("\n")
-            self._stream.flush()
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
 def _date(text: str) -> datetime:
@@ -150,11 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        handlers=[console])
     progress = ProgressLine(sys.stderr, enabled=not args.quiet)
     try:
         engine = Engine.open(args.data_dir)
@@ -162,19 +120,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, engine, progress)
     except ClipdeskError as exc:
         progress.close()
-        print(f"clipdesk-cli: {exc}", file=sys.stderr)
+        say(f"clipdesk-cli: {exc}", error=True)
         return EXIT_ERROR
     except KeyboardInterrupt:
         progress.close()
-        print("clipdesk-cli: interrupted", file=sys.stderr)
+        say("clipdesk-cli: interrupted", error=True)
         return EXIT_INTERRUPTED
     except OSError as exc:
         progress.close()
         log.debug("OS error", exc_info=True)
-        print(
-            f"clipdesk-cli: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-            file=sys.stderr,
-        )
+        say(f"clipdesk-cli: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            error=True)
         return EXIT_ERROR
 
 
@@ -208,19 +164,20 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
         finally:
             progress.close()
     if args.json:
-        print(json.dumps({**_report_dict(report), "seconds": round(seconds, 3)},
-                         ensure_ascii=False, indent=2))
+        print(json_text({**_report_dict(report), "seconds": round(seconds, 3)}))
     else:
         rate = f" ({report.embedded / seconds:,.1f}/s)" if report.embedded and seconds else ""
         if report.gpu_decoded:
             rate += f" ({report.gpu_decoded} decoded by the GPU)"
-        print(
+        say(
             f"{model_id}: {report.embedded} embedded{rate}, {report.new} new, {report.changed} "
             f"changed, {report.moved} moved, {report.unchanged} unchanged, {report.removed} "
-            f"removed, {report.skipped} skipped, in {_duration(seconds)}"
+            f"removed, {report.skipped} skipped, in {duration(seconds)}"
         )
         for root in report.offline_roots:
-            print(f"offline (kept): {root}")
+            say(f"offline (kept): {root}")
+        for folder in report.unreadable_dirs:
+            say(f"could not be read (kept): {folder}")
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
 
 
@@ -255,10 +212,10 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     with engine.library() as library:
         result = engine.searcher(library).search(query, args.model)
     if result.notice:
-        print(f"note: {result.notice}", file=sys.stderr)
+        say(f"note: {result.notice}", error=True)
     if args.json:
         print(
-            json.dumps(
+            json_text(
                 {
                     "models": list(result.model_ids),
                     "hits": [
@@ -270,16 +227,14 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                         }
                         for h in result.hits
                     ],
-                },
-                ensure_ascii=False,
-                indent=2,
+                }
             )
         )
     else:
         for hit in result.hits:
-            print(f"{hit.rank:4d}  {hit.score:.4f}  {hit.path}")
+            say(f"{hit.rank:4d}  {hit.score:.4f}  {hit.path}")
         if not result.hits:
-            print("no matches", file=sys.stderr)
+            say("no matches", error=True)
     return EXIT_OK
 
 
@@ -289,7 +244,7 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         rows = [(info, registry.is_available(info)) for info in registry.all()]
         if args.json:
             print(
-                json.dumps(
+                json_text(
                     [
                         {
                             "id": i.model_id,
@@ -302,9 +257,7 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                             "recommended": i.recommended,
                         }
                         for i, ok in rows
-                    ],
-                    ensure_ascii=False,
-                    indent=2,
+                    ]
                 )
             )
             return EXIT_OK
@@ -312,8 +265,8 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
             mark = "*" if ok else " "
             langs = ",".join(sorted(info.languages))
             size = f"{info.download_size / 1e6:.0f} MB" if info.download_size else ""
-            print(f"{mark} {info.model_id:50s} {langs:8s} {size:>8s}  {info.display_name}")
-        print("(* = weights on this computer)")
+            say(f"{mark} {info.model_id:50s} {langs:8s} {size:>8s}  {info.display_name}")
+        say("(* = weights on this computer)")
         return EXIT_OK
     if args.models_command == "import":
         from clipdesk.core.models.base import Backend
@@ -326,9 +279,9 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
             name=args.name,
         )
         if args.json:
-            print(json.dumps({"id": info.model_id, "name": info.display_name}))
+            print(json_text({"id": info.model_id, "name": info.display_name}))
         else:
-            print(f"imported {info.model_id} ({info.display_name})")
+            say(f"imported {info.model_id} ({info.display_name})")
         return EXIT_OK
     # download
     from clipdesk.core.models.weights import ensure_weights
@@ -341,7 +294,7 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         )
     finally:
         progress.close()
-    print(f"{info.model_id}: {path}")
+    say(f"{info.model_id}: {path}")
     return EXIT_OK
 
 
@@ -360,7 +313,7 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     ]
     if args.json:
         print(
-            json.dumps(
+            json_text(
                 {
                     "data_dir": str(engine.paths.root),
                     "photos": stats.photos,
@@ -376,20 +329,18 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                         if args.errors
                         else {}
                     ),
-                },
-                ensure_ascii=False,
-                indent=2,
+                }
             )
         )
         return EXIT_OK
-    print(f"data folder: {engine.paths.root}")
-    print(f"photos: {stats.photos} indexed, {stats.skipped} skipped")
+    say(f"data folder: {engine.paths.root}")
+    say(f"photos: {stats.photos} indexed, {stats.skipped} skipped")
     for r in roots:
-        print(f"  [{r['state']}] {r['path']}: {r['photos']} photos, {r['skipped']} skipped")
+        say(f"  [{r['state']}] {r['path']}: {r['photos']} photos, {r['skipped']} skipped")
     for model_id, count in sorted(stats.model_counts.items()):
-        print(f"  {model_id}: {count} vectors")
+        say(f"  {model_id}: {count} vectors")
     for photo in skipped:
-        print(f"skipped: {photo.path}: {photo.skip_reason}")
+        say(f"skipped: {photo.path}: {photo.skip_reason}")
     return EXIT_OK
 
 

@@ -8,42 +8,18 @@ the numbers the GUI panels show.
 from __future__ import annotations
 
 import argparse
-import json
-import signal
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from clipdesk.cli_io import EXIT_INTERRUPTED, EXIT_OK, cancel_on_interrupt, json_text, say
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import CancelToken
 
 if TYPE_CHECKING:
-    from clipdesk.cli import ProgressLine
+    from clipdesk.cli_io import ProgressLine
     from clipdesk.core.engine import Engine
     from clipdesk.core.labels import LabelSet
-
-
-@contextmanager
-def cancel_on_interrupt(token: CancelToken) -> Iterator[None]:
-    """The first Ctrl+C cancels ``token`` (the job stops after its batch); a second aborts."""
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_interrupt(signum: int, frame: FrameType | None) -> None:
-        if token.cancelled:
-            raise KeyboardInterrupt
-        token.cancel()
-        print(
-            "\nclipdesk-cli: cancelling after this batch (Ctrl+C again to abort)", file=sys.stderr
-        )
-
-    signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def add_parsers(sub: Any) -> None:
@@ -118,7 +94,6 @@ def _label_set(args: argparse.Namespace) -> LabelSet:
 
 
 def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
-    from clipdesk.cli import EXIT_INTERRUPTED, EXIT_OK
     from clipdesk.core.tagging import Combine, TagRule, export_tags_csv, tag_library
 
     label_set = _label_set(args)
@@ -132,7 +107,7 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
         models, notice = engine.searcher(reader).resolve_models(
             args.model, " ".join(label_set.names))
     if notice:
-        print(f"note: {notice}", file=sys.stderr)
+        say(f"note: {notice}", error=True)
     model_id = models[0]
     token = CancelToken()
     with cancel_on_interrupt(token):
@@ -152,14 +127,14 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
         "export": str(args.export) if args.export is not None else None,
     }
     if args.json:
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        print(json_text(out))
     else:
-        print(f"{model_id}: {report.written} photos tagged ({report.tagged} with a label)")
+        say(f"{model_id}: {report.written} photos tagged ({report.tagged} with a label)")
         for label, count in report.counts.items():
-            print(f"  {count:6d}  {label}")
+            say(f"  {count:6d}  {label}")
         if report.missing:
-            print(f"{report.missing} photos have no {model_id} vectors: index them with it first",
-                  file=sys.stderr)
+            say(f"{report.missing} photos have no {model_id} vectors: index them with it first",
+                error=True)
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
 
 
@@ -202,7 +177,6 @@ def _eval_label_sets(args: argparse.Namespace, models: Sequence[str], has_negati
 
 
 def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
-    from clipdesk.cli import EXIT_INTERRUPTED, EXIT_OK
     from clipdesk.core import evaluation as ev
     from clipdesk.core.jobs import Cancelled
 
@@ -225,7 +199,7 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
                                      templates=_templates(args.templates), others=args.others,
                                      token=token, progress=progress)
         except Cancelled:
-            print("clipdesk-cli: evaluation cancelled", file=sys.stderr)
+            say("clipdesk-cli: evaluation cancelled", error=True)
             return EXIT_INTERRUPTED
         finally:
             progress.close()
@@ -235,9 +209,10 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
     if args.csv is not None:
         ev.write_csv(report, args.csv)
     if args.json:
-        ev.write_json(report, sys.stdout)
+        print(json_text(report))
     else:
-        print(ev.to_markdown(report))
+        for line in ev.to_markdown(report).splitlines():
+            say(line)
     return EXIT_OK
 
 

@@ -219,3 +219,33 @@ def test_index_takes_worker_and_gpu_decode_options(
     assert re.search(r": 5 embedded \([\d,.]+/s\), 5 new, .* in \d+s$", out.strip()), out
     code, _, err = run(capsys, *data, "index", str(folder), "--workers", "-1")
     assert code == 1 and "--workers must be 0" in err
+
+
+def test_hostile_file_names_cannot_drive_the_terminal(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tiny_open_clip: ModelInfo,
+    tmp_path: Path,
+) -> None:
+    from tests.core.fakes import make_photos, write_image
+
+    root = tmp_path / "\x1b]0;PWNED\x07 photos"
+    make_photos(root, 2)
+    names = ["\x1b]0;PWNED\x07.jpg", "over\rwrite.jpg", "two\nlines.jpg"]
+    for i, name in enumerate(names):
+        write_image(root / name, (40 * i, 90, 200))
+    (root / "bad\x1b[2J.jpg").write_bytes(b"not a photo")
+    data = ("--data-dir", str(data_paths.root))
+    model = ("--model", tiny_open_clip.model_id)
+    outputs = [run(capsys, *data, "index", str(root), *model),
+               run(capsys, *data, "search", "a photo", *model, "--top-k", "10"),
+               run(capsys, *data, "status", "--errors")]
+    root.rename(tmp_path / "unplugged")
+    outputs.append(run(capsys, *data, "index", *model))
+    for code, out, err in outputs:
+        assert code == EXIT_OK, err
+        for text in (out, err):
+            assert not any(c in text for c in "\x1b\x07\r"), text
+    search_lines = outputs[1][1].splitlines()
+    assert len(search_lines) == 5  # one line a hit, none split by a name
+    assert any("two\\nlines.jpg" in line for line in search_lines)
+    assert "bad\\x1b[2J.jpg: not an image file" in outputs[2][1]
+    assert "offline (kept): " in outputs[3][1] and "\\x1b]0;PWNED\\x07 photos" in outputs[3][1]

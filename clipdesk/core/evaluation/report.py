@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from clipdesk.core.display import json_text
 from clipdesk.core.evaluation.metrics import PRF, RetrievalScores
 from clipdesk.core.evaluation.results import (
     DEFAULT_THRESHOLD,
@@ -106,7 +106,7 @@ def report_dict(
 
 
 def write_json(report: Mapping[str, Any], out: Path | TextIO) -> None:
-    text = json.dumps(report, ensure_ascii=False, indent=2)
+    text = json_text(report)
     if isinstance(out, Path):
         out.write_text(text + "\n", encoding="utf-8")
     else:

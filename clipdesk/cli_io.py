@@ -1,0 +1,99 @@
+"""What the command line shows: one-line progress, safe text, JSON, Ctrl+C handling, exit codes.
+
+Shared by :mod:`clipdesk.cli` and :mod:`clipdesk.cli_eval`. Every human line goes through
+:func:`say`, which shows control characters and bytes that were not UTF-8 in file names as
+escapes (a file name cannot retitle or rewrite the terminal); :func:`json_text` writes such bytes
+as ``\\udcXX`` escapes, so JSON output stays valid UTF-8 and ``os.fsencode`` gives the name back.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import TextIO
+
+from clipdesk.core.display import json_text, printable
+from clipdesk.core.jobs import CancelToken
+from clipdesk.core.types import Progress, Stage
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def say(*parts: object, error: bool = False) -> None:
+    """Print one human line (on stderr when ``error``), every part made printable."""
+    print(printable(" ".join(str(p) for p in parts)), file=sys.stderr if error else sys.stdout)
+
+
+class ProgressLine:
+    """A one-line progress display on stderr: redrawn in place on a terminal, sparse otherwise."""
+
+    def __init__(self, stream: TextIO, enabled: bool = True) -> None:
+        self._stream = stream
+        self._enabled = enabled
+        self._tty = stream.isatty()
+        self._last = 0.0
+        self._width = 0
+
+    def __call__(self, p: Progress) -> None:
+        if not self._enabled:
+            return
+        now = time.monotonic()
+        finished = p.total and p.done >= p.total
+        if not self._tty and now - self._last < 5.0 and not finished:
+            return
+        self._last = now
+        eta = f", ETA {duration(p.eta_s)}" if p.eta_s is not None else ""
+        rate = f", {p.rate:.1f}/s" if p.rate else ""
+        line = f"{p.stage.value}: {p.done}/{p.total}{rate}{eta}"
+        if self._tty:
+            pad = max(0, self._width - len(line))
+            self._stream.write("\r" + line + " " * pad)
+            self._width = len(line)
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+    def bytes(self, done: int, total: int) -> None:
+        if total:
+            self(
+                Progress(stage=Stage.DOWNLOADING, done=done // 1_000_000, total=total // 1_000_000)
+            )
+
+    def close(self) -> None:
+        if self._enabled and self._tty and self._width:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+@contextmanager
+def cancel_on_interrupt(token: CancelToken) -> Iterator[None]:
+    """The first Ctrl+C cancels ``token`` (the job stops after its batch); a second aborts."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        token.cancel()
+        print(file=sys.stderr)
+        say("clipdesk-cli: cancelling after this batch (Ctrl+C again to abort)", error=True)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+__all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "ProgressLine",
+           "cancel_on_interrupt", "duration", "json_text", "say"]
