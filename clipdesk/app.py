@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -30,7 +31,7 @@ from clipdesk.gui.dialogs.errors import install_excepthook, show_error
 from clipdesk.gui.i18n import install_translators
 from clipdesk.gui.mainwindow import MainWindow
 from clipdesk.gui.workers import stop_all_jobs
-from clipdesk.paths import DataPaths
+from clipdesk.paths import DataPaths, create_private_file, make_private
 
 log = logging.getLogger("clipdesk.app")
 
@@ -56,6 +57,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 _log_handlers: list[logging.Handler] = []  # the handlers setup_logging installed
 
 
+class _PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are created 0600 (file names and queries are private)."""
+
+    def _open(self) -> IO[str]:
+        create_private_file(Path(self.baseFilename))
+        make_private(Path(self.baseFilename))
+        return super()._open()
+
+
 def setup_logging(paths: DataPaths, level: int = logging.INFO) -> Path:
     """Log to ``<data>/logs/clipdesk.log`` (rotating) and warnings to stderr; idempotent."""
     paths.log_dir.mkdir(parents=True, exist_ok=True)
@@ -65,8 +75,8 @@ def setup_logging(paths: DataPaths, level: int = logging.INFO) -> Path:
         old = _log_handlers.pop()
         root.removeHandler(old)
         old.close()
-    file_handler = logging.handlers.RotatingFileHandler(
-        log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    file_handler = _PrivateLogFile(log_file, maxBytes=2_000_000, backupCount=3,
+                                   encoding="utf-8")
     file_handler.setFormatter(logging.Formatter(
         "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     file_handler.setLevel(level)

@@ -26,6 +26,7 @@ from pathlib import Path
 from PIL import Image, features
 
 from clipdesk.core.imaging import to_rgb
+from clipdesk.paths import make_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ class ThumbnailCache:
         path = self.path_for(key)
         folder = path.parent
         if folder not in self._folders:  # one mkdir per shard, not per thumbnail
-            folder.mkdir(parents=True, exist_ok=True)
+            make_private_dir(folder)
             self._folders.add(folder)
         # a name no other thread or process writes at the same time (thread id and pid)
         tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -166,7 +167,7 @@ class ThumbnailCache:
             self._folders.discard(folder)
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            folder.mkdir(parents=True, exist_ok=True)
+            make_private_dir(folder)
             self._folders.add(folder)
             return self.put_bytes(key, data)
         except BaseException:

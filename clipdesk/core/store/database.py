@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clipdesk.core.errors import DiskFull, StoreError
 from clipdesk.core.store import migrations
+from clipdesk.paths import create_private_file
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,8 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # SQLite gives its -wal and -shm files the mode of the database file: 0600 from the start
+        create_private_file(path)
         self.engine = create_db_engine(path)
         self._writer_engine = self.engine.execution_options(**{_IMMEDIATE: True})
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)

@@ -70,8 +70,7 @@ class Library(WriteOps):
         ``write=True`` takes the writer lock first and raises :class:`StoreLocked` (naming the
         holder's pid) when another process writes to this data folder.
         """
-        paths.root.mkdir(parents=True, exist_ok=True)
-        paths.vector_dir.mkdir(parents=True, exist_ok=True)
+        paths.ensure()
         lock = WriterLock(paths.lock_file, paths.root).acquire() if write else None
         try:
             db = Database(paths.database)

@@ -81,7 +81,7 @@ class WriterLock:
         if self._fp is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         fp = os.fdopen(fd, "r+b", buffering=0)
         if not _try_lock(fp):
             fp.close()

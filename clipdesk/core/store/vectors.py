@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from clipdesk.paths import make_private_dir
+
 log = logging.getLogger(__name__)
 
 SUFFIX = ".faiss"
@@ -78,7 +80,7 @@ def write_index_file(index: Any, path: Path) -> str:
     """
     import faiss
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=TEMP_SUFFIX)
     tmp = Path(tmp_name)
     digest = hashlib.sha256()
