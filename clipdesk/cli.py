@@ -152,10 +152,12 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
     token = CancelToken()
     with cancel_on_interrupt(token):
         try:
-            encoder = engine.encoder(
-                model_id, download=args.download, progress=progress.bytes, token=token
-            )
+            # the writer lock first: a second writer is refused at once, not after the model
+            # has loaded for half a minute
             with engine.library(write=True) as library:
+                encoder = engine.encoder(
+                    model_id, download=args.download, progress=progress.bytes, token=token
+                )
                 started = time.monotonic()
                 report = engine.indexer(library, encoder).run(
                     [p.resolve() for p in args.paths] or None, token=token, progress=progress

@@ -112,8 +112,8 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
     token = CancelToken()
     with cancel_on_interrupt(token):
         try:
-            encoder = engine.encoder(model_id, token=token)
-            with engine.library(write=True) as library:
+            with engine.library(write=True) as library:  # the lock before the model loads
+                encoder = engine.encoder(model_id, token=token)
                 report, scores = tag_library(library, encoder, label_set, rule, folder=folder,
                                              token=token, progress=progress)
                 if args.export is not None and scores is not None:

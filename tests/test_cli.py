@@ -249,3 +249,23 @@ def test_hostile_file_names_cannot_drive_the_terminal(
     assert any("two\\nlines.jpg" in line for line in search_lines)
     assert "bad\\x1b[2J.jpg: not an image file" in outputs[2][1]
     assert "offline (kept): " in outputs[3][1] and "\\x1b]0;PWNED\\x07 photos" in outputs[3][1]
+
+
+def test_a_second_writer_is_refused_before_any_model_loads(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clipdesk.core.engine import Engine
+    from clipdesk.core.store.lock import WriterLock
+
+    loads: list[str] = []
+    monkeypatch.setattr(Engine, "encoder", lambda self, model_id, **kw: loads.append(model_id))
+    (tmp_path / "photos").mkdir()
+    data = ("--data-dir", str(data_paths.root))
+    holder = WriterLock(data_paths.lock_file, data_paths.root).acquire()  # another process
+    try:
+        code, _, err = run(capsys, *data, "index", str(tmp_path / "photos"))
+        assert code == EXIT_ERROR and "already writing to the data folder" in err, err
+    finally:
+        holder.release()
+    assert loads == []
