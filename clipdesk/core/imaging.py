@@ -18,13 +18,15 @@ one-time plugin registration, which holds a lock.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
-import io
 import logging
 import os
 import re
 import stat
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -33,15 +35,21 @@ from typing import IO, TYPE_CHECKING, cast
 
 from PIL import Image, UnidentifiedImageError, features
 
+from clipdesk.core.colour import to_rgb
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.exif import apply_orientation, exif_orientation, exif_taken_at, read_exif
 
 if TYPE_CHECKING:
-    import numpy as np  # imported where needed: decode workers start without it
+    pass  # imported where needed: decode workers start without it
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PIXELS = 200_000_000  # the settings' default (``max_megapixels = 200``)
+#: A decode needing more memory than this (pixels x bytes per pixel, with a working copy) is
+#: "huge": callers can pass a gate so that only one such decode runs at a time.
+HUGE_DECODE_BYTES = 256 << 20
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "I;16B": 2,
+                    "I;16L": 2, "I;16N": 2}  # everything else: 4 (Pillow keeps RGB as RGBX)
 
 _BASE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
@@ -64,8 +72,6 @@ _SUFFIX_FORMAT = {
 # The shrinkable modes: ``reduce`` averages them correctly (alpha modes are premultiplied by
 # Pillow; 16-bit is widened to "I" first). Palette and 1-bit are converted to RGB first.
 _REDUCIBLE_MODES = frozenset({"L", "LA", "RGB", "RGBA", "RGBX", "CMYK", "I", "F"})
-_ALPHA_MODES = frozenset({"LA", "La", "PA", "RGBA", "RGBa"})
-_WHITE = (255, 255, 255)
 
 
 class ImageDecodeError(ClipdeskError):
@@ -78,6 +84,32 @@ class ImageDecodeError(ClipdeskError):
 
     def __reduce__(self) -> tuple[type[ImageDecodeError], tuple[str, Path | None]]:
         return type(self), (self.reason, self.path)  # survives a process pool
+
+
+def default_max_decode_bytes() -> int:
+    """The memory one decode may need at most: a quarter of this computer's memory, between
+    1 and 4 GB (a 200 MP RGBA picture needs 1.6 GB; a laptop survives one at a time)."""
+    total = 8 << 30
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return int(min(4 << 30, max(1 << 30, total // 4)))
+
+
+@dataclass(frozen=True)
+class DecodeBudget:
+    """How much memory decodes may take: pictures needing more than ``max_bytes`` are refused
+    with a reason, and those needing more than ``huge_bytes`` decode inside ``gate`` (held by
+    one decode at a time across the decode workers)."""
+
+    max_bytes: int | None = None
+    huge_bytes: int = HUGE_DECODE_BYTES
+    gate: Callable[[], AbstractContextManager[object]] | None = None
+
+
+def decode_bytes(image: Image.Image) -> int:
+    """The memory decoding ``image`` (opened, not loaded; after ``draft``) takes, roughly:
+    its pixels at their bytes per pixel, twice (a working copy for conversions)."""
+    return image.width * image.height * _BYTES_PER_PIXEL.get(image.mode, 4) * 2
 
 
 @dataclass(frozen=True)
@@ -165,6 +197,7 @@ def load_image_file(
     min_side: int | None = None,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     draft: bool = True,
+    budget: DecodeBudget | None = None,
 ) -> LoadedImage:
     """Decode ``source`` (a path or a binary file object) to upright 8-bit RGB.
 
@@ -173,6 +206,7 @@ def load_image_file(
     makes a thumbnail from the result should ask for ``max(model size, thumbnail size)``.
     ``max_pixels``: pictures with more pixels in their header are refused (None: no limit).
     ``draft=False`` turns DCT scaling off (for comparisons and benchmarks).
+    ``budget``: the memory a decode may take (default: :func:`default_max_decode_bytes`).
 
     Raises :class:`ImageDecodeError` and nothing else.
     """
@@ -180,9 +214,10 @@ def load_image_file(
         path: Path | None = Path(source)
     else:
         path = None
+    budget = budget or DecodeBudget(default_max_decode_bytes())
     try:
         if path is None:
-            return _decode(cast("IO[bytes]", source), min_side, max_pixels, draft)
+            return _decode(cast("IO[bytes]", source), min_side, max_pixels, draft, budget)
         mode = os.stat(path).st_mode
         if stat.S_ISDIR(mode):
             raise ImageDecodeError("unreadable: is a folder, not a file", path)
@@ -191,16 +226,17 @@ def load_image_file(
         with open(path, "rb") as fp:
             if os.fstat(fp.fileno()).st_size == 0:
                 raise ImageDecodeError("empty file", path)
-            return _decode(fp, min_side, max_pixels, draft)
+            return _decode(fp, min_side, max_pixels, draft, budget)
     except ImageDecodeError as exc:
         exc.path = exc.path or path
         raise
     except Exception as exc:  # Pillow raises far more than OSError
-        raise ImageDecodeError(_reason(exc, path), path) from exc
+        raise ImageDecodeError(_reason(exc, path, limit=max_pixels), path) from exc
 
 
 def _decode(
-    fp: IO[bytes], min_side: int | None, max_pixels: int | None, draft: bool
+    fp: IO[bytes], min_side: int | None, max_pixels: int | None, draft: bool,
+    budget: DecodeBudget,
 ) -> LoadedImage:
     _ensure_plugins()
     with Image.open(fp, formats=_formats()) as im:
@@ -213,25 +249,38 @@ def _decode(
         taken_at = exif_taken_at(exif)
         if draft and min_side:
             im.draft("RGB", (min_side, min_side))  # JPEG: DCT-scaled; a no-op for other formats
-        try:
-            im.load()
-        except Exception as exc:
-            raise ImageDecodeError(_reason(exc, None, fmt)) from exc
-        # Some readers (TIFF, pillow-heif) turn the picture upright themselves while loading and
-        # drop the tag (their header size is then upright too): only what is left is applied here.
-        pending = exif_orientation(read_exif(im)) if orientation != 1 else 1
-        picture: Image.Image = im
-        if min_side and picture.mode.startswith("I;16"):
-            picture = picture.convert("I")  # lossless widening, so that it can be reduced
-        if min_side and picture.mode in _REDUCIBLE_MODES:
-            picture = _shrink(picture, min_side)
-        picture = to_rgb(picture)
-        if min_side:
-            picture = _shrink(picture, min_side)
-        picture = apply_orientation(picture, pending)
+        need = decode_bytes(im)
+        if budget.max_bytes is not None and need > budget.max_bytes:
+            raise ImageDecodeError(f"needs {_memory(need)} of memory to decode "
+                                   f"(limit {_memory(budget.max_bytes)})")
+        gate = budget.gate if budget.gate is not None and need > budget.huge_bytes else None
+        with gate() if gate is not None else contextlib.nullcontext():
+            picture, pending = _load(im, orientation, min_side, fmt)
     if pending in (5, 6, 7, 8):
         full_w, full_h = full_h, full_w
     return LoadedImage(picture, full_w, full_h, taken_at, fmt, orientation)
+
+
+def _load(im: Image.Image, orientation: int, min_side: int | None,
+          fmt: str) -> tuple[Image.Image, int]:
+    """Load ``im``'s pixels and make them upright 8-bit RGB, reduced for ``min_side``; returns
+    the picture and the orientation that was applied here."""
+    try:
+        im.load()
+    except Exception as exc:
+        raise ImageDecodeError(_reason(exc, None, fmt)) from exc
+    # Some readers (TIFF, pillow-heif) turn the picture upright themselves while loading and
+    # drop the tag (their header size is then upright too): only what is left is applied here.
+    pending = exif_orientation(read_exif(im)) if orientation != 1 else 1
+    picture: Image.Image = im
+    if min_side and picture.mode.startswith("I;16"):
+        picture = picture.convert("I")  # lossless widening, so that it can be reduced
+    if min_side and picture.mode in _REDUCIBLE_MODES:
+        picture = _shrink(picture, min_side)
+    picture = to_rgb(picture)
+    if min_side:
+        picture = _shrink(picture, min_side)
+    return apply_orientation(picture, pending), pending
 
 
 def normalize_image(image: Image.Image) -> Image.Image:
@@ -244,88 +293,6 @@ def _shrink(image: Image.Image, min_side: int) -> Image.Image:
     """Box-reduce by the largest integer factor that keeps the shortest side >= ``min_side``."""
     factor = min(image.size) // min_side
     return image.reduce(factor) if factor >= 2 else image
-
-
-# -- colour modes --------------------------------------------------------------------------------
-
-
-def to_rgb(image: Image.Image) -> Image.Image:
-    """``image`` as 8-bit RGB: transparency composited on white, high bit depths scaled, not
-    clipped. Returns ``image`` itself when it already is plain RGB."""
-    mode = image.mode
-    if mode == "RGB" and "transparency" not in image.info:
-        return image
-    if mode.startswith("I") or mode == "F":
-        return _wide_to_rgb(image)
-    if mode == "CMYK":
-        return _cmyk_to_rgb(image)
-    if mode in _ALPHA_MODES or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, _WHITE)
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    return image.convert("RGB")
-
-
-def _wide_to_rgb(image: Image.Image) -> Image.Image:
-    """16-bit, 32-bit integer and float pictures as 8-bit RGB: scaled, not clipped."""
-    import numpy as np
-
-    mode = image.mode
-    if mode.startswith("I;16"):
-        return _array_to_rgb(np.asarray(image).astype(np.float32) / 257.0)
-    if mode == "I":
-        values = np.asarray(image)
-        if values.size and values.min() >= 0 and values.max() <= 65535:
-            return _array_to_rgb(values.astype(np.float32) / 257.0)
-        return _array_to_rgb(_stretch(values))
-    if mode == "F":
-        values = np.nan_to_num(np.asarray(image, dtype=np.float32))
-        if values.size and values.min() >= 0.0 and values.max() <= 1.0:
-            return _array_to_rgb(values * 255.0)
-        return _array_to_rgb(_stretch(values))
-    return image.convert("RGB")
-
-
-def _stretch(values: np.ndarray) -> np.ndarray:
-    """Linearly map the finite range of ``values`` onto 0..255."""
-    import numpy as np
-
-    values = values.astype(np.float64)
-    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
-    if high <= low:
-        return np.zeros(values.shape, dtype=np.float32)
-    return ((values - low) * (255.0 / (high - low))).astype(np.float32)
-
-
-def _array_to_rgb(grey: np.ndarray) -> Image.Image:
-    import numpy as np
-
-    eight = np.clip(np.rint(grey), 0, 255).astype(np.uint8)
-    return Image.fromarray(eight, mode="L").convert("RGB")
-
-
-def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
-    """CMYK through its embedded ICC profile when it has one, else Pillow's naive formula.
-
-    Adobe's inverted CMYK JPEGs are already un-inverted by Pillow's JPEG reader.
-    """
-    icc = image.info.get("icc_profile")
-    if icc:
-        try:
-            from PIL import ImageCms
-
-            converted = ImageCms.profileToProfile(
-                image,
-                ImageCms.ImageCmsProfile(io.BytesIO(icc)),
-                ImageCms.createProfile("sRGB"),
-                outputMode="RGB",
-            )
-            if converted is not None:
-                return converted
-        except Exception:  # a broken profile: fall back to the plain conversion
-            log.debug("CMYK ICC conversion failed; using the plain formula", exc_info=True)
-    return image.convert("RGB")
 
 
 # -- reasons -------------------------------------------------------------------------------------
@@ -343,16 +310,25 @@ def _megapixels(pixels: int) -> str:
 _BOMB_NUMBERS = re.compile(r"\((\d+) pixels\) exceeds limit of (\d+)")
 
 
-def _reason(exc: BaseException, path: Path | None, fmt: str | None = None) -> str:
-    """One short sentence for why a file could not be decoded."""
+def _memory(nbytes: int) -> str:
+    if nbytes >= 1 << 30:
+        return f"{nbytes / (1 << 30):.1f} GB"
+    return f"{max(1, round(nbytes / (1 << 20)))} MB"
+
+
+def _reason(exc: BaseException, path: Path | None, fmt: str | None = None, *,
+            limit: int | None = None) -> str:
+    """One short sentence for why a file could not be decoded. ``limit`` is the pixel limit of
+    the call, stated instead of Pillow's own threshold (twice its setting)."""
     suffix = path.suffix.lower() if path is not None else ""
     name = fmt or _SUFFIX_FORMAT.get(suffix, suffix.lstrip(".").upper())
     kind = f"{name} " if name else ""
     message = str(exc)
     if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
         numbers = _BOMB_NUMBERS.search(message)
+        setting = limit or Image.MAX_IMAGE_PIXELS
         if numbers:
-            return _too_large(int(numbers[1]), int(numbers[2]))
+            return _too_large(int(numbers[1]), int(setting or numbers[2]))
         return "image too large"
     if isinstance(exc, FileNotFoundError):
         return "file not found"

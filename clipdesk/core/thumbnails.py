@@ -25,7 +25,7 @@ from pathlib import Path
 
 from PIL import Image, features
 
-from clipdesk.core.imaging import to_rgb
+from clipdesk.core.colour import to_rgb
 from clipdesk.paths import make_private_dir
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from clipdesk.core import imaging
+from clipdesk.core.colour import to_rgb
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.exif import parse_exif_datetime
 from clipdesk.core.imaging import (
@@ -26,7 +27,6 @@ from clipdesk.core.imaging import (
     load_image_file,
     normalize_image,
     supported_suffixes,
-    to_rgb,
 )
 from tests.core.image_samples import (
     BLACK,
@@ -515,14 +515,54 @@ def test_pillow_bomb_error_and_warning_become_decode_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write(tmp_path / "p.png", encode(Image.new("RGB", (100, 100)), "PNG"))
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # Pillow refuses above 2000
-    with pytest.raises(ImageDecodeError, match=r"image too large \(0.01 megapixels, limit 0.002\)"):
-        load_image_file(path, max_pixels=None)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # Pillow refuses above 2000 ...
+    with pytest.raises(ImageDecodeError, match=r"image too large \(0.01 megapixels, limit 0.001\)"):
+        load_image_file(path, max_pixels=None)  # ... but the setting is 1000: said so
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 8000)  # Pillow warns above 8000
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with pytest.raises(ImageDecodeError, match="image too large"):
             load_image_file(path, max_pixels=None)
+
+
+def test_the_message_states_the_setting_not_pillows_double(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings of 200 MP; a 450 MP picture trips Pillow's own check (at 2 x 200 MP) first."""
+    forged = forge_png_size(encode(Image.new("L", (8, 8)), "PNG"), 30_000, 15_000)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 200_000_000)
+    with pytest.raises(ImageDecodeError) as caught:
+        decode_bytes(tmp_path, "huge.png", forged, max_pixels=200_000_000)
+    assert str(caught.value) == "image too large (450.0 megapixels, limit 200.0)"
+
+
+def test_decodes_are_bounded_in_memory(tmp_path: Path) -> None:
+    from clipdesk.core.imaging import DecodeBudget
+
+    big = write(tmp_path / "big.png", encode(Image.new("RGBA", (3000, 2000), (1, 2, 3, 4)),
+                                                "PNG"))
+    with pytest.raises(ImageDecodeError) as caught:  # 6 MP RGBA: 48 MB with a working copy
+        load_image_file(big, budget=DecodeBudget(max_bytes=40 << 20))
+    assert str(caught.value) == "needs 46 MB of memory to decode (limit 40 MB)"
+    entered: list[str] = []
+
+    class Gate:
+        def __enter__(self) -> None:
+            entered.append("in")
+
+        def __exit__(self, *exc: object) -> None:
+            entered.append("out")
+
+    budget = DecodeBudget(max_bytes=None, huge_bytes=40 << 20, gate=Gate)
+    assert min(load_image_file(big, min_side=64, budget=budget).image.size) >= 64
+    assert entered == ["in", "out"]  # a huge decode passes through the gate
+    small = write(tmp_path / "small.png", encode(Image.new("RGB", (300, 200)), "PNG"))
+    load_image_file(small, budget=budget)
+    assert entered == ["in", "out"]  # a small one does not
+    jpeg = write(tmp_path / "big.jpg", encode(Image.new("RGB", (3000, 2000)), "JPEG"))
+    load_image_file(jpeg, min_side=64, budget=budget)  # decoded at 1/8 by DCT scaling: small
+    assert entered == ["in", "out"]
+    assert 1 << 30 <= imaging.default_max_decode_bytes() <= 4 << 30
 
 
 def test_set_pillow_pixel_limit(monkeypatch: pytest.MonkeyPatch) -> None:

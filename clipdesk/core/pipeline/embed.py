@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clipdesk.core.imaging import HUGE_DECODE_BYTES, default_max_decode_bytes
 from clipdesk.core.jobs import CancelToken
 from clipdesk.core.pipeline.pool import DecodePool, WorkerTarget
 from clipdesk.core.pipeline.processes import default_workers
@@ -104,8 +105,15 @@ class EmbedPipeline:
         prefetch_bytes: int = DEFAULT_PREFETCH_BYTES,
         file_timeout_s: float = 300.0,
         worker_target: WorkerTarget = worker_main,
+        max_decode_bytes: int | None = None,
+        huge_bytes: int = HUGE_DECODE_BYTES,
     ) -> None:
+        """``max_decode_bytes``: pictures needing more memory to decode are skipped (default:
+        :func:`~clipdesk.core.imaging.default_max_decode_bytes`); those needing more than
+        ``huge_bytes`` decode one at a time."""
         self.encoder = encoder
+        self.max_decode_bytes = max_decode_bytes or default_max_decode_bytes()
+        self.huge_bytes = huge_bytes
         self.thumbnails = thumbnails
         self.batch_size = max(1, int(batch_size))
         self.workers = int(workers) if workers and workers > 0 else default_workers()
@@ -158,7 +166,8 @@ class EmbedPipeline:
         config = WorkerConfig(
             spec=self.spec, min_side=self.min_side, max_pixels=self.max_pixels,
             thumbnails=ThumbnailSpec.of(self.thumbnails) if self.thumbnails else None,
-            gpu_jpeg=gpu is not None)
+            gpu_jpeg=gpu is not None, max_decode_bytes=self.max_decode_bytes,
+            huge_bytes=self.huge_bytes)
         tasks = (FileTask(i, os.fspath(root_paths[w.root_id] / w.relpath), w.stored_hash,
                           w.has_vector) for i, w in enumerate(work))
         return DecodePool(config, tasks, workers=workers, slots=self.slot_count(workers),

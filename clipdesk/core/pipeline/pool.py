@@ -13,6 +13,9 @@ order) and watches the processes:
 - a worker that dies (a decoder's segfault, the out-of-memory killer) costs the file it was
   working on, which gets a skip reason; its other tasks go to the others and a new worker starts;
 - a worker stuck on one file longer than ``file_timeout_s`` is killed, likewise;
+- a picture that needs more than ``config.huge_bytes`` of memory to decode (a 200 MP PNG) waits
+  for its turn: one such decode at a time in the whole pool, so memory stays bounded; a worker
+  that dies during its turn passes it on;
 - a worker that cannot even start, three times in a row, fails the pool with a
   :class:`~clipdesk.core.errors.PipelineError` instead of blaming files;
 - :meth:`DecodePool.close` stops every worker (asks, then terminates, then kills) and frees the
@@ -104,6 +107,8 @@ class DecodePool:
         self._out: queue.Queue[FileResult | BaseException] = queue.Queue()
         self._workers: list[_Worker] = []
         self._start_failures = 0
+        self._huge_holder: _Worker | None = None  # the one worker decoding a huge picture
+        self._huge_queue: deque[_Worker] = deque()  # workers waiting for that turn
         self._stopping = threading.Event()
         self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
         self._woken = False
@@ -294,11 +299,17 @@ class DecodePool:
         try:
             while worker.conn.poll():
                 message = worker.conn.recv()
-                if isinstance(message, tuple) and message[:1] == ("ready",):
+                if isinstance(message, FileResult):
+                    self._deliver(worker, message)
+                elif message[:1] == ("ready",):
                     worker.ready = True
                     self._start_failures = 0
-                elif isinstance(message, FileResult):
-                    self._deliver(worker, message)
+                elif message[:1] == ("huge",):
+                    self._huge_queue.append(worker)
+                    self._grant_huge()
+                elif message[:1] == ("huge-done",) and self._huge_holder is worker:
+                    self._huge_holder = None
+                    self._grant_huge()
         except (EOFError, OSError):
             return False
         return True
@@ -310,6 +321,18 @@ class DecodePool:
                 message = worker.conn.recv()
                 if isinstance(message, FileResult):
                     self._deliver(worker, message)
+
+    def _grant_huge(self) -> None:
+        """Let the next waiting worker decode its huge picture, when no other one does."""
+        while self._huge_holder is None and self._huge_queue:
+            worker = self._huge_queue.popleft()
+            if worker not in self._workers:
+                continue
+            try:
+                worker.conn.send(("go",))
+            except (OSError, ValueError):  # it died: _poll replaces it
+                continue
+            self._huge_holder = worker
 
     def _deliver(self, worker: _Worker, result: FileResult) -> None:
         task = worker.tasks.popleft() if worker.tasks else None
@@ -337,6 +360,9 @@ class DecodePool:
         worker.process.join(JOIN_S)
         self._workers.remove(worker)
         worker.conn.close()
+        if self._huge_holder is worker:  # it died during its huge decode: the next one's turn
+            self._huge_holder = None
+        self._grant_huge()
         if worker.tasks:
             culprit = worker.tasks.popleft()
             ended = exit_text(worker.process.exitcode)

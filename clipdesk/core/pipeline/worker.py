@@ -26,12 +26,20 @@ import stat
 import sys
 import threading
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
-from clipdesk.core.imaging import ImageDecodeError, load_image_file, set_pillow_pixel_limit
+from clipdesk.core.imaging import (
+    HUGE_DECODE_BYTES,
+    DecodeBudget,
+    ImageDecodeError,
+    load_image_file,
+    set_pillow_pixel_limit,
+)
 from clipdesk.core.pipeline import geometry, jpeg
 from clipdesk.core.pipeline.geometry import PixelSpec
 from clipdesk.core.thumbnails import ThumbnailCache
@@ -72,6 +80,8 @@ class WorkerConfig:
     slot_count: int = 0
     parent_pid: int = 0
     nice: int = 5  # a little below the app, so the window and the encoder stay responsive
+    max_decode_bytes: int | None = None  # a picture needing more memory is skipped (None: any)
+    huge_bytes: int = HUGE_DECODE_BYTES  # above this, a decode waits for the pool's turn
 
 
 @dataclass(frozen=True)
@@ -115,12 +125,19 @@ class FileResult:
                 or self.gpu is not None)
 
 
+class _Stop(BaseException):  # not an Exception: no decode error handler may keep it
+    """The parent asked the worker to stop while it waited for its turn."""
+
+
 class _Context:
     """A worker's per-process state: the slots and the thumbnail cache."""
 
-    def __init__(self, config: WorkerConfig) -> None:
+    def __init__(self, config: WorkerConfig, conn: Connection | None = None) -> None:
         self.config = config
         self.thumbnails = config.thumbnails.cache() if config.thumbnails else None
+        self.conn = conn
+        self.backlog: deque[FileTask | None] = deque()  # tasks that came while waiting a turn
+        self.task_id = 0  # the task being worked on
         self._shm: Any = None
         self.slots: memoryview | None = None
         if config.shm_name and config.spec is not None:
@@ -128,6 +145,36 @@ class _Context:
 
             self._shm = shared_memory.SharedMemory(name=config.shm_name)
             self.slots = self._shm.buf
+
+    def budget(self) -> DecodeBudget:
+        """The decode memory budget; huge decodes take turns through the parent."""
+        gate = self.huge_turn if self.conn is not None else None
+        return DecodeBudget(self.config.max_decode_bytes, self.config.huge_bytes, gate)
+
+    @contextlib.contextmanager
+    def huge_turn(self) -> Iterator[None]:
+        """Wait for the parent's go-ahead for a huge decode (one at a time in the pool), keeping
+        tasks that arrive meanwhile; tell the parent when it is done."""
+        assert self.conn is not None
+        self.conn.send(("huge", self.task_id))
+        while True:
+            message = self.conn.recv()
+            if message == ("go",):
+                break
+            if message is None:
+                raise _Stop()
+            self.backlog.append(message)
+        try:
+            yield
+        finally:
+            self.conn.send(("huge-done", self.task_id))
+
+    def next_task(self) -> FileTask | None:
+        if self.backlog:
+            return self.backlog.popleft()
+        assert self.conn is not None
+        task: FileTask | None = self.conn.recv()
+        return task
 
     def put_pixels(self, slot: int, data: bytes) -> None:
         """Write one picture's pixels into ``slot`` of the shared memory."""
@@ -176,7 +223,11 @@ def process_file(task: FileTask, ctx: _Context) -> FileResult:
                     out.width, out.height, out.taken_at = probe.width, probe.height, probe.taken_at
                     return out
             fp.seek(0)
-            loaded = load_image_file(fp, min_side=config.min_side, max_pixels=config.max_pixels)
+            ctx.task_id = task.task_id
+            loaded = load_image_file(fp, min_side=config.min_side, max_pixels=config.max_pixels,
+                                     budget=ctx.budget())
+    except _Stop:
+        raise
     except FileNotFoundError:
         out.vanished = True
         return out
@@ -224,21 +275,18 @@ def process_file(task: FileTask, ctx: _Context) -> FileResult:
 def worker_main(conn: Connection, config: WorkerConfig) -> None:
     """The worker process: announce itself, then answer tasks until told to stop."""
     _set_up(config)
-    ctx = _Context(config)
+    ctx = _Context(config, conn)
     try:
         conn.send(("ready", os.getpid()))
         while True:
             try:
-                task = conn.recv()
-            except (EOFError, OSError):
-                break  # the parent is gone
-            if task is None:
-                break
-            result = process_file(task, ctx)
-            try:
+                task = ctx.next_task()
+                if task is None:
+                    break
+                result = process_file(task, ctx)
                 conn.send(result)
-            except (BrokenPipeError, EOFError, OSError):
-                break
+            except (_Stop, EOFError, OSError):
+                break  # told to stop, or the parent is gone
     finally:
         ctx.close()
         conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -30,6 +31,7 @@ from tests.core.pipeline.workers import (
     DIE_ENV,
     LOG_ENV,
     SLOW_ENV,
+    TURN_ENV,
     events,
     faulty_worker,
     spying_worker,
@@ -289,3 +291,38 @@ def _vectors(lib: Library) -> list[tuple[Any, np.ndarray]]:
     photos = lib.photos(lib.file_ids())
     vectors = lib.vector_map("fake:histogram", list(photos))
     return [(photos[i], v) for i, v in vectors.items()]
+
+
+def test_huge_pictures_decode_one_at_a_time_and_a_crash_passes_the_turn_on(
+    data_paths: DataPaths, tmp_path: Path, worker_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays bounded: a picture that needs more than ``huge_bytes`` to decode waits for
+    its turn, one at a time in the whole pool; a worker dying in its turn does not block it."""
+    from PIL import Image
+
+    folder = tmp_path / "photos"
+    make_photos(folder, 4)
+    for i in range(4):  # 1.2 MP RGB: about 9 MB to decode with its working copy
+        Image.new("RGB", (1200, 1000), colour(60 + i)).save(folder / f"big{i}.png")
+    Image.new("RGB", (1200, 1000), (9, 9, 9)).save(folder / "big-crash-in-turn.png")
+    monkeypatch.setenv(TURN_ENV, "0.3")  # long enough that turns would overlap if they could
+    with Library.open(data_paths, write=True) as lib:
+        indexer = Indexer(lib, FakeEncoder(), batch_size=3, decode_workers=3,
+                          worker_target=faulty_worker, file_timeout_s=60)
+        indexer.pipeline.huge_bytes = 4 << 20
+        report = indexer.run([folder])
+    assert (report.embedded, report.skipped) == (8, 1)
+    ((path, reason),) = report.errors
+    assert path.name == "big-crash-in-turn.png" and "crashed" in reason
+    open_turns: dict[int, float] = {}
+    turns: list[tuple[float, float]] = []
+    for event, (pid, at) in ((e, v) for e, v in events(worker_log) if e.startswith("turn")):
+        if event == "turn-in":
+            open_turns[pid] = at
+        else:
+            turns.append((open_turns.pop(pid), at))
+    assert len(turns) == 4 and len(open_turns) == 1  # the crashed one never ended its turn
+    (crashed_at,) = open_turns.values()
+    turns.sort()
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(turns)), turns
+    assert not any(start < crashed_at < end for start, end in turns)

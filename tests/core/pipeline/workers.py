@@ -10,15 +10,19 @@ names:
 - ``*vanish*``: the file is deleted just before the worker opens it;
 - ``*slow*``: the file takes ``$CLIPDESK_TEST_SLOW_S`` seconds (default half a second);
 - ``$CLIPDESK_TEST_WORKER_DIE=1``: the worker dies before it is ready (a broken install);
-- ``$CLIPDESK_TEST_DISK_FULL=1``: storing a thumbnail fails with ENOSPC.
+- ``$CLIPDESK_TEST_DISK_FULL=1``: storing a thumbnail fails with ENOSPC;
+- a huge decode's turn is recorded (``turn-in``/``turn-out`` with the monotonic time) and held
+  ``$CLIPDESK_TEST_TURN_S`` seconds; a file named ``*crash-in-turn*`` dies during its turn.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,7 @@ LOG_ENV = "CLIPDESK_TEST_WORKER_LOG"
 DIE_ENV = "CLIPDESK_TEST_WORKER_DIE"
 DISK_FULL_ENV = "CLIPDESK_TEST_DISK_FULL"
 SLOW_ENV = "CLIPDESK_TEST_SLOW_S"
+TURN_ENV = "CLIPDESK_TEST_TURN_S"
 
 
 def record(event: str, value: Any) -> None:
@@ -57,7 +62,10 @@ def spying_worker(conn: Connection, config: WorkerConfig) -> None:
         return real_process(task, ctx)
 
     def load(source: Any, **kwargs: Any) -> Any:
-        record("decode", {"path": getattr(source, "name", str(source)), **kwargs})
+        budget = kwargs.get("budget")
+        record("decode", {"path": getattr(source, "name", str(source)),
+                          "max_bytes": getattr(budget, "max_bytes", None),
+                          **{k: v for k, v in kwargs.items() if k != "budget"}})
         return real_load(source, **kwargs)
 
     worker.process_file = process  # type: ignore[assignment]
@@ -80,9 +88,26 @@ def faulty_worker(conn: Connection, config: WorkerConfig) -> None:
 
         ThumbnailCache.put_bytes = full  # type: ignore[method-assign]
     real_process = worker.process_file
+    real_turn = worker._Context.huge_turn
+    current = {"name": ""}
+
+    @contextlib.contextmanager
+    def turn(self: Any) -> Iterator[None]:
+        with real_turn(self):
+            record("turn-in", [os.getpid(), time.monotonic()])
+            if "crash-in-turn" in current["name"]:
+                ctypes.string_at(0)
+            time.sleep(float(os.environ.get(TURN_ENV, "0")))
+            try:
+                yield
+            finally:
+                record("turn-out", [os.getpid(), time.monotonic()])
+
+    worker._Context.huge_turn = turn  # type: ignore[method-assign]
 
     def process(task: FileTask, ctx: Any) -> FileResult:
         name = os.path.basename(task.path)
+        current["name"] = name
         record("open", task.path)
         if "segfault" in name:
             ctypes.string_at(0)  # SIGSEGV, as a crashing C decoder would
