@@ -76,8 +76,8 @@ def setup_logging(paths: DataPaths, level: int = logging.INFO) -> Path:
         root.removeHandler(old)
         old.close()
     file_handler = _PrivateLogFile(log_file, maxBytes=2_000_000, backupCount=3,
-                                   encoding="utf-8")
-    file_handler.setFormatter(logging.Formatter(
+                                   encoding="utf-8", errors="backslashreplace")
+    file_handler.setFormatter(PrintableFormatter(
         "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     file_handler.setLevel(level)
     console = logging.StreamHandler()

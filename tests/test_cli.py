@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -269,3 +271,25 @@ def test_a_second_writer_is_refused_before_any_model_loads(
     finally:
         holder.release()
     assert loads == []
+
+
+@pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin",
+                    reason="needs a file system that takes any bytes in names")
+def test_names_that_are_not_utf8_in_human_and_json_output(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tiny_open_clip: ModelInfo,
+    tmp_path: Path,
+) -> None:
+    from tests.core.fakes import make_photos
+
+    folder = tmp_path / "photos"
+    make_photos(folder, 2)
+    raw = os.path.join(os.fsencode(folder), b"000\xffbad.png")
+    with open(raw, "wb") as out:
+        out.write((folder / "img_0001.png").read_bytes() + b"\x00")
+    data = ("--data-dir", str(data_paths.root))
+    model = ("--model", tiny_open_clip.model_id)
+    assert run_json(capsys, *data, "index", str(folder), *model)["embedded"] == 3
+    code, out, _ = run(capsys, *data, "search", "a photo", *model)
+    assert code == EXIT_OK and "000\\xffbad.png" in out
+    hits = run_json(capsys, *data, "search", "a photo", *model)["hits"]
+    assert raw in {os.fsencode(h["path"]) for h in hits}  # lossless through JSON

@@ -308,7 +308,8 @@ def export_tags_csv(
     written in UTF-8 with a byte-order mark, so spreadsheet programs read Chinese labels right."""
     ids = library.file_ids() if file_ids is None else np.asarray(file_ids, dtype=np.int64)
     if isinstance(out, Path):
-        with out.open("w", encoding="utf-8-sig", newline="") as fp:
+        # a file name that is not UTF-8 keeps its own bytes (the CSV names the real file)
+        with out.open("w", encoding="utf-8-sig", errors="surrogateescape", newline="") as fp:
             return export_tags_csv(library, fp, ids)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

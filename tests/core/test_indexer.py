@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -572,3 +574,29 @@ def test_end_to_end_with_a_real_tiny_model(
         scores, ids = index.search(query, 1)
         assert ids[0, 0] == photo.id and scores[0, 0] == pytest.approx(1.0, abs=1e-4)
         assert photo.content_hash in thumbs
+
+
+@pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin",
+                    reason="needs a file system that takes any bytes in names")
+def test_file_names_that_are_not_utf8_are_kept_losslessly(
+    data_paths: DataPaths, photos: Path
+) -> None:
+    """``$'000\\xffbad.jpg'`` used to crash every run at the commit and block every photo."""
+    make_photos(photos, 5)
+    raw = os.path.join(os.fsencode(photos), b"000\xffbad.png")
+    with open(raw, "wb") as out:
+        out.write((photos / "img_0000.png").read_bytes()[:-1] + b"\x82")  # same picture
+    sub = os.path.join(os.fsencode(photos), b"\xe9t\xe9")  # a Latin-1 folder name
+    os.mkdir(sub)
+    write_image(Path(os.fsdecode(sub)) / "inside.png", colour(30))
+    report = run(data_paths, FakeEncoder(), [photos], batch_size=2)
+    assert (report.embedded, report.skipped) == (7, 0), report.errors
+    with Library.open(data_paths) as lib:
+        names = {os.fsencode(p.path) for p in lib.photos(lib.file_ids()).values()}
+    assert raw in names and os.path.join(sub, b"inside.png") in names
+    again = run(data_paths, FakeEncoder(), [photos])  # found again: nothing to do
+    assert (again.unchanged, again.new, again.embedded) == (7, 0, 0)
+    moved = os.path.join(os.fsencode(photos), b"moved\xfe.png")
+    os.rename(raw, moved)
+    third = run(data_paths, FakeEncoder(), [photos])
+    assert (third.moved, third.embedded) == (1, 0)

@@ -156,7 +156,8 @@ def csv_rows(report: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, f
 def write_csv(report: Mapping[str, Any], out: Path | TextIO) -> None:
     """Write :func:`csv_rows` with a header (a path gets UTF-8 with a byte-order mark)."""
     if isinstance(out, Path):
-        with out.open("w", encoding="utf-8-sig", newline="") as fp:
+        # a file name that is not UTF-8 keeps its own bytes (the CSV names the real file)
+        with out.open("w", encoding="utf-8-sig", errors="surrogateescape", newline="") as fp:
             write_csv(report, fp)
         return
     writer = csv.writer(out)
@@ -249,4 +250,4 @@ def to_markdown(report: Mapping[str, Any]) -> str:
 
 
 def write_markdown(report: Mapping[str, Any], out: Path) -> None:
-    out.write_text(to_markdown(report), encoding="utf-8")
+    out.write_text(to_markdown(report), encoding="utf-8", errors="backslashreplace")

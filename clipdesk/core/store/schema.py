@@ -21,7 +21,9 @@ itself is built and upgraded by the explicit, versioned steps in :mod:`.migratio
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -33,9 +35,37 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class FsPath(TypeDecorator[str]):
+    """A file system path or name, stored losslessly.
+
+    Python keeps the bytes of a name that is not valid UTF-8 as lone surrogates
+    (``os.fsdecode``), which SQLite text cannot hold. Such a name is stored as a BLOB of its
+    original bytes (``os.fsencode``); every other name as TEXT. The rule is the same both ways,
+    so equal names are equal values and lookups, uniqueness and moves work for both kinds.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | bytes | None:
+        if value is None:
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return os.fsencode(value)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> str | None:
+        if isinstance(value, bytes):
+            return os.fsdecode(value)
+        return value  # type: ignore[no-any-return]
 
 
 class Base(DeclarativeBase):
@@ -53,7 +83,7 @@ class RootRow(Base):
     __tablename__ = "roots"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    path: Mapped[str] = mapped_column(String, nullable=False, unique=True)
+    path: Mapped[str] = mapped_column(FsPath, nullable=False, unique=True)
     state: Mapped[str] = mapped_column(String, nullable=False, default="online")
     added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     last_scan_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -68,7 +98,7 @@ class FileRow(Base):
     root_id: Mapped[int] = mapped_column(
         ForeignKey("roots.id", ondelete="CASCADE"), nullable=False
     )
-    relpath: Mapped[str] = mapped_column(String, nullable=False)  # POSIX separators
+    relpath: Mapped[str] = mapped_column(FsPath, nullable=False)  # POSIX separators
     size: Mapped[int] = mapped_column(BigInteger, nullable=False)
     mtime_ns: Mapped[int] = mapped_column(BigInteger, nullable=False)
     content_hash: Mapped[str | None] = mapped_column(String)

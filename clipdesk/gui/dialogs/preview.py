@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk.core.types import Photo
+from clipdesk.gui.names import shown
 from clipdesk.gui.results import actions
 from clipdesk.gui.results.background import run_in_pool
 
@@ -65,7 +66,7 @@ class PreviewDialog(QDialog):
         self.image_label.setTextFormat(Qt.TextFormat.PlainText)
 
         form = QFormLayout()
-        self.path_label = _plain(str(self.path), self)
+        self.path_label = _plain(shown(self.path), self)
         self.path_label.setWordWrap(True)
         form.addRow(self.tr("Path:"), self.path_label)
         self.size_label = _plain(self._size_text(), self)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
 from clipdesk.core.types import Photo
 from clipdesk.gui.context import AppContext
 from clipdesk.gui.dialogs.errors import plain_tooltip
+from clipdesk.gui.names import shown
 
 
 class SkippedFilesDialog(QDialog):
@@ -69,7 +68,7 @@ class SkippedFilesDialog(QDialog):
         return skipped
 
     def set_files(self, photos: list[Photo]) -> None:
-        self._rows = [(str(Path(p.path)), p.skip_reason or self.tr("unknown reason"))
+        self._rows = [(shown(p.path), p.skip_reason or self.tr("unknown reason"))
                       for p in photos]
         self.table.setRowCount(len(self._rows))
         for row, (path, reason) in enumerate(self._rows):

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from clipdesk.core.search import AUTO, UNION_SEPARATOR
 from clipdesk.core.types import Root, RootState
+from clipdesk.gui.names import shown
 
 ANY_DATE = QDate(1900, 1, 1)  # the minimum of the date edits, shown as "any date"
 # the folder combo's item data
@@ -130,11 +131,11 @@ class FilterBar(QWidget):
         combo.clear()
         combo.addItem(self.tr("All folders"), _ALL)
         for root in self._roots:
-            text = str(root.path)
+            text = shown(root.path)
             if root.state == RootState.OFFLINE:
                 text = self.tr("%1 (offline)").replace("%1", text)
             combo.addItem(text, f"{_ROOT}{root.id}")
-            combo.setItemData(combo.count() - 1, str(root.path), Qt.ItemDataRole.ToolTipRole)
+            combo.setItemData(combo.count() - 1, shown(root.path), Qt.ItemDataRole.ToolTipRole)
         for folder in self._folders:
             combo.addItem(str(folder), f"{_FOLDER}{folder}")
         combo.addItem(self.tr("Choose a folder…"), _CHOOSE)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from clipdesk.core.imaging import is_supported, supported_suffixes
 from clipdesk.core.search import Query
+from clipdesk.gui.names import shown
 from clipdesk.gui.panels.search_base import SearchPanel
 from clipdesk.gui.results.actions import load_qimage
 from clipdesk.gui.results.thumbs import ThumbnailLoader, qimage_to_pil
@@ -202,7 +203,7 @@ class ImageSearchPanel(SearchPanel):
         else:
             path = Path(source)
             self._query_path, self._query_image = path, None
-            self.source_label.setText(str(path))
+            self.source_label.setText(shown(path))
             self._load_picture(path)
         self.queryImageChanged.emit()
         if search:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QUrl, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QDesktopServices, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from clipdesk.gui.context import AppContext
 from clipdesk.gui.dialogs.errors import plain_tooltip
 from clipdesk.gui.dialogs.skipped import SkippedFilesDialog
 from clipdesk.gui.indexing import IndexingController
+from clipdesk.gui.names import file_name, file_url, shown
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +131,14 @@ class LibraryPanel(QWidget):
         selected = self.selected_root()
         self.tree.clear()
         link = self.palette().color(QPalette.ColorRole.Link)
-        names = [root.path.name or str(root.path) for root in self._roots]
+        names = [file_name(root.path) for root in self._roots]
         for root, name in zip(self._roots, names, strict=True):
             # the folder's name, or its whole path when two roots share a name
-            shown = name if names.count(name) == 1 else str(root.path)
-            item = QTreeWidgetItem([shown, str(root.photo_count), self.state_text(root),
+            label = name if names.count(name) == 1 else shown(root.path)
+            item = QTreeWidgetItem([label, str(root.photo_count), self.state_text(root),
                                     str(root.skipped_count) if root.skipped_count else ""])
             item.setData(COL_FOLDER, ROOT_ROLE, root.id)
-            item.setToolTip(COL_FOLDER, plain_tooltip(str(root.path)))
+            item.setToolTip(COL_FOLDER, plain_tooltip(shown(root.path)))
             item.setTextAlignment(COL_PHOTOS, Qt.AlignmentFlag.AlignRight
                                   | Qt.AlignmentFlag.AlignVCenter)
             if root.skipped_count:
@@ -184,7 +185,7 @@ class LibraryPanel(QWidget):
             answer = QMessageBox.question(
                 self, self.tr("Remove folder"),
                 self.tr("Remove “%1” from the library? The photos stay where they are; only "
-                        "clipdesk’s index of them is deleted.").replace("%1", str(root.path)))
+                        "clipdesk’s index of them is deleted.").replace("%1", shown(root.path)))
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.controller.remove_root(root)
@@ -206,4 +207,4 @@ class LibraryPanel(QWidget):
 
 
 def open_folder(path: Path) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    QDesktopServices.openUrl(file_url(path))

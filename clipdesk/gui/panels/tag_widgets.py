@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from clipdesk.core.tagging import Combine, TagRule, TagScores
 from clipdesk.core.types import Photo, Root, SearchHit
+from clipdesk.gui.names import shown
 from clipdesk.gui.results.model import tag_labels
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class ScopeCombo(QComboBox):
         self.clear()
         self.addItem(self.tr("The whole library"), _ALL)
         for root in self._roots:
-            self.addItem(str(root.path), f"{_ROOT}{root.id}")
+            self.addItem(shown(root.path), f"{_ROOT}{root.id}")
         for folder in self._folders:
             self.addItem(str(folder), f"{_FOLDER}{folder}")
         self.addItem(self.tr("Choose a folder…"), _CHOOSE)

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QProcess, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 
+from clipdesk.gui.names import file_url
 from clipdesk.gui.results.model import files_mime_data
 from clipdesk.gui.results.thumbs import pil_to_qimage
 
@@ -30,7 +31,7 @@ def start_detached(program: str, arguments: list[str]) -> bool:
 
 def open_file(path: Path) -> bool:
     """Open ``path`` with the system's default viewer."""
-    return bool(open_url(QUrl.fromLocalFile(str(path))))
+    return bool(open_url(file_url(path)))
 
 
 def show_in_folder(path: Path) -> bool:
@@ -42,7 +43,7 @@ def show_in_folder(path: Path) -> bool:
         return start_detached("open", ["-R", native])
     if _freedesktop_show_items(path):
         return True
-    return bool(open_url(QUrl.fromLocalFile(str(path.parent))))
+    return bool(open_url(file_url(path.parent)))
 
 
 def _freedesktop_show_items(path: Path) -> bool:
@@ -60,7 +61,8 @@ def _freedesktop_show_items(path: Path) -> bool:
         "org.freedesktop.FileManager1",
         "ShowItems",
     )
-    message.setArguments([[QUrl.fromLocalFile(str(path)).toString()], ""])
+    message.setArguments([[file_url(path).toString(QUrl.ComponentFormattingOption.FullyEncoded)],
+                          ""])
     reply = bus.call(message)
     return reply.type() != QDBusMessage.MessageType.ErrorMessage
 

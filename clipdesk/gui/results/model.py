@@ -23,12 +23,12 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
-    QUrl,
     Slot,
 )
 
 from clipdesk.core.store.records import Tag
 from clipdesk.core.types import Photo, SearchHit
+from clipdesk.gui.names import file_name, file_url, shown
 from clipdesk.gui.results.thumbs import ThumbnailLoader, ThumbRequest
 
 log = logging.getLogger(__name__)
@@ -163,10 +163,10 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._loader.pixmap(item.thumb) if self._loader is not None else None
         if role == Qt.ItemDataRole.DisplayRole:
-            return item.path.name
+            return file_name(item.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             # explicit, escaped rich text: Qt would guess "<b>x</b>.jpg" to be markup
-            path = html.escape(str(item.path))
+            path = html.escape(shown(item.path))
             return f"<p style='white-space:pre'>{path}<br>{item.score:.3f}</p>"
         if role == ResultRole.SCORE:
             return item.score
@@ -224,8 +224,8 @@ def files_mime_data(paths: Iterable[Path]) -> QMimeData:
     """Mime data that file managers, mail clients and editors accept as "these files"."""
     paths = list(paths)
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    mime.setText("\n".join(str(p) for p in paths))
+    mime.setUrls([file_url(p) for p in paths])
+    mime.setText("\n".join(shown(p) for p in paths))
     return mime
 
 
