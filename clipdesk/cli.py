@@ -28,6 +28,8 @@ from clipdesk.cli_io import (
     json_text,
     say,
 )
+from clipdesk.cli_library import COMMANDS as LIBRARY_COMMANDS
+from clipdesk.cli_library import add_parsers as add_library_parsers
 from clipdesk.core.display import PrintableFormatter
 from clipdesk.core.engine import Engine
 from clipdesk.core.errors import ClipdeskError
@@ -103,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     add_eval_parsers(sub)  # tag, eval
+    add_library_parsers(sub)  # check, backup, restore
     return parser
 
 
@@ -352,6 +355,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] 
     "models": _cmd_models,
     "status": _cmd_status,
     **EVAL_COMMANDS,
+    **LIBRARY_COMMANDS,
 }
 
 

@@ -293,3 +293,29 @@ def test_names_that_are_not_utf8_in_human_and_json_output(
     assert code == EXIT_OK and "000\\xffbad.png" in out
     hits = run_json(capsys, *data, "search", "a photo", *model)["hits"]
     assert raw in {os.fsencode(h["path"]) for h in hits}  # lossless through JSON
+
+
+def test_check_backup_and_restore_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tmp_path: Path,
+) -> None:
+    from tests.core.store.test_backup import damage_page, fill, page_of
+
+    fill(data_paths, 3000)
+    data = ("--data-dir", str(data_paths.root))
+    code, out, _ = run(capsys, *data, "check")
+    assert code == EXIT_OK and out.strip().endswith("library.sqlite3: ok")
+    made = run_json(capsys, *data, "backup")
+    assert Path(made["path"]).is_file()
+    listed = run_json(capsys, *data, "restore", "--list")
+    assert [b["reason"] for b in listed] == ["manual", "daily"]
+
+    damage_page(data_paths.database, page_of(data_paths.database, "files", nth=2))
+    code, _, err = run(capsys, *data, "status")  # one sentence, not a traceback
+    assert code == EXIT_ERROR and "is damaged" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, *data, "check")
+    assert code == EXIT_ERROR and "is damaged" in err and "clipdesk-cli restore" in err
+    code, out, _ = run(capsys, *data, "restore")
+    assert code == EXIT_OK and "restored the library from" in out
+    assert run_json(capsys, *data, "status")["photos"] == 3000
+    assert run(capsys, *data, "check")[0] == EXIT_OK

@@ -45,3 +45,11 @@ class DiskFull(StoreError):
 
 class PipelineError(ClipdeskError):
     """The indexing pipeline itself failed (decode workers that cannot start)."""
+
+
+class StoreCorrupt(StoreError):
+    """The library database file is damaged; ``path`` names it. Restoring a backup repairs it."""
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, Slot
 
-from clipdesk.core.errors import ClipdeskError
+from clipdesk.core.errors import ClipdeskError, StoreCorrupt
 from clipdesk.core.jobs import CancelToken
 from clipdesk.gui.workers import JobWorker, describe_error, start_job, stop_job
 
@@ -51,6 +51,7 @@ class AppContext(QObject):
     """The engine and what the GUI shares around it. Lives in the GUI thread."""
 
     libraryChanged = Signal()  # roots/photos/vectors changed: refresh counts, re-run searches
+    libraryDamaged = Signal(str)  # the database file is damaged (the sentence): offer a restore
     currentModelChanged = Signal(str)  # the model used for indexing and default search
     encoderStateChanged = Signal(str, str)  # (model_id, state), see the constants above
 
@@ -183,6 +184,21 @@ class AppContext(QObject):
     def notify_library_changed(self) -> None:
         self.libraryChanged.emit()
 
+    def report_damage(self, exc: BaseException) -> None:
+        """From any thread: when ``exc`` says the library file is damaged, tell the window
+        (once per damage: the shared reader is closed so that it is not used again)."""
+        if isinstance(exc, StoreCorrupt):
+            self.close_library()
+            self.libraryDamaged.emit(str(exc))
+
+    def close_library(self) -> None:
+        """Close the shared reader; the next :meth:`library` call opens the file again (after
+        a restore, the file under that name is another one)."""
+        with self._library_lock:
+            if self._library is not None:
+                self._library.close()
+                self._library = None
+
     # -- short background tasks ----------------------------------------------------------------
 
     def run_task(
@@ -204,6 +220,7 @@ class AppContext(QObject):
             value = fn()
         except ClipdeskError as exc:
             log.info("task failed: %s", exc)
+            self.report_damage(exc)
             if on_error is not None:
                 self._taskDone.emit(on_error, describe_error(exc))
         except Exception as exc:
@@ -237,7 +254,4 @@ class AppContext(QObject):
         self._pool.clear()
         if not self._pool.waitForDone(timeout_ms):
             log.warning("background tasks did not finish within %d ms", timeout_ms)
-        with self._library_lock:
-            if self._library is not None:
-                self._library.close()
-                self._library = None
+        self.close_library()

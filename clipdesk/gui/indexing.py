@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from clipdesk.core.errors import StoreLocked
+from clipdesk.core.errors import StoreCorrupt, StoreLocked
 from clipdesk.core.jobs import CancelToken, ProgressCallback
 from clipdesk.core.types import IndexReport, Progress, Root, Stage
 from clipdesk.gui.context import AppContext
@@ -184,6 +184,17 @@ class IndexingController(QObject):
             return ()
         return None if running.request.rescan_all else running.request.paths
 
+    def stop(self, timeout_ms: int = 15_000) -> bool:
+        """Cancel the running job and wait for it to end (its writer lock released); later
+        requests still run. True when no job is left running."""
+        self._pending = IndexRequest()
+        running = self._running
+        if running is None:
+            return True
+        running.user_cancelled = True
+        running.restart = False
+        return stop_job(running.worker, timeout_ms)
+
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
         """Close = cancel, quit, wait with a timeout. True when no job is left running."""
         self._closing = True
@@ -283,6 +294,15 @@ def open_writer(context: AppContext, token: CancelToken) -> Library:
 def run_request(context: AppContext, request: IndexRequest, token: CancelToken,
                 progress: ProgressCallback) -> IndexReport | None:
     """Do ``request`` (in a worker thread): removals, roots, then one indexing run."""
+    try:
+        return _run_request(context, request, token, progress)
+    except StoreCorrupt as exc:
+        context.report_damage(exc)
+        raise
+
+
+def _run_request(context: AppContext, request: IndexRequest, token: CancelToken,
+                 progress: ProgressCallback) -> IndexReport | None:
     library = open_writer(context, token)
     try:
         for root in request.remove:

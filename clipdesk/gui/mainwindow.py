@@ -35,6 +35,7 @@ from clipdesk.gui.context import ERROR, LOADING, MISSING, READY, AppContext, dev
 from clipdesk.gui.dialogs.errors import show_error
 from clipdesk.gui.dialogs.model_setup import ModelSetupDialog
 from clipdesk.gui.dialogs.settings import SettingsDialog
+from clipdesk.gui.health import LibraryHealth
 from clipdesk.gui.indexing import IndexingController, IndexProgressWidget, progress_text
 from clipdesk.gui.panels.evaluation import EvaluationPanel
 from clipdesk.gui.panels.image_search import ImageSearchPanel
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.context = context
         self.qsettings = settings if settings is not None else QSettings()
         self.controller = IndexingController(context, self)
+        self.health = LibraryHealth(context, self, self.controller.stop)
         self.setWindowTitle(self.tr("clipdesk"))
         self.setAcceptDrops(True)
         self.resize(1200, 780)
@@ -155,6 +157,11 @@ class MainWindow(QMainWindow):
         library_menu.addSeparator()
         library_menu.addAction(self._action(self.tr("Show &skipped files…"),
                                             lambda: self.library_panel.show_skipped(None)))
+        library_menu.addSeparator()
+        library_menu.addAction(self._action(self.tr("&Check library…"), self.health.check))
+        library_menu.addAction(self._action(self.tr("Restore from &backup…"),
+                                            self.health.restore))
+        library_menu.addSeparator()
         library_menu.addAction(self.library_dock.toggleViewAction())
 
         models_menu = self.menuBar().addMenu(self.tr("&Models"))

@@ -704,6 +704,65 @@ beach | sand and sea | people on a beach</translation>
     </message>
 </context>
 <context>
+    <name>LibraryHealth</name>
+    <message>
+        <source>The library is sound: %1 passed SQLite&apos;s integrity check.</source>
+        <translation>图库完好：%1 通过了 SQLite 完整性检查。</translation>
+    </message>
+    <message>
+        <source>The library file %1 is damaged (%2).</source>
+        <translation>图库文件 %1 已损坏（%2）。</translation>
+    </message>
+    <message>
+        <source>There is no backup to restore.</source>
+        <translation>没有可恢复的备份。</translation>
+    </message>
+    <message>
+        <source>Restore the backup of %1? Photos indexed after it will be indexed again; the damaged file is kept beside it.</source>
+        <translation>要恢复 %1 的备份吗？之后建立索引的照片会重新索引；损坏的文件会保留在旁边。</translation>
+    </message>
+    <message>
+        <source>The library is damaged</source>
+        <translation>图库已损坏</translation>
+    </message>
+    <message>
+        <source>There is no backup of the library yet; one is made each day the library changes.</source>
+        <translation>图库还没有备份；图库有变化的每一天都会自动备份一次。</translation>
+    </message>
+    <message>
+        <source>Replace the library with the backup of %1? Photos indexed after it will be indexed again; the current file is kept beside it.</source>
+        <translation>要用 %1 的备份替换当前图库吗？之后建立索引的照片会重新索引；当前文件会保留在旁边。</translation>
+    </message>
+    <message>
+        <source>Restore from backup</source>
+        <translation>从备份恢复</translation>
+    </message>
+    <message>
+        <source>Indexing did not stop; try again in a moment.</source>
+        <translation>索引没有停止，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>The library was restored from the backup of %1.</source>
+        <translation>图库已从 %1 的备份恢复。</translation>
+    </message>
+    <message>
+        <source>Backup:</source>
+        <translation>备份：</translation>
+    </message>
+    <message>
+        <source>daily</source>
+        <translation>每日</translation>
+    </message>
+    <message>
+        <source>made by hand</source>
+        <translation>手动</translation>
+    </message>
+    <message>
+        <source>before an upgrade</source>
+        <translation>升级前</translation>
+    </message>
+</context>
+<context>
     <name>LibraryPanel</name>
     <message>
         <source>Folder</source>
@@ -851,6 +910,14 @@ beach | sand and sea | people on a beach</translation>
     <message>
         <source>Show &amp;skipped files…</source>
         <translation>显示已跳过的文件(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Check library…</source>
+        <translation>检查图库(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Restore from &amp;backup…</source>
+        <translation>从备份恢复(&amp;B)…</translation>
     </message>
     <message>
         <source>&amp;Models</source>

@@ -14,7 +14,7 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from clipdesk.core.errors import DiskFull, StoreError
+from clipdesk.core.errors import DiskFull, StoreCorrupt, StoreError
 from clipdesk.core.store import migrations
 from clipdesk.paths import create_private_file
 
@@ -51,6 +51,59 @@ def is_disk_full(exc: BaseException) -> bool:
                 return True
         current = current.__cause__ or current.__context__
     return False
+
+
+_CORRUPT_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+_CORRUPT_WORDS = ("malformed", "file is not a database", "corrupt")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the database file is damaged."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.orig is not None:
+            current = current.orig
+            continue
+        if isinstance(current, sqlite3.DatabaseError):
+            code = getattr(current, "sqlite_errorcode", None)
+            if (code is not None and code & 0xFF in _CORRUPT_CODES) or any(
+                    w in str(current).lower() for w in _CORRUPT_WORDS):
+                return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def corrupt_error(path: Path, detail: str) -> StoreCorrupt:
+    return StoreCorrupt(
+        f"The library database {path} is damaged ({detail}). Restore the newest backup with "
+        f"'clipdesk-cli restore' (or Library > Restore from backup in the app); your photos "
+        f"themselves are not affected.", path)
+
+
+def database_error(path: Path, exc: BaseException) -> StoreError:
+    """One sentence for any database error: damaged, full, or otherwise unusable."""
+    if isinstance(exc, StoreError):
+        return exc
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    if is_corrupt(exc):
+        return corrupt_error(path, str(orig))
+    if is_disk_full(exc):
+        return disk_full_error(path, exc)
+    return StoreError(f"The library database {path} cannot be used: {orig}")
+
+
+def check_header(path: Path) -> None:
+    """Refuse a file that cannot be an SQLite database before SQLite writes into it."""
+    try:
+        with open(path, "rb") as fp:
+            head = fp.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    if head and head != SQLITE_HEADER:
+        raise corrupt_error(path, "its first bytes are not an SQLite database's")
 
 
 def disk_full_error(where: Path, exc: BaseException) -> DiskFull:
@@ -101,10 +154,15 @@ def create_db_engine(path: Path) -> Engine:
 class Database:
     """One SQLite file: sessions for reading, transactions for writing, schema kept current."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path,
+                 before_migration: Callable[[int], object] | None = None) -> None:
+        """``before_migration(version)`` runs before an existing library is upgraded to
+        ``version`` (a backup)."""
         self.path = path
+        self._before_migration = before_migration
+        check_header(path)
         # SQLite gives its -wal and -shm files the mode of the database file: 0600 from the start
-        create_private_file(path)
+        self.created = create_private_file(path)
         self.engine = create_db_engine(path)
         self._writer_engine = self.engine.execution_options(**{_IMMEDIATE: True})
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
@@ -123,6 +181,8 @@ class Database:
                 conn.rollback()
             if version == migrations.latest_version():
                 return
+            if version > 0 and self._before_migration is not None:
+                self._before_migration(migrations.latest_version())
             with self._writer_engine.begin() as conn:
                 before, after = migrations.migrate(conn)
             if before != after:
@@ -130,34 +190,36 @@ class Database:
 
     @contextmanager
     def _wrap_errors(self) -> Iterator[None]:
+        """Every database error as one sentence (:func:`database_error`)."""
         try:
             yield
         except StoreError:
             raise
-        except DBAPIError as exc:
-            if is_disk_full(exc):
-                raise
-            orig = exc.orig if exc.orig is not None else exc
-            raise StoreError(f"The library database {self.path} cannot be used: {orig}") from exc
+        except (DBAPIError, sqlite3.Error) as exc:
+            raise database_error(self.path, exc) from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A short read-only session: one consistent snapshot, ended (rolled back) on leaving.
 
-        Rows loaded in it stay readable afterwards (closing detaches them without expiring)."""
+        Rows loaded in it stay readable afterwards (closing detaches them without expiring).
+        A database error becomes a :class:`StoreError` sentence (:class:`StoreCorrupt` for a
+        damaged file)."""
         session = self._reader()
         try:
-            yield session
+            with self._wrap_errors():
+                yield session
         finally:
             session.close()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any
-        error. Disk full becomes :class:`DiskFull` after the rollback."""
+        error. Disk full becomes :class:`DiskFull` after the rollback, a damaged file
+        :class:`StoreCorrupt`, any other database error a :class:`StoreError` sentence."""
         session = self._writer()
         try:
-            with translate_disk_full(self.path):
+            with translate_disk_full(self.path), self._wrap_errors():
                 try:
                     yield session
                     session.commit()
@@ -166,6 +228,22 @@ class Database:
                     raise
         finally:
             session.close()
+
+    def check(self, *, full: bool = False) -> list[str]:
+        """SQLite's own check of the file (``quick_check``, or ``integrity_check`` when
+        ``full``): the problems it finds, none when the file is sound."""
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.exec_driver_sql(f"PRAGMA {pragma}").fetchall()
+                conn.rollback()
+        except (DBAPIError, sqlite3.Error) as exc:
+            if is_corrupt(exc):
+                orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+                return [str(orig)]
+            raise database_error(self.path, exc) from exc
+        problems = [str(row[0]) for row in rows]
+        return [] if problems == ["ok"] else problems
 
     def dispose(self) -> None:
         self.engine.dispose()

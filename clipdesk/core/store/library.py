@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 from sqlalchemy import exists, func, select
 
-from clipdesk.core.errors import StoreError
+from clipdesk.core.errors import StoreCorrupt, StoreError
+from clipdesk.core.store import backup
 from clipdesk.core.store import vectors as vector_files
 from clipdesk.core.store.cache import VectorCache
-from clipdesk.core.store.database import Database
+from clipdesk.core.store.database import Database, corrupt_error
 from clipdesk.core.store.lock import WriterLock
 from clipdesk.core.store.queries import (
     CHUNK,
@@ -73,7 +74,11 @@ class Library(WriteOps):
         paths.ensure()
         lock = WriterLock(paths.lock_file, paths.root).acquire() if write else None
         try:
-            db = Database(paths.database)
+            _refuse_emptied_database(paths)
+            db = Database(paths.database,
+                          before_migration=lambda v: backup.take_backup(paths, f"before-v{v}"))
+            if lock is not None:
+                _daily_backup(paths, db)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -87,6 +92,11 @@ class Library(WriteOps):
         return self._lock is not None and self._lock.held
 
     def close(self) -> None:
+        if self.writable:  # the day's backup, at the end of the first writing job of a library
+            try:
+                _daily_backup(self.paths, self.db)
+            except Exception as exc:
+                log.warning("no backup of the library was made: %s", exc)
         self._cache.clear()
         self.db.dispose()
         if self._lock is not None:
@@ -307,3 +317,31 @@ class Library(WriteOps):
             return dict(s.execute(
                 select(TagRow.label, func.count(func.distinct(TagRow.file_id)))
                 .group_by(TagRow.label)).all())
+
+
+def _refuse_emptied_database(paths: DataPaths) -> None:
+    """A 0-byte database beside the traces of a library is a damaged one: never start afresh
+    over it (the next index would embed everything again)."""
+    try:
+        empty = paths.database.stat().st_size == 0
+    except FileNotFoundError:
+        return
+    if empty and backup.library_traces(paths):
+        raise corrupt_error(paths.database, "it is empty (0 bytes), but this data folder held "
+                                            "a library")
+
+
+def _daily_backup(paths: DataPaths, db: Database) -> None:
+    """A writer opening the library checks it and backs it up once a day. A damaged library is
+    refused (no more writing into it); a backup that cannot be made (a full disk) is logged."""
+    if not backup.backup_due(paths):
+        return
+    with db.read() as session:
+        if session.scalars(select(FileRow.id).limit(1)).first() is None:
+            return  # nothing to lose yet
+    try:
+        backup.take_backup(paths, "daily")
+    except StoreCorrupt:
+        raise
+    except (StoreError, OSError) as exc:
+        log.warning("the daily backup of the library was not made: %s", exc)

@@ -174,7 +174,8 @@ def test_importing_the_store_loads_no_faiss_or_torch() -> None:
 
 def test_a_file_that_is_not_a_database_gives_a_clear_error(data_paths: DataPaths) -> None:
     data_paths.database.write_bytes(b"this is not SQLite" * 300)
-    with pytest.raises(StoreError, match="cannot be used"):
+    with pytest.raises(StoreError, match=r"is damaged .*clipdesk-cli restore"):
         Library.open(data_paths, write=True)
+    assert data_paths.database.read_bytes() == b"this is not SQLite" * 300  # left as it was
     with WriterLock(data_paths.lock_file) as lock:  # the failed open released the lock
         assert lock.held

@@ -1,0 +1,101 @@
+"""``clipdesk-cli check``, ``backup`` and ``restore``: the library database's health.
+
+Registered by :mod:`clipdesk.cli` (``add_parsers`` and ``COMMANDS``); the work is done by
+:mod:`clipdesk.core.store.backup` and the store's own check.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from clipdesk.cli_io import EXIT_ERROR, EXIT_OK, ProgressLine, json_text, say
+from clipdesk.core.errors import StoreCorrupt
+from clipdesk.core.store import backup as backups
+
+if TYPE_CHECKING:
+    from clipdesk.core.engine import Engine
+
+MAX_PROBLEMS = 10
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("check", help="check the library database (SQLite integrity_check)")
+    p.add_argument("--quick", action="store_true", help="quick_check only (faster)")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("backup", help="back up the library database now")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("restore", help="restore the library database from a backup")
+    p.add_argument("backup", nargs="?", type=Path,
+                   help="a backup file (default: the newest one that checks out)")
+    p.add_argument("--list", action="store_true", help="list the backups, restore nothing")
+    p.add_argument("--json", action="store_true")
+
+
+def _cmd_check(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    path = engine.paths.database
+    try:
+        with engine.library() as library:
+            problems = library.db.check(full=not args.quick)
+    except StoreCorrupt as exc:
+        problems = [str(exc)]
+    newest = next(iter(backups.list_backups(engine.paths)), None)
+    if args.json:
+        print(json_text({"database": str(path), "ok": not problems, "problems": problems,
+                         "newest_backup": str(newest.path) if newest else None}))
+        return EXIT_OK if not problems else EXIT_ERROR
+    if not problems:
+        say(f"{path}: ok")
+        return EXIT_OK
+    say(f"{path} is damaged:", error=True)
+    for problem in problems[:MAX_PROBLEMS]:
+        say(f"  {problem}", error=True)
+    if len(problems) > MAX_PROBLEMS:
+        say(f"  ... and {len(problems) - MAX_PROBLEMS} more", error=True)
+    if newest is not None:
+        say(f"Restore the backup of {newest.taken_at:%Y-%m-%d %H:%M} with 'clipdesk-cli "
+            f"restore'.", error=True)
+    else:
+        say("There is no backup to restore; index your folders again into a new data folder.",
+            error=True)
+    return EXIT_ERROR
+
+
+def _cmd_backup(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    made = backups.take_backup(engine.paths, "manual")
+    if args.json:
+        print(json_text({"path": str(made.path), "size": made.size}))
+    else:
+        say(f"backed up to {made.path} ({made.size / 1e6:,.1f} MB)")
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    if args.list:
+        listed = backups.list_backups(engine.paths)
+        if args.json:
+            print(json_text([{"path": str(b.path), "taken_at": b.taken_at.isoformat(),
+                              "reason": b.reason, "size": b.size} for b in listed]))
+        elif not listed:
+            say(f"no backups in {backups.backup_dir(engine.paths)}")
+        for b in [] if args.json else listed:
+            say(f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.reason:10s} {b.size / 1e6:>9,.1f} MB  "
+                f"{b.path}")
+        return EXIT_OK
+    chosen = backups.restore(engine.paths, args.backup)
+    if args.json:
+        print(json_text({"restored_from": str(chosen.path),
+                         "taken_at": chosen.taken_at.isoformat()}))
+    else:
+        say(f"restored the library from {chosen.path} (taken {chosen.taken_at:%Y-%m-%d %H:%M});"
+            f" the previous file was kept beside it as library.sqlite3.damaged-...")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] = {
+    "check": _cmd_check,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
+}
