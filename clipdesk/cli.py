@@ -176,13 +176,16 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
             rate += f" ({report.gpu_decoded} decoded by the GPU)"
         say(
             f"{model_id}: {report.embedded} embedded{rate}, {report.new} new, {report.changed} "
-            f"changed, {report.moved} moved, {report.unchanged} unchanged, {report.removed} "
-            f"removed, {report.skipped} skipped, in {duration(seconds)}"
+            f"changed, {report.moved} moved, {report.unchanged} unchanged, {report.missing} "
+            f"missing, {report.skipped} skipped, in {duration(seconds)}"
         )
         for root in report.offline_roots:
             say(f"offline (kept): {root}")
         for folder in report.unreadable_dirs:
             say(f"could not be read (kept): {folder}")
+        if report.missing:
+            say(f"{report.missing} files are no longer there; they are kept with their tags "
+                f"until 'clipdesk-cli purge' (a drive plugged in again brings them back)")
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
 
 
@@ -313,6 +316,7 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
             "state": r.state.value,
             "photos": r.photo_count,
             "skipped": r.skipped_count,
+            "missing": r.missing_count,
         }
         for r in stats.roots
     ]
@@ -323,6 +327,7 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                     "data_dir": str(engine.paths.root),
                     "photos": stats.photos,
                     "skipped": stats.skipped,
+                    "missing": stats.missing,
                     "roots": roots,
                     "models": stats.model_counts,
                     **(
@@ -339,9 +344,12 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         )
         return EXIT_OK
     say(f"data folder: {engine.paths.root}")
-    say(f"photos: {stats.photos} indexed, {stats.skipped} skipped")
+    missing = f", {stats.missing} missing (kept; 'clipdesk-cli purge' forgets them)" \
+        if stats.missing else ""
+    say(f"photos: {stats.photos} indexed, {stats.skipped} skipped{missing}")
     for r in roots:
-        say(f"  [{r['state']}] {r['path']}: {r['photos']} photos, {r['skipped']} skipped")
+        gone = f", {r['missing']} missing" if r["missing"] else ""
+        say(f"  [{r['state']}] {r['path']}: {r['photos']} photos, {r['skipped']} skipped{gone}")
     for model_id, count in sorted(stats.model_counts.items()):
         say(f"  {model_id}: {count} vectors")
     for photo in skipped:

@@ -1,4 +1,4 @@
-"""``clipdesk-cli check``, ``backup`` and ``restore``: the library database's health.
+"""``clipdesk-cli check``, ``backup``, ``restore`` and ``purge``: the library's upkeep.
 
 Registered by :mod:`clipdesk.cli` (``add_parsers`` and ``COMMANDS``); the work is done by
 :mod:`clipdesk.core.store.backup` and the store's own check.
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.cli_io import EXIT_ERROR, EXIT_OK, ProgressLine, json_text, say
-from clipdesk.core.errors import StoreCorrupt
+from clipdesk.core.errors import ClipdeskError, StoreCorrupt
 from clipdesk.core.store import backup as backups
 
 if TYPE_CHECKING:
@@ -26,6 +27,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--quick", action="store_true", help="quick_check only (faster)")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("backup", help="back up the library database now")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("purge", help="forget photos that are no longer found (and their tags)")
+    p.add_argument("--older-than", type=float, metavar="DAYS",
+                   help="only those missing for more than DAYS days")
+    p.add_argument("--yes", action="store_true", help="do it (otherwise: say what it would do)")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("restore", help="restore the library database from a backup")
     p.add_argument("backup", nargs="?", type=Path,
@@ -72,6 +78,28 @@ def _cmd_backup(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     return EXIT_OK
 
 
+def _cmd_purge(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    if args.older_than is not None and args.older_than < 0:
+        raise ClipdeskError("--older-than takes a number of days, 0 or more.")
+    cutoff = (datetime.now() - timedelta(days=args.older_than)
+              if args.older_than is not None else None)
+    with engine.library(write=args.yes) as library:
+        counts = library.purge_missing(cutoff) if args.yes else library.missing_files(cutoff)
+    if args.json:
+        print(json_text({"files": counts.files, "manual_tags": counts.manual_tags,
+                         "purged": bool(args.yes)}))
+        return EXIT_OK
+    tags = f" and {counts.manual_tags} tags you set" if counts.manual_tags else ""
+    if not counts.files:
+        say("no missing photos to forget")
+    elif args.yes:
+        say(f"forgot {counts.files} missing photos{tags}")
+    else:
+        say(f"{counts.files} missing photos{tags} would be forgotten; run again with --yes to "
+            f"forget them")
+    return EXIT_OK
+
+
 def _cmd_restore(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
     if args.list:
         listed = backups.list_backups(engine.paths)
@@ -97,5 +125,6 @@ def _cmd_restore(args: argparse.Namespace, engine: Engine, progress: ProgressLin
 COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] = {
     "check": _cmd_check,
     "backup": _cmd_backup,
+    "purge": _cmd_purge,
     "restore": _cmd_restore,
 }

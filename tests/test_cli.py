@@ -319,3 +319,28 @@ def test_check_backup_and_restore_from_the_command_line(
     assert code == EXIT_OK and "restored the library from" in out
     assert run_json(capsys, *data, "status")["photos"] == 3000
     assert run(capsys, *data, "check")[0] == EXIT_OK
+
+
+def test_missing_photos_are_reported_and_purged_only_when_asked(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tiny_open_clip: ModelInfo,
+    tmp_path: Path,
+) -> None:
+    from tests.core.fakes import make_photos
+
+    folder = tmp_path / "photos"
+    make_photos(folder, 4)
+    data = ("--data-dir", str(data_paths.root))
+    model = ("--model", tiny_open_clip.model_id)
+    assert run_json(capsys, *data, "index", str(folder), *model)["embedded"] == 4
+    (folder / "img_0001.png").unlink()
+    code, out, _ = run(capsys, *data, "index", *model)
+    assert code == EXIT_OK and ", 1 missing," in out and "clipdesk-cli purge" in out
+    status = run_json(capsys, *data, "status")
+    assert (status["photos"], status["missing"]) == (3, 1)
+    code, out, _ = run(capsys, *data, "purge")  # says what it would do, does nothing
+    assert code == EXIT_OK and "1 missing photos would be forgotten" in out
+    assert run_json(capsys, *data, "status")["missing"] == 1
+    assert run_json(capsys, *data, "purge", "--older-than", "30", "--yes")["files"] == 0
+    assert run_json(capsys, *data, "purge", "--yes") == {"files": 1, "manual_tags": 0,
+                                                          "purged": True}
+    assert run_json(capsys, *data, "status")["missing"] == 0

@@ -6,7 +6,9 @@ One run for one model (``Indexer(library, encoder).run(paths)``):
    store has files, the usual look of an unmounted drive's mount point -- is marked offline and
    nothing of it is touched; a reachable one is marked online;
 2. **diff** against the store; moved files (same size and content hash as a missing row) take over
-   that row with its vectors; files missing under reachable roots are removed with their vectors;
+   that row with its vectors; files no longer found under reachable roots are marked missing --
+   kept with their vectors and tags (a drive unplugged from a folder inside a root comes back
+   whole) until the person purges them; missing files found again are present again;
 3. **work** = new files + changed files + decoded files that lack this model's vector. A changed
    file whose bytes turn out identical (``touch``) keeps every vector and is not decoded;
 4. **embed** through :class:`~clipdesk.core.pipeline.embed.EmbedPipeline`: decode worker
@@ -56,7 +58,7 @@ class _Tally:
     changed: int = 0
     moved: int = 0
     unchanged: int = 0
-    removed: int = 0
+    missing: int = 0
     skipped: int = 0
     embedded: int = 0
     offline: list[Path] = field(default_factory=list)
@@ -137,7 +139,7 @@ class Indexer:
         report(Progress(Stage.DONE, 1, 1))
         return IndexReport(
             model_id=self.model_id, new=tally.new, changed=tally.changed, moved=tally.moved,
-            unchanged=tally.unchanged, removed=tally.removed, skipped=tally.skipped,
+            unchanged=tally.unchanged, missing=tally.missing, skipped=tally.skipped,
             embedded=tally.embedded, offline_roots=tuple(tally.offline),
             unreadable_dirs=tuple(tally.unreadable), cancelled=cancelled,
             errors=tuple(tally.errors), gpu_decoded=self.pipeline.gpu_decoded,
@@ -192,13 +194,16 @@ class Indexer:
             on_hash=on_hash, token=token,
         )
         del stored
-        lib.apply_moves(
+        newly_missing = [row.id for row in diff.missing if not row.missing]
+        lib.apply_scan(
             [FileMove(row.id, root_id, f.relpath, f.size, f.mtime_ns)
              for row, root_id, f in diff.moved],
-            [row.id for row in diff.missing],
+            newly_missing,
+            found=[row.id for row in (*diff.unchanged, *(r for r, _ in diff.changed))
+                   if row.missing],
         )
         tally.new, tally.changed, tally.moved = len(diff.new), len(diff.changed), len(diff.moved)
-        tally.unchanged, tally.removed = len(diff.unchanged), len(diff.missing)
+        tally.unchanged, tally.missing = len(diff.unchanged), len(newly_missing)
         lacking = {f.id: f for f in lib.files_lacking_vectors(self.model_id, list(online))}
         work = [Work(root_id, f.relpath, None) for root_id, f in diff.new]
         changed = {row.id for row, _ in diff.changed}

@@ -58,6 +58,7 @@ class Root:
     state: RootState
     photo_count: int = 0
     skipped_count: int = 0
+    missing_count: int = 0  # files no longer found (kept until purged)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class IndexReport:
     changed: int = 0
     moved: int = 0
     unchanged: int = 0
-    removed: int = 0
+    missing: int = 0  # files no longer found: kept, with their vectors and tags, until purged
     skipped: int = 0
     embedded: int = 0
     offline_roots: tuple[Path, ...] = ()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +58,7 @@ class IndexRequest:
     paths: tuple[Path, ...] = ()
     remove: tuple[Root, ...] = ()
     rescan_all: bool = False
+    purge: bool = False  # forget the files marked missing (the person said so)
     model_id: str = ""
 
     def merged(self, later: IndexRequest) -> IndexRequest:
@@ -68,11 +69,12 @@ class IndexRequest:
             paths=tuple(dict.fromkeys(paths)),
             remove=tuple({r.id: r for r in (*self.remove, *later.remove)}.values()),
             rescan_all=self.rescan_all or later.rescan_all,
+            purge=self.purge or later.purge,
         )  # no model: a restarted job indexes with the model current when it starts
 
     @property
     def empty(self) -> bool:
-        return not (self.paths or self.remove or self.rescan_all)
+        return not (self.paths or self.remove or self.rescan_all or self.purge)
 
     @property
     def indexes(self) -> bool:
@@ -128,6 +130,11 @@ class IndexingController(QObject):
     def remove_root(self, root: Root) -> None:
         """Forget a root (its photos and vectors; the folder itself is untouched)."""
         self._enqueue(IndexRequest(remove=(root,)))
+
+    def purge_missing(self) -> None:
+        """Forget the photos marked missing, with their vectors and tags (asked by the
+        person: the window confirms first)."""
+        self._enqueue(IndexRequest(purge=True))
 
     def resume_last(self) -> None:
         """Start again what the last cancelled job was doing (it continues where it stopped)."""
@@ -213,8 +220,7 @@ class IndexingController(QObject):
         if request.empty or self._closing:
             return
         if request.indexes:
-            request = IndexRequest(request.paths, request.remove, request.rescan_all,
-                                   self.context.current_model_id())
+            request = replace(request, model_id=self.context.current_model_id())
         context = self.context
 
         def job(token: CancelToken, progress: ProgressCallback) -> IndexReport | None:
@@ -308,6 +314,10 @@ def _run_request(context: AppContext, request: IndexRequest, token: CancelToken,
         for root in request.remove:
             library.remove_root(root.id)
             log.info("removed root %s", root.path)
+        if request.purge:
+            purged = library.purge_missing()
+            log.info("forgot %d missing photos (%d manual tags)", purged.files,
+                     purged.manual_tags)
         if not request.indexes:
             return None
         for path in request.paths:  # roots show up in the sidebar even before the model loads

@@ -30,8 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk import __version__
+from clipdesk.core.store.records import MissingFiles
 from clipdesk.core.types import IndexReport, Progress
 from clipdesk.gui.context import ERROR, LOADING, MISSING, READY, AppContext, device_label
+from clipdesk.gui.dialogs import errors
 from clipdesk.gui.dialogs.errors import show_error
 from clipdesk.gui.dialogs.model_setup import ModelSetupDialog
 from clipdesk.gui.dialogs.settings import SettingsDialog
@@ -157,6 +159,8 @@ class MainWindow(QMainWindow):
         library_menu.addSeparator()
         library_menu.addAction(self._action(self.tr("Show &skipped files…"),
                                             lambda: self.library_panel.show_skipped(None)))
+        library_menu.addAction(self._action(self.tr("&Forget missing photos…"),
+                                            self.forget_missing))
         library_menu.addSeparator()
         library_menu.addAction(self._action(self.tr("&Check library…"), self.health.check))
         library_menu.addAction(self._action(self.tr("Restore from &backup…"),
@@ -244,6 +248,34 @@ class MainWindow(QMainWindow):
             message += " " + self.tr("%1 folders could not be reached and were left as they "
                                      "were.").replace("%1", str(len(report.offline_roots)))
         self.statusBar().showMessage(message, 10000)
+
+    def forget_missing(self) -> None:
+        """Library > Forget missing photos: say what would go (tags the person set included),
+        and forget it only when confirmed."""
+        def count() -> MissingFiles:
+            return self.context.library().missing_files()
+
+        def confirm(missing: MissingFiles) -> None:
+            if not missing.files:
+                self.statusBar().showMessage(self.tr("No photos are missing."), 8000)
+                return
+            question = self.tr("Forget %1 photos that are no longer found? They come back by "
+                               "themselves when their drive or folder returns, as long as they "
+                               "are not forgotten.").replace("%1", str(missing.files))
+            if missing.manual_tags:
+                question += "\n\n" + self.tr("%1 tags you set on them are deleted too.").replace(
+                    "%1", str(missing.manual_tags))
+            if self.confirm(self.tr("Forget missing photos"), question):
+                self.controller.purge_missing()
+
+        self.context.run_task(count, confirm, lambda message: show_error(self, message))
+
+    def confirm(self, title: str, question: str) -> bool:
+        """A yes/no question (replaced in tests)."""
+        if not errors.dialogs_enabled:
+            return False
+        answer = QMessageBox.question(self, title, question)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _on_index_failed(self, message: str) -> None:
         state, _ = self.context.encoder_state(self.context.current_model_id())

@@ -805,6 +805,10 @@ beach | sand and sea | people on a beach</translation>
         <translation>已索引</translation>
     </message>
     <message>
+        <source>%1 missing</source>
+        <translation>%1 张已不在</translation>
+    </message>
+    <message>
         <source>Show the files that could not be read</source>
         <translation>显示无法读取的文件</translation>
     </message>
@@ -912,6 +916,10 @@ beach | sand and sea | people on a beach</translation>
         <translation>显示已跳过的文件(&amp;S)…</translation>
     </message>
     <message>
+        <source>&amp;Forget missing photos…</source>
+        <translation>忘记已不在的照片(&amp;F)…</translation>
+    </message>
+    <message>
         <source>&amp;Check library…</source>
         <translation>检查图库(&amp;C)…</translation>
     </message>
@@ -966,6 +974,22 @@ beach | sand and sea | people on a beach</translation>
     <message>
         <source>%1 folders could not be reached and were left as they were.</source>
         <translation>有 %1 个文件夹无法访问，已保持原样。</translation>
+    </message>
+    <message>
+        <source>No photos are missing.</source>
+        <translation>没有找不到的照片。</translation>
+    </message>
+    <message>
+        <source>Forget %1 photos that are no longer found? They come back by themselves when their drive or folder returns, as long as they are not forgotten.</source>
+        <translation>要忘记 %1 张已找不到的照片吗？只要没有忘记，它们所在的磁盘或文件夹回来时，这些照片会自动回来。</translation>
+    </message>
+    <message>
+        <source>%1 tags you set on them are deleted too.</source>
+        <translation>你给它们设置的 %1 个标签也会被删除。</translation>
+    </message>
+    <message>
+        <source>Forget missing photos</source>
+        <translation>忘记已不在的照片</translation>
     </message>
     <message>
         <source>ready on %1</source>

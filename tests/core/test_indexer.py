@@ -193,7 +193,7 @@ def test_moved_and_renamed_files_keep_their_vectors(data_paths: DataPaths, photo
     (photos / "old" / "img_0002.png").rename(photos / "old" / "img_0002b.png")
     encoder = FakeEncoder()
     report = run(data_paths, encoder)
-    assert (report.moved, report.new, report.removed, report.embedded) == (2, 0, 0, 0)
+    assert (report.moved, report.new, report.missing, report.embedded) == (2, 0, 0, 0)
     assert encoder.images_encoded == 0  # nothing re-embedded
     after = snapshot(data_paths)
     assert after["new/renamed.png"] == before["old/img_0001.png"]  # same row, same vector
@@ -272,17 +272,75 @@ def test_a_changed_file_is_embedded_again_and_other_models_forget_it(
         assert photo is not None and (photo.width, photo.height) == (60, 50)
 
 
-def test_missing_files_are_removed_with_their_vectors(data_paths: DataPaths, photos: Path) -> None:
+def test_missing_files_are_kept_hidden_until_purged(data_paths: DataPaths, photos: Path) -> None:
     make_photos(photos, 5)
     run(data_paths, FakeEncoder(), [photos])
     (photos / "img_0002.png").unlink()
     (photos / "img_0003.png").unlink()
     report = run(data_paths, FakeEncoder())
-    assert report.removed == 2
+    assert report.missing == 2
     with Library.open(data_paths) as lib:
-        assert lib.stats().photos == 3 and lib.model_counts() == {"fake:histogram": 3}
-        assert lib.vector_index("fake:histogram").ntotal == 3
+        stats = lib.stats()
+        assert (stats.photos, stats.missing) == (3, 2)
+        assert lib.model_counts() == {"fake:histogram": 5}  # the vectors are kept
+        assert lib.vector_index("fake:histogram").ntotal == 3  # but not searched
+        assert len(lib.file_ids()) == 3
+    assert run(data_paths, FakeEncoder()).missing == 0  # not counted again
+    with Library.open(data_paths, write=True) as lib:
+        assert lib.purge_missing().files == 2
+        assert lib.model_counts() == {"fake:histogram": 3}
         assert lib.photo_by_path(photos / "img_0002.png") is None
+
+
+def test_an_unplugged_drive_inside_a_root_is_kept_with_its_tags(
+    data_paths: DataPaths, photos: Path
+) -> None:
+    """Root photos/ holds local/ and usb/, a mount point: unplugging usb/ used to delete its
+    100 photos with their vectors and the person's tags, and remounting re-embedded them."""
+    from clipdesk.core.store import TagSource
+
+    make_photos(photos, 20, sub="local")
+    make_photos(photos, 100, start=20, sub="usb")
+    run(data_paths, FakeEncoder(), [photos], batch_size=32)
+    before = snapshot(data_paths)
+    with Library.open(data_paths, write=True) as lib:
+        usb = [i for i, p in lib.photos(lib.file_ids()).items() if "/usb/" in str(p.path)]
+        for file_id in usb[:10]:
+            lib.set_tags(file_id, ["holiday"], source=TagSource.MANUAL)
+    (photos / "usb").rename(photos.parent / "unplugged")
+    (photos / "usb").mkdir()  # the empty mount point stays behind
+    report = run(data_paths, FakeEncoder())
+    assert (report.missing, report.embedded) == (100, 0)
+    with Library.open(data_paths) as lib:
+        assert (lib.stats().photos, lib.stats().missing) == (20, 100)
+        assert lib.labels() == {"holiday": 10}
+        assert lib.missing_files().manual_tags == 10
+        assert lib.vector_index("fake:histogram").ntotal == 20
+    (photos / "usb").rmdir()
+    (photos.parent / "unplugged").rename(photos / "usb")  # plugged in again
+    encoder = FakeEncoder()
+    report = run(data_paths, encoder)
+    assert (report.missing, report.embedded, report.unchanged) == (0, 0, 120)
+    assert encoder.images_encoded == 0 and snapshot(data_paths) == before
+    with Library.open(data_paths) as lib:
+        assert (lib.stats().photos, lib.stats().missing) == (120, 0)
+        assert lib.labels() == {"holiday": 10}
+        assert lib.vector_index("fake:histogram").ntotal == 120
+
+
+def test_a_missing_file_that_turns_up_elsewhere_takes_its_row_back(
+    data_paths: DataPaths, photos: Path
+) -> None:
+    make_photos(photos, 3)
+    run(data_paths, FakeEncoder(), [photos])
+    before = snapshot(data_paths)["img_0001.png"]
+    (photos / "img_0001.png").rename(photos.parent / "away.png")
+    assert run(data_paths, FakeEncoder()).missing == 1
+    (photos / "later").mkdir()
+    (photos.parent / "away.png").rename(photos / "later" / "back.png")  # a later run finds it
+    report = run(data_paths, FakeEncoder())
+    assert (report.moved, report.embedded, report.missing) == (1, 0, 0)
+    assert snapshot(data_paths)["later/back.png"] == before
 
 
 def test_an_unreachable_root_is_marked_offline_and_kept(
@@ -295,7 +353,7 @@ def test_an_unreachable_root_is_marked_offline_and_kept(
     before = snapshot(data_paths)
     drive.rename(tmp_path / "unplugged")  # the drive goes away
     report = run(data_paths, FakeEncoder())
-    assert report.offline_roots == (drive.resolve(),) and report.removed == 0
+    assert report.offline_roots == (drive.resolve(),) and report.missing == 0
     with Library.open(data_paths) as lib:
         states = {r.path.name: r.state for r in lib.roots()}
         assert states == {"drive": RootState.OFFLINE, "other": RootState.ONLINE}
@@ -315,7 +373,7 @@ def test_an_empty_mount_point_is_treated_as_offline(data_paths: DataPaths, photo
     for f in photos.iterdir():
         f.unlink()  # what an unmounted drive's mount point looks like
     report = run(data_paths, FakeEncoder(), [photos])  # named explicitly, as the CLI does
-    assert report.offline_roots == (photos.resolve(),) and report.removed == 0
+    assert report.offline_roots == (photos.resolve(),) and report.missing == 0
     with Library.open(data_paths) as lib:
         assert lib.stats().photos == 3
 
@@ -339,7 +397,7 @@ def test_files_in_a_folder_that_cannot_be_listed_now_are_kept(
     monkeypatch.setattr(os, "scandir", scandir)
     report = run(data_paths, FakeEncoder())
     assert report.unreadable_dirs == ((photos / "locked").resolve(),)
-    assert report.removed == 0 and snapshot(data_paths) == before
+    assert report.missing == 0 and snapshot(data_paths) == before
 
 
 def test_cancel_mid_run_keeps_committed_batches_and_resume_does_the_rest(

@@ -279,3 +279,34 @@ def test_the_finished_message_says_what_the_gpu_decoded(window: MainWindow) -> N
     assert "The GPU decoded 32 of them." in message
     window._on_index_finished(IndexReport("m", embedded=5))
     assert "GPU" not in window.statusBar().currentMessage()
+
+
+def test_missing_photos_show_in_the_sidebar_and_are_forgotten_only_when_confirmed(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path,
+) -> None:
+    from tests.core.fakes import make_photos
+
+    folder = tmp_path / "photos"
+    make_photos(folder, 6)
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
+        window.add_folders([folder])
+    for name in ("img_0001.png", "img_0002.png"):
+        (folder / name).unlink()
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS) as blocker:
+        window.controller.rescan(None)
+    assert blocker.args[0].missing == 2
+    panel = window.library_panel
+    qtbot.waitUntil(lambda: bool(panel.roots()) and panel.roots()[0].missing_count == 2,
+                    timeout=TIMEOUT_MS)
+    item = panel.tree.topLevelItem(0)
+    assert item.text(COL_PHOTOS) == "4" and "2 missing" in item.text(COL_STATE)
+    asked: list[str] = []
+    window.confirm = lambda title, question: asked.append(question) or False  # type: ignore
+    window.forget_missing()
+    qtbot.waitUntil(lambda: bool(asked), timeout=TIMEOUT_MS)
+    assert "Forget 2 photos" in asked[0]
+    assert library_stats(window.context).missing == 2  # said no: nothing forgotten
+    window.confirm = lambda title, question: True  # type: ignore
+    with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
+        window.forget_missing()
+    assert library_stats(window.context).missing == 0

@@ -32,7 +32,7 @@ from clipdesk.core.store import vectors as vector_files
 from clipdesk.core.store.database import Database
 from clipdesk.core.store.lock import WriterLock
 from clipdesk.core.store.queries import CHUNK
-from clipdesk.core.store.schema import EmbeddingRow, ModelRow, VectorCacheRow
+from clipdesk.core.store.schema import EmbeddingRow, FileRow, ModelRow, VectorCacheRow
 from clipdesk.paths import DataPaths
 
 log = logging.getLogger(__name__)
@@ -46,11 +46,16 @@ class _Held:
     count: int
 
 
+# vectors of files marked missing stay in SQLite but are not searched
+_PRESENT = FileRow.missing_since.is_(None)
+
+
 def _add_rows(index: Any, session: Session, model_id: str, dim: int, after: int) -> int:
     """Add the model's vectors with row id > ``after`` (streamed); returns the largest row id."""
     result = session.execute(
         select(EmbeddingRow.id, EmbeddingRow.file_id, EmbeddingRow.vector)
-        .where(EmbeddingRow.model_id == model_id, EmbeddingRow.id > after)
+        .join(FileRow, FileRow.id == EmbeddingRow.file_id)
+        .where(EmbeddingRow.model_id == model_id, EmbeddingRow.id > after, _PRESENT)
         .order_by(EmbeddingRow.id))
     top = after
     for part in result.partitions(CHUNK * 20):
@@ -142,10 +147,11 @@ class VectorCache:
             model = s.get(ModelRow, model_id)
             if model is None:
                 raise StoreError(f"No photos are indexed with {model_id} yet.")
-            where = EmbeddingRow.model_id == model_id
-            count = int(s.scalar(select(func.count()).where(where)) or 0)
-            added = int(s.scalar(select(func.count()).where(
-                where, EmbeddingRow.id > base.max_row)) or 0)
+            present = (select(func.count()).select_from(EmbeddingRow)
+                       .join(FileRow, FileRow.id == EmbeddingRow.file_id)
+                       .where(EmbeddingRow.model_id == model_id, _PRESENT))
+            count = int(s.scalar(present) or 0)
+            added = int(s.scalar(present.where(EmbeddingRow.id > base.max_row)) or 0)
             if base.count + added != count or base.index.d != model.dim or added > count // 2:
                 return None
             index = faiss.clone_index(base.index) if copy else base.index

@@ -113,14 +113,16 @@ class Library(WriteOps):
     def roots(self) -> list[Root]:
         """Every root folder with its state and photo/skipped counts, by path."""
         with self.db.read() as s:
-            counts: dict[tuple[int, str], int] = {
-                (r, st): n for r, st, n in s.execute(
-                    select(FileRow.root_id, FileRow.status, func.count())
-                    .group_by(FileRow.root_id, FileRow.status))
-            }
+            gone = FileRow.missing_since.is_not(None)
+            counts: dict[tuple[int, str], int] = {}
+            for root_id, status, missing, n in s.execute(
+                    select(FileRow.root_id, FileRow.status, gone, func.count())
+                    .group_by(FileRow.root_id, FileRow.status, gone)):
+                key = (root_id, "missing" if missing else status)
+                counts[key] = counts.get(key, 0) + n
             rows = s.scalars(select(RootRow).order_by(RootRow.path)).all()
-        return [root_from_row(r, counts.get((r.id, "ok"), 0), counts.get((r.id, "skipped"), 0))
-                for r in rows]
+        return [root_from_row(r, counts.get((r.id, "ok"), 0), counts.get((r.id, "skipped"), 0),
+                              counts.get((r.id, "missing"), 0)) for r in rows]
 
     def _plain_roots(self) -> list[Root]:
         """Roots without their counts (cheap: no scan of the files table)."""
@@ -174,14 +176,15 @@ class Library(WriteOps):
         date_to: datetime | None = None,
         tags: Sequence[str] | None = None,
     ) -> np.ndarray:
-        """Sorted int64 ids of the photos (status ok) that pass every filter given.
+        """Sorted int64 ids of the photos (status ok, not missing) that pass every filter given.
 
         ``folder``: photos at any depth under it. Dates compare the EXIF date taken, or the
         file's modification time (local) when the photo has none; ``date_to`` is inclusive, and
         a ``date_to`` at exactly midnight means that whole day. ``tags``: photos carrying every
         one of these labels (automatic or manual).
         """
-        query = select(FileRow.id).where(FileRow.status == FileStatus.OK.value)
+        query = select(FileRow.id).where(FileRow.status == FileStatus.OK.value,
+                                         FileRow.missing_since.is_(None))
         if root_ids is not None:
             query = query.where(FileRow.root_id.in_([int(r) for r in root_ids]))
         if folder is not None:
@@ -203,7 +206,8 @@ class Library(WriteOps):
         with self.db.read() as s:
             rows = s.execute(
                 select(FileRow, RootRow.path).join(RootRow, FileRow.root_id == RootRow.id)
-                .where(FileRow.status == FileStatus.SKIPPED.value)
+                .where(FileRow.status == FileStatus.SKIPPED.value,
+                       FileRow.missing_since.is_(None))
                 .order_by(RootRow.path, FileRow.relpath)
             ).all()
         return [photo_from_row(row, root_path) for row, root_path in rows]
@@ -215,6 +219,7 @@ class Library(WriteOps):
             skipped=sum(r.skipped_count for r in roots),
             roots=roots,
             model_counts=self.model_counts(),
+            missing=sum(r.missing_count for r in roots),
         )
 
     # -- vectors -------------------------------------------------------------------------------
@@ -263,18 +268,22 @@ class Library(WriteOps):
         return out
 
     def all_vectors(self, model_id: str) -> tuple[np.ndarray, np.ndarray, int]:
-        """``(ids, vectors, generation)`` of every vector of ``model_id``, from one snapshot."""
+        """``(ids, vectors, generation)`` of every searchable vector of ``model_id`` (files not
+        marked missing), from one snapshot."""
         with self.db.read() as s:
             model = s.get(ModelRow, model_id)
             if model is None:
                 raise StoreError(f"No photos are indexed with {model_id} yet.")
-            count = s.scalar(select(func.count()).where(EmbeddingRow.model_id == model_id)) or 0
+            present = (EmbeddingRow.model_id == model_id, FileRow.missing_since.is_(None))
+            count = s.scalar(select(func.count()).select_from(EmbeddingRow).join(
+                FileRow, FileRow.id == EmbeddingRow.file_id).where(*present)) or 0
             ids = np.empty(count, dtype=np.int64)
             matrix = np.empty((count, model.dim), dtype=np.float32)
             n = 0
             result = s.execute(
                 select(EmbeddingRow.file_id, EmbeddingRow.vector)
-                .where(EmbeddingRow.model_id == model_id).order_by(EmbeddingRow.file_id)
+                .join(FileRow, FileRow.id == EmbeddingRow.file_id)
+                .where(*present).order_by(EmbeddingRow.file_id)
             )
             for part in result.partitions(CHUNK * 10):
                 k = len(part)

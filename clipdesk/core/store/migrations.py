@@ -101,8 +101,16 @@ CREATE TABLE tags (
 CREATE INDEX ix_tags_label ON tags (label);
 """
 
+# files whose place is gone are kept and marked, never deleted by a scan (an unplugged drive
+# mounted inside a library folder, a folder moved away): purged only when the person says so
+_V2 = """
+ALTER TABLE files ADD COLUMN missing_since DATETIME;
+CREATE INDEX ix_files_missing_since ON files (missing_since);
+"""
+
 MIGRATIONS: list[Migration] = [
     _statements(_V1),  # 0 -> 1: the first schema
+    _statements(_V2),  # 1 -> 2: files.missing_since
 ]
 
 

@@ -32,9 +32,9 @@ def is_within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def root_from_row(row: RootRow, photos: int = 0, skipped: int = 0) -> Root:
+def root_from_row(row: RootRow, photos: int = 0, skipped: int = 0, missing: int = 0) -> Root:
     return Root(id=row.id, path=Path(row.path), state=RootState(row.state),
-                photo_count=photos, skipped_count=skipped)
+                photo_count=photos, skipped_count=skipped, missing_count=missing)
 
 
 def photo_from_row(row: FileRow, root_path: str | Path) -> Photo:

@@ -27,10 +27,19 @@ class Tag:
 
 @dataclass(frozen=True)
 class LibraryStats:
-    photos: int  # files with status ok
+    photos: int  # files with status ok (and not missing)
     skipped: int  # files that could not be decoded
     roots: list[Root]
     model_counts: dict[str, int]  # vectors per model id
+    missing: int = 0  # files no scan finds any more, kept until purged
+
+
+@dataclass(frozen=True)
+class MissingFiles:
+    """What purging missing files would delete (or did): files and the tags set by hand."""
+
+    files: int
+    manual_tags: int
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class StoredFile:
     mtime_ns: int
     content_hash: str | None
     status: FileStatus
+    missing: bool = False  # marked missing by an earlier scan
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ itself is built and upgraded by the explicit, versioned steps in :mod:`.migratio
 - ``files``: one row per file under a root, unique per (root, relative path). ``status`` is ok
   (decoded, thumbnail and metadata stored) or skipped (``skip_reason`` says why). Rows are only
   written once a file was fully processed, so a row always means "done" for its size/mtime.
+  ``missing_since`` is set when a scan no longer finds the file: the row, its vectors and tags
+  are kept (hidden from searches and counts) until it is found again or purged on request.
 - ``embeddings``: one float32 vector per (file, model); deleted with their file. Row ids only
   grow (AUTOINCREMENT) and a vector is never updated in place, so a cache that knows the largest
   row id it holds can catch up on additions without re-reading everything.
@@ -108,6 +110,7 @@ class FileRow(Base):
     status: Mapped[str] = mapped_column(String, nullable=False)
     skip_reason: Mapped[str | None] = mapped_column(String)
     indexed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    missing_since: Mapped[datetime | None] = mapped_column(DateTime)  # gone since; kept
 
     __table_args__ = (
         UniqueConstraint("root_id", "relpath", name="uq_files_root_relpath"),
@@ -115,6 +118,7 @@ class FileRow(Base):
         Index("ix_files_content_hash", "content_hash"),
         Index("ix_files_size", "size"),
         Index("ix_files_taken_at", "taken_at"),
+        Index("ix_files_missing_since", "missing_since"),
     )
 
 

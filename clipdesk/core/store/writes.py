@@ -15,10 +15,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from clipdesk.core.errors import StoreError
 from clipdesk.core.store.queries import chunks, is_within, normalize_path, root_from_row
-from clipdesk.core.store.records import FileMove, FileUpdate, StoredFile, TagSource
+from clipdesk.core.store.records import (
+    FileMove,
+    FileUpdate,
+    MissingFiles,
+    StoredFile,
+    TagSource,
+)
 from clipdesk.core.store.schema import EmbeddingRow, FileRow, ModelRow, RootRow, TagRow
 from clipdesk.core.types import FileStatus, Root, RootState
 
@@ -50,7 +57,7 @@ def _move(session: Session, moves: Sequence[FileMove]) -> None:
                                       for m in moves])
     session.execute(update(FileRow), [
         {"id": m.file_id, "root_id": m.root_id, "relpath": m.relpath, "size": m.size,
-         "mtime_ns": m.mtime_ns} for m in moves])
+         "mtime_ns": m.mtime_ns, "missing_since": None} for m in moves])
 
 
 def _row_values(u: FileUpdate, now: datetime) -> dict[str, Any]:
@@ -64,7 +71,25 @@ def _row_values(u: FileUpdate, now: datetime) -> dict[str, Any]:
 
 def _stored(row: FileRow) -> StoredFile:
     return StoredFile(row.id, row.root_id, row.relpath, row.size, row.mtime_ns,
-                      row.content_hash, FileStatus(row.status))
+                      row.content_hash, FileStatus(row.status), row.missing_since is not None)
+
+
+def _set_missing(session: Session, ids: Sequence[int], since: datetime | None) -> None:
+    """Mark rows missing (``since``) or found again (None); the models whose searchable set
+    changes get a new generation. Rows already in that state are left as they are."""
+    if not ids:
+        return
+    state = FileRow.missing_since.is_(None) if since is not None else \
+        FileRow.missing_since.is_not(None)
+    changed: list[int] = []
+    for part in chunks([int(i) for i in ids]):
+        changed += list(session.scalars(select(FileRow.id).where(FileRow.id.in_(part), state)))
+    if not changed:
+        return
+    _bump(session, _models_of(session, changed))
+    for part in chunks(changed):
+        session.execute(update(FileRow).where(FileRow.id.in_(part))
+                        .values(missing_since=since))
 
 
 class WriteOps:
@@ -120,23 +145,38 @@ class WriteOps:
     # -- what the indexer reads before writing -------------------------------------------------
 
     def stored_files(self, root_id: int) -> dict[str, StoredFile]:
-        """Every file row of a root, by relative path."""
+        """Every file row of a root (missing ones too), by relative path."""
         with self.db.read() as s:
             rows = s.execute(select(
                 FileRow.id, FileRow.root_id, FileRow.relpath, FileRow.size, FileRow.mtime_ns,
-                FileRow.content_hash, FileRow.status).where(FileRow.root_id == root_id))
-            return {r[2]: StoredFile(r[0], r[1], r[2], r[3], r[4], r[5], FileStatus(r[6]))
-                    for r in rows}
+                FileRow.content_hash, FileRow.status, FileRow.missing_since,
+            ).where(FileRow.root_id == root_id))
+            return {r[2]: StoredFile(r[0], r[1], r[2], r[3], r[4], r[5], FileStatus(r[6]),
+                                     r[7] is not None) for r in rows}
 
     def files_lacking_vectors(self, model_id: str, root_ids: Sequence[int]) -> list[StoredFile]:
-        """Decoded files (status ok) of these roots that have no vector for ``model_id``."""
+        """Decoded files (status ok, not missing) of these roots without a ``model_id`` vector."""
         lacking = ~exists().where(EmbeddingRow.file_id == FileRow.id,
                                   EmbeddingRow.model_id == model_id)
         with self.db.read() as s:
             rows = s.scalars(select(FileRow).where(
                 FileRow.status == FileStatus.OK.value, FileRow.root_id.in_(list(root_ids)),
-                lacking).order_by(FileRow.root_id, FileRow.relpath)).all()
+                FileRow.missing_since.is_(None), lacking,
+            ).order_by(FileRow.root_id, FileRow.relpath)).all()
             return [_stored(r) for r in rows]
+
+    def missing_files(self, older_than: datetime | None = None) -> MissingFiles:
+        """How many files are marked missing (since before ``older_than``, when given), and
+        how many tags set by hand they carry: what :meth:`purge_missing` would delete."""
+        where: list[ColumnElement[bool]] = [FileRow.missing_since.is_not(None)]
+        if older_than is not None:
+            where.append(FileRow.missing_since <= older_than)
+        with self.db.read() as s:
+            files = int(s.scalar(select(func.count()).select_from(FileRow).where(*where)) or 0)
+            tags = int(s.scalar(select(func.count()).select_from(TagRow).join(
+                FileRow, TagRow.file_id == FileRow.id).where(
+                TagRow.source == TagSource.MANUAL.value, *where)) or 0)
+        return MissingFiles(files, tags)
 
     def ensure_model(self, model_id: str, dim: int) -> None:
         """Register ``model_id`` with its embedding size; a different size is refused (the
@@ -155,18 +195,33 @@ class WriteOps:
 
     # -- changes -------------------------------------------------------------------------------
 
-    def apply_moves(self, moves: Sequence[FileMove], removed: Sequence[int]) -> None:
-        """Re-home moved files (vectors untouched) and delete removed ones, in one transaction."""
+    def apply_scan(self, moves: Sequence[FileMove], missing: Sequence[int],
+                   found: Sequence[int] = ()) -> None:
+        """One scan's news, in one transaction: moved files re-homed (vectors untouched),
+        files no longer found marked missing (kept, with vectors and tags), and missing files
+        found again at their place marked present."""
         self._require_writer()
-        if not moves and not removed:
+        if not moves and not missing and not found:
             return
         with self.db.write() as s:
-            if removed:
-                ids = [int(i) for i in removed]
-                _bump(s, _models_of(s, ids))
-                for part in chunks(ids):
-                    s.execute(delete(FileRow).where(FileRow.id.in_(part)))
+            _set_missing(s, missing, datetime.now())
+            _set_missing(s, [*found, *(m.file_id for m in moves)], None)
             _move(s, moves)
+
+    def purge_missing(self, older_than: datetime | None = None) -> MissingFiles:
+        """Delete the files marked missing (since before ``older_than``, when given), with
+        their vectors and tags -- the person's own tags too: call it only on their say."""
+        self._require_writer()
+        where: list[ColumnElement[bool]] = [FileRow.missing_since.is_not(None)]
+        if older_than is not None:
+            where.append(FileRow.missing_since <= older_than)
+        counts = self.missing_files(older_than)
+        with self.db.write() as s:
+            ids = list(s.scalars(select(FileRow.id).where(*where)))
+            _bump(s, _models_of(s, ids))
+            for part in chunks(ids):
+                s.execute(delete(FileRow).where(FileRow.id.in_(part)))
+        return counts
 
     def commit_batch(
         self, model_id: str, updates: Sequence[FileUpdate], *, moves: Sequence[FileMove] = ()

@@ -120,12 +120,15 @@ class LibraryPanel(QWidget):
 
     def state_text(self, root: Root) -> str:
         if root.state is RootState.OFFLINE:
-            return self.tr("offline")
-        active = self.controller.active_paths()
-        if active is None or any(root.path == p or root.path in p.parents
-                                 or p in root.path.parents for p in active):
-            return self.tr("indexing")
-        return self.tr("indexed")
+            state = self.tr("offline")
+        else:
+            active = self.controller.active_paths()
+            state = self.tr("indexing") if active is None or any(
+                root.path == p or root.path in p.parents or p in root.path.parents
+                for p in active) else self.tr("indexed")
+        if root.missing_count:
+            state += " · " + self.tr("%1 missing").replace("%1", str(root.missing_count))
+        return state
 
     def _redraw(self) -> None:
         selected = self.selected_root()

@@ -149,7 +149,8 @@ def test_backups_rotate_and_one_is_taken_before_a_migration(
                                                    migrations._statements("SELECT 1")])
     with Library.open(data_paths) as lib:
         assert lib.stats().photos == 20
-    assert "before-v2" in [b.reason for b in backup.list_backups(data_paths)]
+    latest = len(migrations.MIGRATIONS)
+    assert f"before-v{latest}" in [b.reason for b in backup.list_backups(data_paths)]
 
 
 def test_a_backup_that_cannot_be_written_does_not_stop_the_writer(

@@ -74,9 +74,10 @@ def test_a_library_made_at_an_older_version_is_upgraded_in_place(
         conn.exec_driver_sql("ALTER TABLE files ADD COLUMN rating INTEGER")  # type: ignore[attr-defined]
         conn.exec_driver_sql("UPDATE files SET rating = 3")  # type: ignore[attr-defined]
 
+    latest = migrations.latest_version()
     _add_v2(monkeypatch, v2)
     with Library.open(data_paths) as lib:
-        assert _scalar(lib, "SELECT version FROM schema_version") == 2
+        assert _scalar(lib, "SELECT version FROM schema_version") == latest + 1
         assert _scalar(lib, "SELECT rating FROM files") == 3
         photo = lib.photo(file_id)
         assert photo is not None and photo.path.name == "a.jpg"
@@ -97,8 +98,29 @@ def test_a_failing_migration_leaves_the_old_version_untouched(
         Library.open(data_paths)
     monkeypatch.undo()
     with Library.open(data_paths) as lib:
-        assert _scalar(lib, "SELECT version FROM schema_version") == 1
+        assert _scalar(lib, "SELECT version FROM schema_version") == migrations.latest_version()
         assert "half_done" not in inspect(lib.db.engine).get_table_names()
+
+
+def test_a_version_1_library_gains_missing_since_and_keeps_everything(
+    data_paths: DataPaths,
+) -> None:
+    """The real step 1 -> 2: files can be marked missing instead of deleted."""
+    from clipdesk.core.store.database import create_db_engine
+
+    engine = create_db_engine(data_paths.database)
+    with engine.begin() as conn:
+        migrations.migrate(conn, target=1)
+        conn.exec_driver_sql("INSERT INTO roots VALUES (1, '/photos', 'online', "
+                             "'2025-01-01 00:00:00', NULL)")
+        conn.exec_driver_sql("INSERT INTO files (id, root_id, relpath, size, mtime_ns, status, "
+                             "indexed_at) VALUES (7, 1, 'a.jpg', 10, 1, 'ok', "
+                             "'2025-01-01 00:00:00')")
+    engine.dispose()
+    with Library.open(data_paths) as lib:
+        assert _scalar(lib, "SELECT version FROM schema_version") == 2
+        assert _scalar(lib, "SELECT missing_since FROM files WHERE id = 7") is None
+        assert lib.stats().photos == 1 and lib.stats().missing == 0
 
 
 def test_a_library_from_a_newer_clipdesk_is_refused(data_paths: DataPaths) -> None:
@@ -114,7 +136,10 @@ def test_deleting_a_file_row_cascades_to_vectors_and_tags(data_paths: DataPaths)
         lib.ensure_model("m:a", 4)
         ids = lib.commit_batch("m:a", [_ok(root.id, "a.jpg"), _ok(root.id, "b.jpg")])
         lib.set_tags(ids[0], ["cat"], source=TagSource.MANUAL)
-        lib.apply_moves([], [ids[0]])
+        lib.apply_scan([], [ids[0]])  # missing: kept, with its vector and the person's tag
+        assert _scalar(lib, "SELECT count(*) FROM tags") == 1
+        assert lib.missing_files().manual_tags == 1
+        lib.purge_missing()  # on the person's say
         assert _scalar(lib, "SELECT count(*) FROM embeddings") == 1
         assert _scalar(lib, "SELECT count(*) FROM tags") == 0
         lib.remove_root(root.id)

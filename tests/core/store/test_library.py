@@ -152,8 +152,8 @@ def test_commit_batch_is_all_or_nothing(lib: Library, tmp_path: Path) -> None:
 def test_moves_can_swap_two_files(lib: Library, tmp_path: Path) -> None:
     root = lib.add_root(tmp_path / "photos")
     a, b = lib.commit_batch("m:a", [_update(root.id, "a.jpg"), _update(root.id, "b.jpg")])
-    lib.apply_moves([FileMove(a, root.id, "b.jpg", 1, 1), FileMove(b, root.id, "a.jpg", 1, 1)],
-                    [])
+    lib.apply_scan([FileMove(a, root.id, "b.jpg", 1, 1), FileMove(b, root.id, "a.jpg", 1, 1)],
+                   [])
     photos = lib.photos([a, b])
     assert photos[a].path.name == "b.jpg" and photos[b].path.name == "a.jpg"
 
@@ -185,7 +185,9 @@ def test_model_counts_follow_every_change(lib: Library, tmp_path: Path) -> None:
     lib.commit_batch("m:a", [FileUpdate(root.id, "a.jpg", 1, 1, FileStatus.SKIPPED, file_id=a,
                                         skip_reason="now broken", content_changed=True)])
     assert lib.model_counts() == {"m:a": 1}
-    lib.apply_moves([], [b])
+    lib.apply_scan([], [b])  # missing: its vector is kept
+    assert lib.model_counts() == {"m:a": 1}
+    lib.purge_missing()
     assert lib.model_counts() == {"m:a": 0}
     with Library.open(lib.paths) as reader:  # another reader sees the same
         assert reader.model_counts() == {"m:a": 0}

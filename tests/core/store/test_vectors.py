@@ -158,7 +158,7 @@ def test_a_stale_cache_file_is_rebuilt_after_removals(
     with Library.open(data_paths, write=True) as lib:
         ids = _fill(lib, 10)
         lib.refresh_vector_cache()
-        lib.apply_moves([], ids[:2])
+        lib.apply_scan([], ids[:2])  # no longer found: kept, but not searched
         _fill(lib, 2, start=10)  # as many added as removed: the count alone would not tell
     built = _read_counter(monkeypatch)
     with Library.open(data_paths) as lib:
@@ -184,13 +184,19 @@ def faiss_ids(index: Any) -> list[int]:
     return [int(i) for i in faiss.vector_to_array(index.id_map)]
 
 
-def test_removals_make_the_cache_stale_too(data_paths: DataPaths) -> None:
+def test_missing_found_and_purged_files_keep_the_cache_right(data_paths: DataPaths) -> None:
     with Library.open(data_paths, write=True) as lib:
         ids = _fill(lib, 10)
         assert lib.vector_index("m:a").ntotal == 10
-        lib.apply_moves([], ids[:3])
+        lib.apply_scan([], ids[:3])  # missing: hidden from search
         index = lib.vector_index("m:a")
-        assert index.ntotal == 7
+        assert index.ntotal == 7 and not set(ids[:3]) & set(faiss_ids(index))
+        _assert_index_matches_sqlite(index, lib)
+        lib.apply_scan([], [], found=ids[:1])  # one is back at its place
+        assert lib.vector_index("m:a").ntotal == 8
+        assert lib.purge_missing().files == 2  # the person forgets the other two
+        index = lib.vector_index("m:a")
+        assert index.ntotal == 8 and lib.model_counts() == {"m:a": 8}
         _assert_index_matches_sqlite(index, lib)
 
 
