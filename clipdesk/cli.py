@@ -26,6 +26,7 @@ from clipdesk.cli_io import (
     cancel_on_interrupt,
     duration,
     json_text,
+    number,
     say,
 )
 from clipdesk.cli_library import COMMANDS as LIBRARY_COMMANDS
@@ -64,8 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, help="folders (default: every known folder)")
     p.add_argument("--model", help="model id (default: the configured model)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--batch-size", type=int, help="photos per batch (default: fills the device)")
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--batch-size", type=number(int, 1, 4096),
+                   help="photos per batch (default: fills the device)")
+    p.add_argument("--workers", type=number(int, 0, 256), metavar="N",
                    help="decode worker processes (default: one per CPU core)")
     p.add_argument("--no-gpu-decode", action="store_true",
                    help="decode JPEGs on the CPU even when the model runs on a GPU")
@@ -75,10 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="search by text and/or image")
     p.add_argument("text", nargs="?", default="", help='query, e.g. "a dog -cat" or 海边的日落')
     p.add_argument("--image", type=Path, help="a photo to find similar ones to")
-    p.add_argument("--image-weight", type=float, default=0.5)
+    p.add_argument("--image-weight", type=number(float, 0, 1), default=0.5,
+                   help="the image's share when searching with words and a photo (0 to 1)")
     p.add_argument("--model", default="auto", help='model id, "auto", or "A+B" to fuse two')
-    p.add_argument("--top-k", type=int, default=20)
-    p.add_argument("--threshold", type=float)
+    p.add_argument("--top-k", type=number(int, 1, 1_000_000), default=20)
+    p.add_argument("--threshold", type=number(float, -1, 1),
+                   help="lowest cosine similarity shown (-1 to 1)")
     p.add_argument("--folder", type=Path, help="only photos under this folder")
     p.add_argument("--from", dest="date_from", type=_date, help="taken on or after (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", type=_date, help="taken on or before (YYYY-MM-DD)")
@@ -143,8 +147,6 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
     if args.batch_size:
         engine.settings.batch_size = args.batch_size
     if args.workers is not None:
-        if args.workers < 0:
-            raise ClipdeskError("--workers must be 0 (one per core) or more.")
         engine.settings.decode_workers = args.workers
     if args.no_gpu_decode:
         engine.settings.gpu_decode = False

@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clipdesk.cli_io import EXIT_INTERRUPTED, EXIT_OK, cancel_on_interrupt, json_text, say
+from clipdesk.cli_io import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    cancel_on_interrupt,
+    json_text,
+    number,
+    say,
+)
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import CancelToken
 
@@ -33,11 +40,14 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--others", action="store_true", help='add an "others" label')
     p.add_argument("--model", default="auto", help='model id or "auto" (by the labels\' language)')
     p.add_argument("--folder", type=Path, help="only photos under this folder")
-    p.add_argument("--min-prob", type=float, help="tag when the probability is at least this")
-    p.add_argument("--min-cos", type=float, help="tag when the cosine is at least this")
+    p.add_argument("--min-prob", type=number(float, 0, 1),
+                   help="tag when the probability is at least this (0 to 1)")
+    p.add_argument("--min-cos", type=number(float, -1, 1),
+                   help="tag when the cosine is at least this (-1 to 1)")
     p.add_argument("--any", action="store_true",
                    help="with both thresholds: either one suffices (default: both needed)")
-    p.add_argument("--max-tags", type=int, help="at most this many tags per photo")
+    p.add_argument("--max-tags", type=number(int, 1, 10_000),
+                   help="at most this many tags per photo")
     p.add_argument("--export", type=Path, help="write the tags of the tagged photos as CSV")
     p.add_argument("--json", action="store_true")
 
@@ -143,6 +153,8 @@ def _thresholds(text: str, models: Sequence[str]) -> dict[str, float]:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
         raise ClipdeskError(f"Not a threshold: {text} (use e.g. 0.25 or 0.2,0.25).") from exc
+    if any(not -1.0 <= v <= 1.0 for v in values):
+        raise ClipdeskError(f"A threshold is a cosine, from -1 to 1: {text}")
     if len(values) == 1:
         values = values * len(models)
     if len(values) != len(models):

@@ -8,10 +8,11 @@ as ``\\udcXX`` escapes, so JSON output stays valid UTF-8 and ``os.fsencode`` giv
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import TextIO
@@ -96,4 +97,30 @@ def cancel_on_interrupt(token: CancelToken) -> Iterator[None]:
 
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "ProgressLine",
-           "cancel_on_interrupt", "duration", "json_text", "say"]
+           "cancel_on_interrupt", "duration", "json_text", "number", "say"]
+
+
+def number(kind: type[int] | type[float], low: float | None = None,
+           high: float | None = None) -> Callable[[str], float]:
+    """An argparse ``type`` that accepts only ``kind`` values within [``low``, ``high``]:
+    ``--top-k -1`` or ``--threshold 7`` is a usage error, never a silent empty answer."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"not {'a whole number' if kind is int else 'a number'}: {text}") from None
+        if value != value or (low is not None and value < low) or (
+                high is not None and value > high):
+            if low is not None and high is not None:
+                bounds = f"from {low:g} to {high:g}"
+            elif low is not None:
+                bounds = f"{low:g} or more"
+            else:
+                bounds = f"{high:g} or less"
+            raise argparse.ArgumentTypeError(f"{text} is out of range ({bounds})")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clipdesk.cli_io import EXIT_ERROR, EXIT_OK, ProgressLine, json_text, say
-from clipdesk.core.errors import ClipdeskError, StoreCorrupt
+from clipdesk.cli_io import EXIT_ERROR, EXIT_OK, ProgressLine, json_text, number, say
+from clipdesk.core.errors import StoreCorrupt
 from clipdesk.core.store import backup as backups
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p = sub.add_parser("backup", help="back up the library database now")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("purge", help="forget photos that are no longer found (and their tags)")
-    p.add_argument("--older-than", type=float, metavar="DAYS",
+    p.add_argument("--older-than", type=number(float, 0), metavar="DAYS",
                    help="only those missing for more than DAYS days")
     p.add_argument("--yes", action="store_true", help="do it (otherwise: say what it would do)")
     p.add_argument("--json", action="store_true")
@@ -79,8 +79,6 @@ def _cmd_backup(args: argparse.Namespace, engine: Engine, progress: ProgressLine
 
 
 def _cmd_purge(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
-    if args.older_than is not None and args.older_than < 0:
-        raise ClipdeskError("--older-than takes a number of days, 0 or more.")
     cutoff = (datetime.now() - timedelta(days=args.older_than)
               if args.older_than is not None else None)
     with engine.library(write=args.yes) as library:

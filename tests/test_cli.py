@@ -219,8 +219,10 @@ def test_index_takes_worker_and_gpu_decode_options(
                        "--workers", "1", "--no-gpu-decode")
     assert code == EXIT_OK and seen == [(1, False)]
     assert re.search(r": 5 embedded \([\d,.]+/s\), 5 new, .* in \d+s$", out.strip()), out
-    code, _, err = run(capsys, *data, "index", str(folder), "--workers", "-1")
-    assert code == 1 and "--workers must be 0" in err
+    with pytest.raises(SystemExit) as usage:
+        run(capsys, *data, "index", str(folder), "--workers", "-1")
+    assert usage.value.code == 2
+    assert "-1 is out of range (from 0 to 256)" in capsys.readouterr().err
 
 
 def test_hostile_file_names_cannot_drive_the_terminal(
@@ -344,3 +346,35 @@ def test_missing_photos_are_reported_and_purged_only_when_asked(
     assert run_json(capsys, *data, "purge", "--yes") == {"files": 1, "manual_tags": 0,
                                                           "purged": True}
     assert run_json(capsys, *data, "status")["missing"] == 0
+
+
+@pytest.mark.parametrize("argv", [
+    ("search", "dog", "--top-k", "-1"),
+    ("search", "dog", "--top-k", "0"),
+    ("search", "dog", "--threshold", "7"),
+    ("search", "dog", "--threshold", "nan"),
+    ("search", "dog", "--image-weight", "1.5"),
+    ("tag", "dog", "--min-prob", "7"),
+    ("tag", "dog", "--min-cos", "-2"),
+    ("tag", "dog", "--max-tags", "0"),
+    ("index", "--batch-size", "0"),
+    ("purge", "--older-than", "-3"),
+])
+def test_numbers_out_of_range_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, argv: tuple[str, ...]
+) -> None:
+    """They used to give "no matches" with exit 0, or run for minutes first."""
+    with pytest.raises(SystemExit) as usage:
+        main(["--data-dir", str(data_paths.root), *argv])
+    assert usage.value.code == 2
+    err = capsys.readouterr().err
+    assert "out of range" in err or "not a number" in err
+
+
+def test_eval_thresholds_are_range_checked(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tmp_path: Path
+) -> None:
+    (tmp_path / "set" / "cat").mkdir(parents=True)
+    code, _, err = run(capsys, "--data-dir", str(data_paths.root), "eval", str(tmp_path / "set"),
+                       "--threshold", "3")
+    assert code == EXIT_ERROR and "from -1 to 1" in err

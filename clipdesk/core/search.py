@@ -40,6 +40,9 @@ _CJK = re.compile(
 _NEGATIVE = re.compile(r'(?:(?<=\s)|^)[-\uff0d](?:"([^"]+)"|\u201c([^\u201d]+)\u201d|(\S+))')
 
 
+MAX_TOP_K = 1_000_000
+
+
 class SearchError(ClipdeskError):
     """A query that cannot be answered (nothing indexed, empty query, unknown photo)."""
 
@@ -72,6 +75,17 @@ class Query:
     date_from: datetime | None = None
     date_to: datetime | None = None
     tags: tuple[str, ...] = ()  # only photos carrying every one of these tags (auto or manual)
+
+    def __post_init__(self) -> None:
+        # a number out of range never turns into a silent empty answer (or a minutes-long one)
+        if not 1 <= self.top_k <= MAX_TOP_K:
+            raise SearchError(f"The number of results must be from 1 to {MAX_TOP_K:,}, "
+                              f"not {self.top_k}.")
+        if self.threshold is not None and not -1.0 <= self.threshold <= 1.0:
+            raise SearchError(f"A similarity threshold is a cosine, from -1 to 1, not "
+                              f"{self.threshold}.")
+        if not 0.0 <= self.image_weight <= 1.0:
+            raise SearchError(f"The image's share must be from 0 to 1, not {self.image_weight}.")
 
     @property
     def has_filters(self) -> bool:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
+from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import Cancelled, CancelToken, ProgressCallback, no_progress
 from clipdesk.core.labels import DEFAULT_CACHE, LabelSet, LabelVectorCache, LabelVectors
 from clipdesk.core.labels import label_vectors as make_label_vectors
@@ -83,6 +84,14 @@ class TagRule:
     min_cos: float | None = None
     combine: Combine = Combine.ALL
     max_tags: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_prob is not None and not 0.0 <= self.min_prob <= 1.0:
+            raise ClipdeskError(f"A probability threshold is from 0 to 1, not {self.min_prob}.")
+        if self.min_cos is not None and not -1.0 <= self.min_cos <= 1.0:
+            raise ClipdeskError(f"A cosine threshold is from -1 to 1, not {self.min_cos}.")
+        if self.max_tags is not None and self.max_tags < 1:
+            raise ClipdeskError(f"At most {self.max_tags} tags per photo is not a number of tags.")
 
 
 def tag_mask(

@@ -300,3 +300,12 @@ def test_reciprocal_rank_fusion_matches_the_formula() -> None:
         1,
         3,
     ]
+
+
+@pytest.mark.parametrize("kwargs", [{"top_k": 0}, {"top_k": -1}, {"threshold": 7.0},
+                                    {"threshold": -1.5}, {"image_weight": 2.0}])
+def test_numbers_out_of_range_are_refused_with_a_sentence(kwargs: dict[str, Any]) -> None:
+    from clipdesk.core.search import Query, SearchError
+
+    with pytest.raises(SearchError, match="from"):
+        Query(text="dog", **kwargs)

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -253,3 +254,12 @@ def test_tag_scores_with_nothing() -> None:
                       np.zeros((0, 1), np.float32))
     assert empty.counts(TagRule()) == {"a": 0}
     assert empty.tags(TagRule()) == {} and empty.top_labels() == []
+
+
+@pytest.mark.parametrize("kwargs", [{"min_prob": 7.0}, {"min_prob": -0.1}, {"min_cos": 1.5},
+                                    {"max_tags": 0}])
+def test_rules_out_of_range_are_refused(kwargs: dict[str, Any]) -> None:
+    from clipdesk.core.errors import ClipdeskError
+
+    with pytest.raises(ClipdeskError):
+        TagRule(**kwargs)
