@@ -134,12 +134,16 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
         "model": model_id, "labels": list(label_set.names), "photos": report.photos,
         "written": report.written, "tagged": report.tagged, "missing": report.missing,
         "counts": dict(report.counts), "cancelled": report.cancelled,
+        "replaced": report.replaced,
         "export": str(args.export) if args.export is not None else None,
     }
     if args.json:
         print(json_text(out))
     else:
         say(f"{model_id}: {report.written} photos tagged ({report.tagged} with a label)")
+        if report.replaced:
+            say(f"  replaced {report.replaced} earlier automatic tags of these labels; other "
+                f"labels' tags and your own are kept")
         for label, count in report.counts.items():
             say(f"  {count:6d}  {label}")
         if report.missing:

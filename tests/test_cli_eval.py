@@ -138,7 +138,18 @@ def test_tag_stores_exports_and_filters(
     found = run_json(capsys, *data, "search", "狗", "--tag", "其他", "--tag", "我的最爱")
     assert [h["file_id"] for h in found["hits"]] == [first]
     code, out, _ = run(capsys, *data, "tag", "狗", "--min-prob", "0.0")
-    assert code == EXIT_OK and "12 photos tagged" in out
+    assert code == EXIT_OK and "12 photos tagged" in out and "replaced" not in out
+    code, out, _ = run(capsys, *data, "tag", "狗", "--min-prob", "0.0")  # the same again
+    assert "replaced 12 earlier automatic tags of these labels" in out
+
+    # a run with other labels keeps the earlier runs' tags of 狗 and 其他
+    with Library.open(data_paths) as library:
+        before = {label: n for label, n in library.labels().items() if label != "海滩"}
+    other = run_json(capsys, *data, "tag", "海滩", "--min-prob", "0.0")
+    assert other["replaced"] == 0 and other["counts"] == {"海滩": 12}
+    with Library.open(data_paths) as library:
+        after = library.labels()
+    assert after == {**before, "海滩": 12}
 
 
 @pytest.mark.parametrize(

@@ -183,6 +183,7 @@ class TaggingReport:
     counts: Mapping[str, int] = field(default_factory=dict)  # written photos per label
     missing: int = 0  # photos in the scope without a vector for the model (not touched)
     cancelled: bool = False
+    replaced: int = 0  # earlier automatic tags of these labels that were replaced
 
 
 def compute_scores(
@@ -249,19 +250,22 @@ def apply_tags(
 ) -> TaggingReport:
     """Write the automatic tags ``rule`` gives each scored photo (``library`` must be writable).
 
-    Each batch replaces the automatic tags of its photos in one transaction (manual tags are
-    kept; a photo that gets no label loses its old automatic ones). A cancel is noticed between
-    batches: the report then says ``cancelled`` and ``written`` counts the photos done."""
+    Each batch replaces, in one transaction, the automatic tags *of this label set* of its
+    photos: manual tags and automatic tags of other labels (an earlier run with other labels)
+    are kept; a photo that gets none of these labels loses its old automatic ones of them. A
+    cancel is noticed between batches: the report then says ``cancelled`` and ``written``
+    counts the photos done; ``replaced`` says how many earlier tags of these labels went."""
     total = len(scores.file_ids)
     counts = dict.fromkeys(scores.labels, 0)
-    written = tagged = 0
+    written = tagged = replaced = 0
     cancelled = False
     try:
         for start in range(0, total, batch_size):
             if token is not None:
                 token.check()
             tags = scores.tags(rule, slice(start, start + batch_size))
-            library.replace_tags(tags, model_id=scores.model_id)
+            replaced += library.replace_tags(tags, model_id=scores.model_id,
+                                             labels=scores.labels)
             written += len(tags)
             for labels in tags.values():
                 for label in labels:
@@ -273,7 +277,7 @@ def apply_tags(
         cancelled = True
         log.info("tagging cancelled after %d of %d photos", written, total)
     return TaggingReport(scores.model_id, total, written, tagged, counts, scores.missing,
-                         cancelled)
+                         cancelled, replaced)
 
 
 def _others(scores: TagScores) -> str | None:

@@ -7,7 +7,7 @@ generation in the same transaction, which is how the FAISS cache knows it is sta
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -303,20 +303,27 @@ class WriteOps:
         *,
         source: TagSource = TagSource.AUTO,
         model_id: str | None = None,
-    ) -> None:
+        labels: Collection[str] | None = None,
+    ) -> int:
         """Replace the ``source`` tags of many files in one transaction: every file id in
         ``tags`` gets exactly the labels (with scores) given for it; an empty mapping clears that
-        file's ``source`` tags. Tags of the other source are never touched. Ids of files that
-        no longer exist are ignored."""
+        file's ``source`` tags. With ``labels`` (a label set), only tags with those labels are
+        replaced and the file's other ``source`` tags stay. Tags of the other source are never
+        touched. Ids of files that no longer exist are ignored. Returns how many tags were
+        removed (the ones replaced)."""
         self._require_writer()
         ids = sorted({int(i) for i in tags})
         if not ids:
-            return
+            return 0
+        scope = [TagRow.source == source.value]
+        if labels is not None:
+            scope.append(TagRow.label.in_(sorted(set(labels))))
+        removed = 0
         with self.db.write() as s:
             existing: set[int] = set()
             for part in chunks(ids):
-                s.execute(delete(TagRow).where(TagRow.file_id.in_(part),
-                                               TagRow.source == source.value))
+                gone = s.execute(delete(TagRow).where(TagRow.file_id.in_(part), *scope))
+                removed += int(getattr(gone, "rowcount", 0) or 0)
                 existing.update(s.scalars(select(FileRow.id).where(FileRow.id.in_(part))))
             rows = [{"file_id": file_id, "label": label, "source": source.value,
                      "score": None if score is None else float(score), "model_id": model_id}
@@ -324,6 +331,7 @@ class WriteOps:
                     for label, score in tags[file_id].items()]
             if rows:
                 s.execute(insert(TagRow), rows)
+        return removed
 
     def set_root_state(self, root_id: int, state: RootState, *, scanned: bool = False) -> None:
         self._require_writer()
