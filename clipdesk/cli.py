@@ -271,11 +271,17 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                 )
             )
             return EXIT_OK
-        for info, ok in rows:
-            mark = "*" if ok else " "
-            langs = ",".join(sorted(info.languages))
-            size = f"{info.download_size / 1e6:.0f} MB" if info.download_size else ""
-            say(f"{mark} {info.model_id:50s} {langs:8s} {size:>8s}  {info.display_name}")
+        table = [("*" if ok else " ", info.model_id,
+                  "many" if "*" in info.languages else ",".join(sorted(info.languages)),
+                  f"{info.download_size / 1e6:,.0f} MB" if info.download_size else "",
+                  info.display_name) for info, ok in rows]
+        # columns as wide as their longest entry, so a long id never shifts the others
+        id_w = max([len("model"), *(len(t[1]) for t in table)])
+        lang_w = max([len("languages"), *(len(t[2]) for t in table)])
+        size_w = max([len("size"), *(len(t[3]) for t in table)])
+        say(f"  {'model':{id_w}s}  {'languages':{lang_w}s}  {'size':>{size_w}s}  name")
+        for mark, model_id, langs, size, name in table:
+            say(f"{mark} {model_id:{id_w}s}  {langs:{lang_w}s}  {size:>{size_w}s}  {name}")
         say("(* = weights on this computer)")
         return EXIT_OK
     if args.models_command == "import":

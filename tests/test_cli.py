@@ -378,3 +378,34 @@ def test_eval_thresholds_are_range_checked(
     code, _, err = run(capsys, "--data-dir", str(data_paths.root), "eval", str(tmp_path / "set"),
                        "--threshold", "3")
     assert code == EXIT_ERROR and "from -1 to 1" in err
+
+
+def test_an_unknown_model_is_named_as_unknown(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tiny_open_clip: ModelInfo,
+    tmp_path: Path,
+) -> None:
+    from tests.core.fakes import make_photos
+
+    make_photos(tmp_path / "p", 2)
+    data = ("--data-dir", str(data_paths.root))
+    assert run(capsys, *data, "index", str(tmp_path / "p"), "--model",
+               tiny_open_clip.model_id)[0] == EXIT_OK
+    code, _, err = run(capsys, *data, "search", "dog", "--model", "nonexistent:model")
+    assert code == EXIT_ERROR and "There is no model 'nonexistent:model'" in err
+    assert "index with it first" not in err
+    code, _, err = run(capsys, *data, "search", "dog", "--model",
+                       "open_clip:ViT-B-32/laion2b_s34b_b79k")  # known, not indexed
+    assert code == EXIT_ERROR and "index with it first" in err
+
+
+def test_models_list_keeps_its_columns(capsys: pytest.CaptureFixture[str],
+                                       data_paths: DataPaths) -> None:
+    code, out, _ = run(capsys, "--data-dir", str(data_paths.root), "models", "list")
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    header, rows = lines[0], lines[1:-1]
+    column = header.index("languages")
+    assert all(len(row) > column and row[column - 2:column] == "  " for row in rows)
+    assert all(row[0] in " *" and row[1] == " " for row in rows)
+    multilingual = next(r for r in rows if "xlm-roberta" in r)
+    assert multilingual[column:].startswith("many") and "*" not in multilingual[1:]

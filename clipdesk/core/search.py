@@ -138,6 +138,14 @@ class Searcher:
         if model == AUTO:
             return self._route(text, indexed)
         wanted = [m.strip() for m in model.split(UNION_SEPARATOR) if m.strip()]
+        for model_id in wanted:
+            if model_id in indexed:
+                continue
+            try:
+                self._infos(model_id)  # raises UnknownModel for a model clipdesk does not know
+            except ClipdeskError as exc:
+                raise SearchError(f"{exc} Models with photos indexed: "
+                                  f"{', '.join(indexed)}.") from exc
         missing = [m for m in wanted if m not in indexed]
         if missing:
             raise SearchError(
