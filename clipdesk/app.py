@@ -185,8 +185,33 @@ def _quit_on_sigint(window: MainWindow) -> None:
     timer.start(250)
 
 
+# Qt's xcb platform plugin aborts the process (no exception, no window) when one of these system
+# libraries is missing; the package names are Debian/Ubuntu's
+_XCB_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xkbcommon-x11": "libxkbcommon-x11-0",
+                  "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1"}
+
+
+def missing_platform_libraries() -> list[str]:
+    """The system packages Qt's X11 plugin needs and this computer lacks (Linux X11 only)."""
+    import ctypes.util
+
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    x11 = platform.startswith("xcb") or (not platform and bool(os.environ.get("DISPLAY"))
+                                        and not os.environ.get("WAYLAND_DISPLAY"))
+    if not sys.platform.startswith("linux") or not x11:
+        return []
+    return [package for library, package in _XCB_LIBRARIES.items()
+            if ctypes.util.find_library(library) is None]
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    missing = missing_platform_libraries()
+    if missing and QApplication.instance() is None:
+        print(f"clipdesk: the window cannot open on X11 without these system packages: "
+              f"{', '.join(missing)}. Install them (e.g. sudo apt install {' '.join(missing)}) "
+              f"and start clipdesk again.", file=sys.stderr)
+        return 1
     try:
         app = ClipdeskApp(argv)
     except (ClipdeskError, OSError) as exc:

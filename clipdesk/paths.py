@@ -114,6 +114,11 @@ class DataPaths:
     def settings_file(self) -> Path:
         return self.root / "settings.json"
 
+    @property
+    def window_state_file(self) -> Path:
+        """The window's size, splitters and docks (Qt's INI settings)."""
+        return self.root / "window.ini"
+
     def ensure(self) -> DataPaths:
         """Create the data folder and its folders, private; tighten what an older version
         left readable by others."""
@@ -121,6 +126,7 @@ class DataPaths:
                        self.user_model_dir, self.log_dir):
             make_private_dir(folder)
         for name in (self.database.name, f"{self.database.name}-wal",
-                     f"{self.database.name}-shm", self.settings_file.name, self.lock_file.name):
+                     f"{self.database.name}-shm", self.settings_file.name, self.lock_file.name,
+                     self.window_state_file.name):
             make_private(self.root / name)
         return self

@@ -44,6 +44,7 @@ from clipdesk.gui.panels.image_search import ImageSearchPanel
 from clipdesk.gui.panels.library import LibraryPanel
 from clipdesk.gui.panels.tagging import TaggingPanel
 from clipdesk.gui.panels.text_search import TextSearchPanel
+from clipdesk.paths import create_private_file
 
 if TYPE_CHECKING:
     from clipdesk.core.store.records import LibraryStats
@@ -67,7 +68,13 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.qsettings = settings if settings is not None else QSettings()
+        # window state lives in the data folder, like everything else of this library (not in
+        # ~/.config, which CLIPDESK_DATA_DIR or --data-dir would not move)
+        if settings is None:
+            state = context.engine.paths.window_state_file
+            create_private_file(state)  # 0600 from the start, like the rest of the data folder
+            settings = QSettings(str(state), QSettings.Format.IniFormat)
+        self.qsettings = settings
         self.controller = IndexingController(context, self)
         self.health = LibraryHealth(context, self, self.controller.stop)
         self.setWindowTitle(self.tr("clipdesk"))

@@ -122,3 +122,26 @@ def test_language_choice() -> None:
 def test_command_line() -> None:
     args = app_module.parse_args(["--data-dir", "/tmp/x", "--lang", "zh_CN", "-platform", "xcb"])
     assert (args.data_dir, args.lang) == ("/tmp/x", "zh_CN")
+
+
+def test_a_missing_x11_library_is_a_sentence_not_a_qt_abort(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ctypes.util
+
+    from clipdesk import app
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library",
+                        lambda name: None if name == "xcb-cursor" else real(name) or "lib")
+    assert app.missing_platform_libraries() == ["libxcb-cursor0"]
+    monkeypatch.setattr(app.QApplication, "instance", staticmethod(lambda: None))
+    assert app.run(["clipdesk"]) == 1
+    err = capsys.readouterr().err
+    assert "libxcb-cursor0" in err and "sudo apt install libxcb-cursor0" in err
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # another platform needs none of them
+    assert app.missing_platform_libraries() == []

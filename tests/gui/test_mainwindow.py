@@ -310,3 +310,20 @@ def test_missing_photos_show_in_the_sidebar_and_are_forgotten_only_when_confirme
     with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS):
         window.forget_missing()
     assert library_stats(window.context).missing == 0
+
+
+def test_window_state_is_kept_in_the_data_folder(qtbot: QtBot, app_context: AppContext) -> None:
+    import os
+    import stat
+
+    config_home = Path(os.environ["XDG_CONFIG_HOME"])
+    before = sorted(config_home.rglob("*"))
+    window = MainWindow(app_context)  # the app's own way: no settings object given
+    qtbot.addWidget(window)
+    window.resize(900, 650)
+    window.show()
+    window.close()
+    state = app_context.engine.paths.window_state_file
+    assert state.is_file() and "geometry" in state.read_text(encoding="utf-8")
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    assert sorted(config_home.rglob("*")) == before  # nothing written to ~/.config
