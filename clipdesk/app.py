@@ -139,6 +139,7 @@ class ClipdeskApp:
         paths = [Path(p).resolve() for p in self.args.paths if Path(p).exists()]
         if paths:
             self.window.open_paths(paths)
+        self.window.resume_unfinished()
         self.window.check_first_run()
 
     def start_background_after_first_paint(self, fallback_ms: int = 1_000) -> None:
@@ -179,7 +180,7 @@ class _FirstPaint(QObject):
 def _quit_on_sigint(window: MainWindow) -> None:
     """Ctrl+C or a TERM signal closes the window the normal way (cancelling indexing)."""
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: window.close())
+        signal.signal(signum, lambda *_: window.close_without_asking())
     timer = QTimer(window)
     timer.timeout.connect(lambda: None)  # lets Python run its signal handlers
     timer.start(250)

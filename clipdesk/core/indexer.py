@@ -127,13 +127,21 @@ class Indexer:
         tally = _Tally()
         cancelled = False
         self.pipeline.gpu_decoded = 0
+        online: dict[int, tuple[Root, RootScan]] = {}
         try:
             online = self._scan(roots, tally, token, report)
             work = self._plan(online, tally, token, report)
+            if work:  # unfinished until the run ends: a quit, crash or kill resumes it later
+                # (a root whose work with another model is unfinished keeps that mark)
+                lib.set_pending([r.id for r in roots if r.id in online
+                                 and r.pending_model is None], self.model_id)
             self._embed(work, online, tally, token, report)
         except Cancelled:
             cancelled = True
             log.info("indexing with %s cancelled", self.model_id)
+        else:
+            lib.set_pending([r.id for r in roots if r.id in online and (
+                r.pending_model in (None, self.model_id))], None)
         report(Progress(Stage.SAVING, 0, 1, current=self.model_id))
         lib.refresh_vector_cache(self.model_id)
         report(Progress(Stage.DONE, 1, 1))
@@ -166,7 +174,8 @@ class Indexer:
                 self.library.set_root_state(root.id, RootState.OFFLINE)
                 tally.offline.append(root.path)
                 continue
-            self.library.set_root_state(root.id, RootState.ONLINE, scanned=True)
+            self.library.set_root_state(root.id, RootState.ONLINE, scanned=True,
+                                        found=len(scan.files))
             tally.unreadable.extend(scan.unreadable)
             found += len(scan.files)
             online[root.id] = (root, scan)

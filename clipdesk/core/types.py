@@ -59,6 +59,12 @@ class Root:
     photo_count: int = 0
     skipped_count: int = 0
     missing_count: int = 0  # files no longer found (kept until purged)
+    found_count: int | None = None  # files its last scan found (None: never scanned)
+    pending_model: str | None = None  # the model whose indexing of it did not finish
+
+    @property
+    def unfinished(self) -> bool:
+        return self.pending_model is not None
 
 
 @dataclass(frozen=True)

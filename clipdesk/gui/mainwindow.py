@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from clipdesk import __version__
 from clipdesk.core.store.records import MissingFiles
-from clipdesk.core.types import IndexReport, Progress
+from clipdesk.core.types import IndexReport, Progress, Root, RootState
 from clipdesk.gui.context import ERROR, LOADING, MISSING, READY, AppContext, device_label
 from clipdesk.gui.dialogs import errors
 from clipdesk.gui.dialogs.errors import show_error
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
             settings = QSettings(str(state), QSettings.Format.IniFormat)
         self.qsettings = settings
         self.controller = IndexingController(context, self)
+        self._ask_before_quit = True
         self.health = LibraryHealth(context, self, self.controller.stop)
         self.setWindowTitle(self.tr("clipdesk"))
         self.setAcceptDrops(True)
@@ -277,6 +278,38 @@ class MainWindow(QMainWindow):
 
         self.context.run_task(count, confirm, lambda message: show_error(self, message))
 
+    def confirm_quit(self, question: str) -> bool:
+        """Whether to quit while indexing runs (replaced in tests; yes when dialogs are off)."""
+        if not errors.dialogs_enabled:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Quit clipdesk"), question,
+                          parent=self)
+        quit_button = box.addButton(self.tr("Quit"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Keep indexing"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is quit_button
+
+    def resume_unfinished(self) -> None:
+        """At start: continue the indexing a quit, crash or kill left unfinished (with the
+        current model; work of another model waits for it to be current)."""
+        model_id = self.context.current_model_id()
+
+        def unfinished() -> list[Root]:
+            return [r for r in self.context.library().roots()
+                    if r.pending_model == model_id and r.state is RootState.ONLINE]
+
+        def resume(roots: list[Root]) -> None:
+            if not roots:
+                return
+            log.info("resuming the unfinished indexing of %d folders", len(roots))
+            for root in roots:
+                self.controller.rescan(root)
+            self.statusBar().showMessage(self.tr("Resuming the indexing of %1 folders that did "
+                                                 "not finish.").replace("%1", str(len(roots))),
+                                         8000)
+
+        self.context.run_task(unfinished, resume)
+
     def confirm(self, title: str, question: str) -> bool:
         """A yes/no question (replaced in tests)."""
         if not errors.dialogs_enabled:
@@ -443,8 +476,20 @@ class MainWindow(QMainWindow):
         self.qsettings.setValue("window/state", self.saveState())
         self.qsettings.sync()
 
+    def close_without_asking(self) -> bool:
+        """Close even while indexing runs (a TERM signal, the session ending)."""
+        self._ask_before_quit = False
+        return self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        # close = cancel, quit, wait with a timeout; committed batches are already saved
+        # close = cancel, quit, wait with a timeout; committed batches are already saved, and
+        # the unfinished work is recorded in the library: it resumes on the next start
+        if self.controller.is_running() and self._ask_before_quit:
+            question = self.tr("Indexing is still running. Quit anyway? What is done is kept, "
+                               "and the rest continues the next time clipdesk starts.")
+            if not self.confirm_quit(question):
+                event.ignore()
+                return
         if self.controller.is_running():
             self.index_label.setText(self.tr("Stopping…"))
         if not self.controller.shutdown(CLOSE_TIMEOUT_MS):

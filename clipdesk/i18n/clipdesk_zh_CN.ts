@@ -801,6 +801,14 @@ beach | sand and sea | people on a beach</translation>
         <translation>正在索引</translation>
     </message>
     <message>
+        <source>%1 of %2 indexed · unfinished (Re-scan resumes)</source>
+        <translation>已索引 %1 / %2 · 未完成（重新扫描即可继续）</translation>
+    </message>
+    <message>
+        <source>unfinished (Re-scan resumes)</source>
+        <translation>未完成（重新扫描即可继续）</translation>
+    </message>
+    <message>
         <source>indexed</source>
         <translation>已索引</translation>
     </message>
@@ -992,6 +1000,22 @@ beach | sand and sea | people on a beach</translation>
         <translation>忘记已不在的照片</translation>
     </message>
     <message>
+        <source>Quit clipdesk</source>
+        <translation>退出 clipdesk</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Keep indexing</source>
+        <translation>继续索引</translation>
+    </message>
+    <message>
+        <source>Resuming the indexing of %1 folders that did not finish.</source>
+        <translation>正在继续 %1 个未完成文件夹的索引。</translation>
+    </message>
+    <message>
         <source>ready on %1</source>
         <translation>已就绪（%1）</translation>
     </message>
@@ -1022,6 +1046,10 @@ Data folder: %1</source>
         <translation>用中文或英文描述，按内容搜索您自己的照片。CLIP 模型在本机运行，任何数据都不会离开这台电脑。
 
 数据文件夹：%1</translation>
+    </message>
+    <message>
+        <source>Indexing is still running. Quit anyway? What is done is kept, and the rest continues the next time clipdesk starts.</source>
+        <translation>索引仍在进行。仍要退出吗？已完成的部分会保留，其余部分会在下次启动 clipdesk 时继续。</translation>
     </message>
     <message>
         <source>Stopping…</source>

@@ -658,3 +658,28 @@ def test_file_names_that_are_not_utf8_are_kept_losslessly(
     os.rename(raw, moved)
     third = run(data_paths, FakeEncoder(), [photos])
     assert (third.moved, third.embedded) == (1, 0)
+
+
+def test_unfinished_work_is_recorded_in_the_library(data_paths: DataPaths, photos: Path) -> None:
+    """A cancel (or a quit, crash or kill) leaves the root marked unfinished, with what its
+    scan found: the app shows "8 of 20 indexed" and resumes it on the next start."""
+    make_photos(photos, 20)
+    token = CancelToken()
+
+    def cancel_after_two_batches(p: Progress) -> None:
+        if p.stage is Stage.EMBEDDING and p.done >= 8:
+            token.cancel()
+
+    run(data_paths, FakeEncoder(), [photos], batch_size=4, token=token,
+        progress=cancel_after_two_batches)
+    with Library.open(data_paths) as lib:
+        (root,) = lib.roots()
+    assert root.unfinished and root.pending_model == "fake:histogram"
+    assert (root.photo_count, root.found_count) == (8, 20)
+    run(data_paths, FakeEncoder("fake:other"), batch_size=4)  # another model's run ...
+    with Library.open(data_paths) as lib:  # ... leaves the first model's work unfinished
+        assert lib.roots()[0].pending_model == "fake:histogram"
+    run(data_paths, FakeEncoder(), batch_size=4)  # the resume
+    with Library.open(data_paths) as lib:
+        (root,) = lib.roots()
+    assert not root.unfinished and (root.photo_count, root.found_count) == (20, 20)

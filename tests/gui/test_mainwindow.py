@@ -327,3 +327,38 @@ def test_window_state_is_kept_in_the_data_folder(qtbot: QtBot, app_context: AppC
     assert state.is_file() and "geometry" in state.read_text(encoding="utf-8")
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
     assert sorted(config_home.rglob("*")) == before  # nothing written to ~/.config
+
+
+def test_quitting_mid_index_asks_and_the_work_resumes_on_the_next_start(
+    qtbot: QtBot, app_context: AppContext, tmp_path: Path, coco_photos: Callable[..., Path],
+) -> None:
+    app_context.engine.settings.batch_size = 4
+    folder = coco_photos(32)
+    window = make_window(qtbot, app_context, tmp_path / "window.ini")
+    asked: list[str] = []
+    window.confirm_quit = lambda question: asked.append(question) or False  # type: ignore
+    with qtbot.waitSignal(window.controller.progressed, timeout=TIMEOUT_MS,
+                          check_params_cb=lambda p: p.stage is Stage.EMBEDDING and p.done > 0):
+        window.add_folders([folder])
+    assert not window.close() and asked and window.isVisible()  # "Keep indexing"
+    window.confirm_quit = lambda question: True  # type: ignore
+    window.close()  # "Quit": the job stops between batches
+    with app_context.engine.library() as lib:
+        (root,) = lib.roots()
+    done = root.photo_count
+    if done == 32:
+        pytest.skip("the machine indexed everything before the window closed")
+    assert root.unfinished and root.found_count == 32
+
+    again = make_window(qtbot, app_context, tmp_path / "window.ini")  # the next start
+    panel = again.library_panel
+    qtbot.waitUntil(lambda: bool(panel.roots()), timeout=TIMEOUT_MS)
+    state = panel.tree.topLevelItem(0).text(COL_STATE)
+    assert f"{done} of 32 indexed" in state
+    with qtbot.waitSignal(again.controller.finished, timeout=TIMEOUT_MS) as blocker:
+        again.resume_unfinished()
+    assert blocker.args[0].embedded == 32 - done
+    with app_context.engine.library() as lib:
+        (root,) = lib.roots()
+    assert not root.unfinished and root.photo_count == 32
+    again.close()

@@ -102,15 +102,19 @@ CREATE INDEX ix_tags_label ON tags (label);
 """
 
 # files whose place is gone are kept and marked, never deleted by a scan (an unplugged drive
-# mounted inside a library folder, a folder moved away): purged only when the person says so
+# mounted inside a library folder, a folder moved away): purged only when the person says so;
+# and what a root's last scan found, and which model's indexing of it has not finished (so
+# that "640 of 1,908 indexed" is shown and the work resumes after a quit or a crash)
 _V2 = """
 ALTER TABLE files ADD COLUMN missing_since DATETIME;
 CREATE INDEX ix_files_missing_since ON files (missing_since);
+ALTER TABLE roots ADD COLUMN found_count INTEGER;
+ALTER TABLE roots ADD COLUMN pending_model VARCHAR;
 """
 
 MIGRATIONS: list[Migration] = [
     _statements(_V1),  # 0 -> 1: the first schema
-    _statements(_V2),  # 1 -> 2: files.missing_since
+    _statements(_V2),  # 1 -> 2: files.missing_since, roots.found_count, roots.pending_model
 ]
 
 

@@ -34,7 +34,8 @@ def is_within(path: Path, folder: Path) -> bool:
 
 def root_from_row(row: RootRow, photos: int = 0, skipped: int = 0, missing: int = 0) -> Root:
     return Root(id=row.id, path=Path(row.path), state=RootState(row.state),
-                photo_count=photos, skipped_count=skipped, missing_count=missing)
+                photo_count=photos, skipped_count=skipped, missing_count=missing,
+                found_count=row.found_count, pending_model=row.pending_model)
 
 
 def photo_from_row(row: FileRow, root_path: str | Path) -> Photo:

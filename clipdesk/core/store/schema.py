@@ -4,7 +4,9 @@ These classes describe the *current* schema and are what the code queries with. 
 itself is built and upgraded by the explicit, versioned steps in :mod:`.migrations` (never by
 ``create_all``); a test checks that the migrated schema and these classes agree.
 
-- ``roots``: the folders the person added; ``state`` is online/offline (offline rows are kept).
+- ``roots``: the folders the person added; ``state`` is online/offline (offline rows are kept);
+  ``found_count`` is what the last scan found, ``pending_model`` the model whose indexing of the
+  root did not finish (cancelled, quit, killed): the work resumes from there.
 - ``files``: one row per file under a root, unique per (root, relative path). ``status`` is ok
   (decoded, thumbnail and metadata stored) or skipped (``skip_reason`` says why). Rows are only
   written once a file was fully processed, so a row always means "done" for its size/mtime.
@@ -89,6 +91,8 @@ class RootRow(Base):
     state: Mapped[str] = mapped_column(String, nullable=False, default="online")
     added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     last_scan_at: Mapped[datetime | None] = mapped_column(DateTime)
+    found_count: Mapped[int | None] = mapped_column(Integer)  # files the last scan found
+    pending_model: Mapped[str | None] = mapped_column(String)  # indexing not finished with it
 
     __table_args__ = (CheckConstraint("state IN ('online', 'offline')", name="ck_roots_state"),)
 

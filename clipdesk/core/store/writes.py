@@ -333,13 +333,28 @@ class WriteOps:
                 s.execute(insert(TagRow), rows)
         return removed
 
-    def set_root_state(self, root_id: int, state: RootState, *, scanned: bool = False) -> None:
+    def set_root_state(self, root_id: int, state: RootState, *, scanned: bool = False,
+                       found: int | None = None) -> None:
+        """Record a root's reachability; ``scanned``: a scan just ended, finding ``found``."""
         self._require_writer()
         values: dict[str, Any] = {"state": state.value}
         if scanned:
             values["last_scan_at"] = datetime.now()
+        if found is not None:
+            values["found_count"] = int(found)
         with self.db.write() as s:
             s.execute(update(RootRow).where(RootRow.id == root_id).values(**values))
+
+    def set_pending(self, root_ids: Sequence[int], model_id: str | None) -> None:
+        """Mark the indexing of these roots with ``model_id`` as started and unfinished (None:
+        finished). Kept in the database, so that work interrupted by a quit, a crash or a kill
+        resumes on the next start."""
+        self._require_writer()
+        if not root_ids:
+            return
+        with self.db.write() as s:
+            s.execute(update(RootRow).where(RootRow.id.in_([int(r) for r in root_ids]))
+                      .values(pending_model=model_id))
 
     def file_count(self) -> int:
         with self.db.read() as s:

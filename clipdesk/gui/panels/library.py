@@ -119,13 +119,21 @@ class LibraryPanel(QWidget):
         log.warning("could not read the library roots: %s", message)
 
     def state_text(self, root: Root) -> str:
+        active = self.controller.active_paths()
+        indexing = active is None or any(
+            root.path == p or root.path in p.parents or p in root.path.parents for p in active)
         if root.state is RootState.OFFLINE:
             state = self.tr("offline")
+        elif indexing:
+            state = self.tr("indexing")
+        elif root.unfinished and root.found_count:
+            done = root.photo_count + root.skipped_count
+            state = self.tr("%1 of %2 indexed · unfinished (Re-scan resumes)").replace(
+                "%1", f"{min(done, root.found_count):,}").replace("%2", f"{root.found_count:,}")
+        elif root.unfinished:
+            state = self.tr("unfinished (Re-scan resumes)")
         else:
-            active = self.controller.active_paths()
-            state = self.tr("indexing") if active is None or any(
-                root.path == p or root.path in p.parents or p in root.path.parents
-                for p in active) else self.tr("indexed")
+            state = self.tr("indexed")
         if root.missing_count:
             state += " · " + self.tr("%1 missing").replace("%1", str(root.missing_count))
         return state
