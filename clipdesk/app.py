@@ -29,6 +29,7 @@ from clipdesk.core.errors import ClipdeskError
 from clipdesk.gui.context import AppContext
 from clipdesk.gui.dialogs.errors import install_excepthook, show_error
 from clipdesk.gui.i18n import install_translators
+from clipdesk.gui.instance import SingleInstance
 from clipdesk.gui.mainwindow import MainWindow
 from clipdesk.gui.workers import stop_all_jobs
 from clipdesk.paths import DataPaths, create_private_file, make_private
@@ -103,6 +104,10 @@ def configure_application(app: QApplication) -> None:
     app.setWindowIcon(app_icon())
 
 
+class AlreadyRunning(Exception):
+    """Another clipdesk window has this data folder; the paths were handed to it."""
+
+
 class ClipdeskApp:
     """The running app: QApplication, engine, context and window, in start-up order."""
 
@@ -115,6 +120,11 @@ class ClipdeskApp:
         existing = QApplication.instance()
         self.qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
         configure_application(self.qapp)
+        # one window per data folder: a second launch hands its paths over and ends here
+        self.instance = SingleInstance(self.paths.root)
+        if self.instance.hand_over(self.wanted_paths()):
+            raise AlreadyRunning(self.paths.root)
+        self.instance.listen()
         self.engine = Engine(self.paths)
         self.language = install_translators(
             self.qapp, self.args.lang or self.engine.settings.ui_language)
@@ -122,8 +132,14 @@ class ClipdeskApp:
         self.context = AppContext(self.engine)
         self.window = MainWindow(self.context)
         self.window.setWindowIcon(app_icon())
+        self.instance.pathsReceived.connect(self.window.receive_paths)
         self._started = False
         self._first_paint: _FirstPaint | None = None
+
+    def wanted_paths(self) -> list[str]:
+        """The folders and photos named on the command line (Qt's own options may leave words
+        there, e.g. "-platform offscreen": only real paths count)."""
+        return [str(Path(p).resolve()) for p in self.args.paths if Path(p).exists()]
 
     def show(self) -> None:
         self.window.show()
@@ -135,8 +151,7 @@ class ClipdeskApp:
         self._started = True
         # missing weights or a load error show in the status bar
         self.context.request_encoder(self.context.current_model_id())
-        # Qt's own options may leave words here (e.g. "-platform offscreen"): only real paths
-        paths = [Path(p).resolve() for p in self.args.paths if Path(p).exists()]
+        paths = [Path(p) for p in self.wanted_paths()]
         if paths:
             self.window.open_paths(paths)
         self.window.resume_unfinished()
@@ -156,6 +171,7 @@ class ClipdeskApp:
         self.window.controller.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.context.shutdown(SHUTDOWN_TIMEOUT_MS)
         ended = stop_all_jobs(SHUTDOWN_TIMEOUT_MS)
+        self.instance.close()
         sys.excepthook = self._previous_hook
         log.info("clipdesk stopped")
         return ended
@@ -215,6 +231,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         app = ClipdeskApp(argv)
+    except AlreadyRunning as running:
+        log.info("clipdesk already runs for %s: its window takes over", running)
+        return 0
     except (ClipdeskError, OSError) as exc:
         log.error("clipdesk could not start: %s", exc)
         message = str(exc) if isinstance(exc, ClipdeskError) else QCoreApplication.translate(

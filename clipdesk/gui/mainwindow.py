@@ -289,6 +289,15 @@ class MainWindow(QMainWindow):
         box.exec()
         return box.clickedButton() is quit_button
 
+    def receive_paths(self, paths: list[str]) -> None:
+        """A second launch of clipdesk for this data folder handed over its paths."""
+        self.showNormal() if self.isMinimized() else self.show()
+        self.raise_()
+        self.activateWindow()
+        found = [Path(p) for p in paths if Path(p).exists()]
+        if found:
+            self.open_paths(found)
+
     def resume_unfinished(self) -> None:
         """At start: continue the indexing a quit, crash or kill left unfinished (with the
         current model; work of another model waits for it to be current)."""

@@ -6,12 +6,13 @@ view's "copy image"). The callback is dropped when ``owner`` is gone by the time
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -20,26 +21,37 @@ T = TypeVar("T")
 
 class _Relay(QObject):
     """Lives in the GUI thread; ``ready`` is connected to its own slot, so the callback runs
-    there (with PySide6, a plain function connected to a signal runs in the emitting thread)."""
+    there (with PySide6, a plain function connected to a signal runs in the emitting thread).
+
+    It has no Qt parent: were it a child of ``owner``, closing the owner could delete it in the
+    GUI thread while a pool thread emits on it -- a crash. It is kept alive in ``_live`` until
+    its result is delivered, and let go a turn of the event loop later (never inside its own
+    slot); ``owner`` is only checked for being alive."""
 
     ready = Signal(object)
 
     def __init__(self, callback: Callable[[Any], None], owner: QObject) -> None:
-        super().__init__(owner)
+        super().__init__()
         self._callback = callback
+        self._owner = owner
         self.ready.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        _live.add(self)
 
     @Slot(object)
     def _deliver(self, value: object) -> None:
-        self.deleteLater()
-        self._callback(value)
+        QTimer.singleShot(0, functools.partial(_live.discard, self))
+        if shiboken6.isValid(self._owner):
+            self._callback(value)
+
+
+_live: set[_Relay] = set()  # relays waiting for their call (kept from the GUI thread only)
 
 
 class _Call(QRunnable):
     def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
         super().__init__()
         self._fn = fn
-        self._relay = relay
+        self._relay: _Relay | None = relay
 
     def run(self) -> None:
         try:
@@ -47,9 +59,9 @@ class _Call(QRunnable):
         except Exception:
             log.exception("background call failed")
             value = None
-        # RuntimeError: the owner (and with it the relay) was deleted meanwhile
-        with contextlib.suppress(RuntimeError):
-            self._relay.ready.emit(value)
+        relay, self._relay = self._relay, None  # the GUI thread holds the last reference
+        if relay is not None:
+            relay.ready.emit(value)
 
 
 def run_in_pool(
