@@ -17,12 +17,13 @@ always pass).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import Cancelled, CancelToken
@@ -193,7 +194,10 @@ class JobWorker(QObject, Generic[T]):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        _live.discard(self)
+        # let go of the worker (and with it, maybe, the last reference to its QThread) a turn
+        # of the event loop later: a QThread freed inside the handler of its own ``finished``
+        # signal crashed the app now and then (seen in the test suite)
+        QTimer.singleShot(0, functools.partial(_live.discard, self))
 
     def wait(self, timeout_ms: int) -> bool:
         """Wait for the thread to end; True when it did (or never started)."""

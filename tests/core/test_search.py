@@ -277,7 +277,7 @@ def test_union_fuses_two_models() -> None:
 
 def test_unindexed_model_and_empty_query_are_clear_errors() -> None:
     searcher, _ = make_searcher()
-    with pytest.raises(SearchError, match="other:model.*Models with photos indexed: "):
+    with pytest.raises(SearchError, match=r"other:model.*Models with photos indexed: "):
         searcher.search(Query(text="red"), "other:model")  # not a model at all
     with pytest.raises(SearchError, match="empty"):
         searcher.search(Query(text="  "), "m:en")
