@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from clipdesk.core.store.records import LibraryStats
 
 log = logging.getLogger(__name__)
+
+WATCH_INTERVAL_MS = 2_000  # how often the window looks for changes made by other processes
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff",
                             ".heic", ".heif"})
@@ -116,6 +118,13 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         context.libraryChanged.connect(self.refresh_library_status)
+        # another process (clipdesk-cli) may write to this library: noticed by the database
+        # files changing while no job of this window writes
+        self._library_signature = self._database_signature()
+        self._watch = QTimer(self)
+        self._watch.setInterval(WATCH_INTERVAL_MS)
+        self._watch.timeout.connect(self.notice_outside_changes)
+        self._watch.start()
         context.currentModelChanged.connect(lambda _m: self.refresh_models())
         context.encoderStateChanged.connect(self._on_encoder_state)
         self.controller.progressed.connect(self._on_index_progress)
@@ -216,6 +225,28 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Select a folder in the library first."), 4000)
             return
         self.library_panel.remove_root(root)
+
+    def _database_signature(self) -> tuple[tuple[int, int], ...]:
+        database = self.context.engine.paths.database
+        out = []
+        for path in (database, database.with_name(database.name + "-wal")):
+            try:
+                st = path.stat()
+                out.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                out.append((0, 0))
+        return tuple(out)
+
+    def notice_outside_changes(self) -> None:
+        """Refresh the panels when the library changed and none of this window's jobs did it
+        (another process wrote to it: the CLI indexing, tagging or purging)."""
+        signature = self._database_signature()
+        if signature == self._library_signature:
+            return
+        self._library_signature = signature
+        if not self.controller.is_running():
+            log.info("the library was changed by another process; refreshing")
+            self.context.notify_library_changed()
 
     def refresh_library_status(self) -> None:
         self.context.run_task(lambda: self.context.library().stats(), self._show_stats,

@@ -362,3 +362,20 @@ def test_quitting_mid_index_asks_and_the_work_resumes_on_the_next_start(
         (root,) = lib.roots()
     assert not root.unfinished and root.photo_count == 32
     again.close()
+
+
+def test_changes_made_by_another_process_show_up(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """clipdesk-cli indexing while the window is open: the sidebar follows."""
+    from clipdesk.core.indexer import Indexer
+    from clipdesk.core.store import Library
+    from tests.core.fakes import FakeEncoder, make_photos
+
+    panel = window.library_panel
+    qtbot.waitUntil(lambda: panel.roots() == [], timeout=TIMEOUT_MS)
+    folder = tmp_path / "indexed elsewhere"
+    make_photos(folder, 3)
+    with Library.open(window.context.engine.paths, write=True) as lib:  # "another process"
+        Indexer(lib, FakeEncoder(), decode_workers=1).run([folder])
+    qtbot.waitUntil(lambda: [r.photo_count for r in panel.roots()] == [3], timeout=TIMEOUT_MS)
