@@ -9,6 +9,7 @@ to the log.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import logging.handlers
 import os
@@ -16,7 +17,6 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -61,7 +61,7 @@ _log_handlers: list[logging.Handler] = []  # the handlers setup_logging installe
 class _PrivateLogFile(logging.handlers.RotatingFileHandler):
     """A rotating log whose files are created 0600 (file names and queries are private)."""
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> io.TextIOWrapper:
         create_private_file(Path(self.baseFilename))
         make_private(Path(self.baseFilename))
         return super()._open()

@@ -64,6 +64,6 @@ def test_ruff_clean() -> None:
 
 
 @pytest.mark.slow
-def test_mypy_strict_on_core() -> None:
+def test_mypy_strict_on_the_whole_package() -> None:
     result = _run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr

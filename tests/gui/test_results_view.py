@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from clipdesk.core.thumbnails import ThumbnailCache
 from clipdesk.core.types import FileStatus, Photo, SearchHit
-from clipdesk.gui.dialogs.preview import PreviewDialog
 from clipdesk.gui.results import actions
 from clipdesk.gui.results.delegate import ResultDelegate
 from clipdesk.gui.results.model import ResultsModel
+from clipdesk.gui.results.preview import PreviewDialog
 from clipdesk.gui.results.thumbs import ThumbnailLoader
 from clipdesk.gui.results.view import ResultsView
 

@@ -28,8 +28,8 @@ from clipdesk.core.models import cn_clip_backend as cn
 from clipdesk.core.models import open_clip_backend as oc
 from clipdesk.core.models.base import Backend, ModelInfo
 from clipdesk.core.models.checkpoints import load_state_dict
-from clipdesk.core.models.registry import MANIFEST, USER_PREFIX, manifest_data, read_manifest
-from clipdesk.core.models.registry import write_manifest as _write_manifest
+from clipdesk.core.models.manifest import MANIFEST, USER_PREFIX, manifest_data, read_manifest
+from clipdesk.core.models.manifest import write_manifest as _write_manifest
 from clipdesk.paths import DataPaths
 
 if TYPE_CHECKING:

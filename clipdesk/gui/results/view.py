@@ -26,10 +26,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QWidget
 
-from clipdesk.gui.dialogs.preview import PreviewDialog
 from clipdesk.gui.results import actions
 from clipdesk.gui.results.delegate import DEFAULT_ICON_SIZE, ResultDelegate
 from clipdesk.gui.results.model import ResultItem, ResultsModel
+from clipdesk.gui.results.preview import PreviewDialog
 
 log = logging.getLogger(__name__)
 
