@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="when another clipdesk (the app, another command) is writing to "
+                        "the library, stop at once instead of waiting for it to finish")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="add folders to the library and index them")
@@ -105,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("model_id")
 
     p = sub.add_parser("status", help="library size, folders, models")
-    p.add_argument("--errors", action="store_true", help="list files that could not be indexed")
+    p.add_argument("--errors", action="store_true",
+                   help="list files that could not be indexed and folders that could not be read")
     p.add_argument("--json", action="store_true")
 
     add_eval_parsers(sub)  # tag, eval
@@ -121,8 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         handlers=[console])
     progress = ProgressLine(sys.stderr, enabled=not args.quiet)
+    engine: Engine | None = None
     try:
         engine = Engine.open(args.data_dir)
+        if args.no_wait:
+            engine.store.wait_s = 0.0
         handler: Callable[[argparse.Namespace, Engine, ProgressLine], int] = _COMMANDS[args.command]
         return handler(args, engine, progress)
     except ClipdeskError as exc:
@@ -139,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"clipdesk-cli: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
             error=True)
         return EXIT_ERROR
+    finally:
+        if engine is not None:
+            engine.close()
 
 
 def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
@@ -150,26 +160,17 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
         engine.settings.decode_workers = args.workers
     if args.no_gpu_decode:
         engine.settings.gpu_decode = False
-    model_id = args.model or engine.settings.model_id
-    for path in args.paths:
-        if not path.is_dir():
-            raise ClipdeskError(f"Not a folder: {path}")
     token = CancelToken()
     with cancel_on_interrupt(token):
         try:
-            # the writer lock first: a second writer is refused at once, not after the model
-            # has loaded for half a minute
-            with engine.library(write=True) as library:
-                encoder = engine.encoder(
-                    model_id, download=args.download, progress=progress.bytes, token=token
-                )
-                started = time.monotonic()
-                report = engine.indexer(library, encoder).run(
-                    [p.resolve() for p in args.paths] or None, token=token, progress=progress
-                )
-                seconds = time.monotonic() - started
+            started = time.monotonic()
+            report = engine.index(args.paths or None, model_id=args.model,
+                                  download=args.download, token=token, progress=progress,
+                                  download_progress=progress.bytes)
+            seconds = time.monotonic() - started
         finally:
             progress.close()
+    assert report is not None  # it scanned
     if args.json:
         print(json_text({**_report_dict(report), "seconds": round(seconds, 3)}))
     else:
@@ -177,9 +178,9 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
         if report.gpu_decoded:
             rate += f" ({report.gpu_decoded} decoded by the GPU)"
         say(
-            f"{model_id}: {report.embedded} embedded{rate}, {report.new} new, {report.changed} "
-            f"changed, {report.moved} moved, {report.unchanged} unchanged, {report.missing} "
-            f"missing, {report.skipped} skipped, in {duration(seconds)}"
+            f"{report.model_id}: {report.embedded} embedded{rate}, {report.new} new, "
+            f"{report.changed} changed, {report.moved} moved, {report.unchanged} unchanged, "
+            f"{report.missing} missing, {report.skipped} skipped, in {duration(seconds)}"
         )
         for root in report.offline_roots:
             say(f"offline (kept): {root}")
@@ -214,13 +215,12 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         image_weight=args.image_weight,
         top_k=args.top_k,
         threshold=args.threshold,
-        folder=args.folder.resolve() if args.folder else None,
+        folder=args.folder,
         date_from=args.date_from,
         date_to=args.date_to,
         tags=tuple(args.tags),
     )
-    with engine.library() as library:
-        result = engine.searcher(library).search(query, args.model)
+    result = engine.search(query, args.model)
     if result.notice:
         say(f"note: {result.notice}", error=True)
     if args.json:
@@ -315,9 +315,10 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
 
 
 def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
-    with engine.library() as library:
-        stats = library.stats()
-        skipped = library.skipped_files() if args.errors else []
+    library = engine.reader()
+    stats = library.stats()
+    skipped = library.skipped_files() if args.errors else []
+    unreadable = library.unreadable_folders() if args.errors else []
     roots = [
         {
             "path": str(r.path),
@@ -342,7 +343,8 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                         {
                             "errors": [
                                 {"path": str(p.path), "reason": p.skip_reason} for p in skipped
-                            ]
+                            ],
+                            "unreadable_folders": [str(f) for f in unreadable],
                         }
                         if args.errors
                         else {}
@@ -360,6 +362,8 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         say(f"  [{r['state']}] {r['path']}: {r['photos']} photos, {r['skipped']} skipped{gone}")
     for model_id, count in sorted(stats.model_counts.items()):
         say(f"  {model_id}: {count} vectors")
+    for folder in unreadable:
+        say(f"could not be read (kept): {folder}")
     for photo in skipped:
         say(f"skipped: {photo.path}: {photo.skip_reason}")
     return EXIT_OK

@@ -76,19 +76,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
 
 
-def _templates(value: str | None, default: Any = "auto") -> str | tuple[str, ...]:
-    from clipdesk.core.prompts import parse_templates
-
-    if value is None:
-        return str(default) if isinstance(default, str) else tuple(default)
-    path = Path(value)
-    if path.is_file():
-        return parse_templates(path.read_text(encoding="utf-8-sig"))
-    return value
-
-
 def _label_set(args: argparse.Namespace) -> LabelSet:
     from clipdesk.core.labels import LabelError, LabelSet, load_label_file, parse_label_lines
+    from clipdesk.core.prompts import template_choice
 
     labels = list(parse_label_lines("\n".join(args.labels)))
     settings: dict[str, Any] = {}
@@ -98,38 +88,28 @@ def _label_set(args: argparse.Namespace) -> LabelSet:
     if not labels:
         raise LabelError("Give labels to tag with, e.g.: clipdesk-cli tag cat dog beach")
     others = True if args.others else settings.get("others", False)
-    return LabelSet.build(labels, templates=_templates(args.templates,
-                                                       settings.get("templates", "auto")),
+    return LabelSet.build(labels, templates=template_choice(args.templates,
+                                                            settings.get("templates", "auto")),
                           others=others)
 
 
 def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
-    from clipdesk.core.tagging import Combine, TagRule, export_tags_csv, tag_library
+    from clipdesk.core.tagging import Combine, TagRule
 
     label_set = _label_set(args)
     default = args.min_prob is None and args.min_cos is None  # then TagRule's default
     rule = TagRule(TagRule().min_prob if default else args.min_prob, args.min_cos,
                    Combine.ANY if args.any else Combine.ALL, args.max_tags)
-    folder = args.folder.resolve() if args.folder else None
-    if folder is not None and not folder.is_dir():
-        raise ClipdeskError(f"Not a folder: {args.folder}")
-    with engine.library() as reader:
-        models, notice = engine.searcher(reader).resolve_models(
-            args.model, " ".join(label_set.names))
-    if notice:
-        say(f"note: {notice}", error=True)
-    model_id = models[0]
     token = CancelToken()
     with cancel_on_interrupt(token):
         try:
-            with engine.library(write=True) as library:  # the lock before the model loads
-                encoder = engine.encoder(model_id, token=token)
-                report, scores = tag_library(library, encoder, label_set, rule, folder=folder,
-                                             token=token, progress=progress)
-                if args.export is not None and scores is not None:
-                    export_tags_csv(library, args.export, scores.file_ids)
+            run = engine.tag(label_set, rule, args.model, folder=args.folder,
+                             export=args.export, token=token, progress=progress)
         finally:
             progress.close()
+    if run.notice:
+        say(f"note: {run.notice}", error=True)
+    model_id, report = run.model_id, run.report
     out = {
         "model": model_id, "labels": list(label_set.names), "photos": report.photos,
         "written": report.written, "tagged": report.tagged, "missing": report.missing,
@@ -166,11 +146,8 @@ def _thresholds(text: str, models: Sequence[str]) -> dict[str, float]:
     return dict(zip(models, values, strict=True))
 
 
-def _eval_label_sets(args: argparse.Namespace, models: Sequence[str], has_negatives: bool
-                     ) -> dict[str, LabelSet] | None:
-    """The per-model label sets given by ``--labels-file`` / ``--model-labels`` (None: none)."""
-    from clipdesk.core.labels import LabelSet, load_label_file
-
+def _label_files(args: argparse.Namespace, models: Sequence[str]) -> dict[str, Path]:
+    """The labels file of each model, from ``--labels-file`` and ``--model-labels``."""
     files: dict[str, Path] = {}
     if args.labels_file is not None:
         files = dict.fromkeys(models, args.labels_file)
@@ -179,17 +156,7 @@ def _eval_label_sets(args: argparse.Namespace, models: Sequence[str], has_negati
         if not sep or model.strip() not in models:
             raise ClipdeskError(f"Use --model-labels MODEL=FILE with one of the models: {item}")
         files[model.strip()] = Path(file)
-    if not files:
-        return None
-    out: dict[str, LabelSet] = {}
-    for model, path in files.items():
-        labels, settings = load_label_file(path)
-        others = args.others if args.others is not None else settings.get("others",
-                                                                          has_negatives)
-        out[model] = LabelSet.build(
-            labels, templates=_templates(args.templates, settings.get("templates", "auto")),
-            others=others)
-    return out
+    return files
 
 
 def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
@@ -199,26 +166,19 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
     models = [m.strip() for m in (args.models or engine.settings.model_id).split(",")
               if m.strip()]
     thresholds = _thresholds(args.threshold, models)
-    if not args.dataset.exists():
-        raise ev.DatasetError(f"No such dataset: {args.dataset}")
-    options = {"negatives": args.negatives} if args.negatives else {}
-    dataset = ev.load_dataset(args.dataset, args.kind, **options)
-    label_sets = None
-    if isinstance(dataset, ev.ClassDataset):
-        label_sets = _eval_label_sets(args, models, dataset.has_negatives)
     token = CancelToken()
     with cancel_on_interrupt(token):
         try:
-            with (ev.open_evaluation_library(engine) if args.store == "evaluation"
-                  else engine.library(write=True)) as library:
-                result = ev.evaluate(engine, library, dataset, models, label_set=label_sets,
-                                     templates=_templates(args.templates), others=args.others,
-                                     token=token, progress=progress)
+            run = engine.evaluate(args.dataset, models, kind=args.kind, negatives=args.negatives,
+                                  label_files=_label_files(args, models),
+                                  templates=args.templates, others=args.others,
+                                  store=args.store, token=token, progress=progress)
         except Cancelled:
             say("clipdesk-cli: evaluation cancelled", error=True)
             return EXIT_INTERRUPTED
         finally:
             progress.close()
+    result = run.result
     report = ev.report_dict(result, thresholds, dataset=args.dataset.name)
     if args.report is not None:
         ev.write_markdown(report, args.report)

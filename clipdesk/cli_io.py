@@ -40,6 +40,14 @@ class ProgressLine:
         self._width = 0
 
     def __call__(self, p: Progress) -> None:
+        if p.stage is Stage.WAITING:  # said even with --quiet: it explains the wait
+            self.close()
+            who = f"another clipdesk process (pid {p.current})" if p.current else \
+                "another clipdesk job"
+            say(f"clipdesk-cli: {who} is writing to the library; this job starts when it is "
+                f"done (Ctrl+C to stop waiting, --no-wait not to wait)", error=True)
+            self._width = 0
+            return
         if not self._enabled:
             return
         now = time.monotonic()

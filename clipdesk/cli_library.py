@@ -1,20 +1,18 @@
 """``clipdesk-cli check``, ``backup``, ``restore`` and ``purge``: the library's upkeep.
 
-Registered by :mod:`clipdesk.cli` (``add_parsers`` and ``COMMANDS``); the work is done by
-:mod:`clipdesk.core.store.backup` and the store's own check.
+Registered by :mod:`clipdesk.cli` (``add_parsers`` and ``COMMANDS``); each is one call on the
+:class:`~clipdesk.core.engine.Engine`.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.cli_io import EXIT_ERROR, EXIT_OK, ProgressLine, json_text, number, say
-from clipdesk.core.errors import StoreCorrupt
-from clipdesk.core.store import backup as backups
+from clipdesk.core.jobs import CancelToken
 
 if TYPE_CHECKING:
     from clipdesk.core.engine import Engine
@@ -42,12 +40,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _cmd_check(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
     path = engine.paths.database
-    try:
-        with engine.library() as library:
-            problems = library.db.check(full=not args.quick)
-    except StoreCorrupt as exc:
-        problems = [str(exc)]
-    newest = next(iter(backups.list_backups(engine.paths)), None)
+    problems = engine.check(full=not args.quick)
+    newest = next(iter(engine.backups()), None)
     if args.json:
         print(json_text({"database": str(path), "ok": not problems, "problems": problems,
                          "newest_backup": str(newest.path) if newest else None}))
@@ -70,7 +64,7 @@ def _cmd_check(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
 
 
 def _cmd_backup(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
-    made = backups.take_backup(engine.paths, "manual")
+    made = engine.backup()
     if args.json:
         print(json_text({"path": str(made.path), "size": made.size}))
     else:
@@ -79,10 +73,7 @@ def _cmd_backup(args: argparse.Namespace, engine: Engine, progress: ProgressLine
 
 
 def _cmd_purge(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
-    cutoff = (datetime.now() - timedelta(days=args.older_than)
-              if args.older_than is not None else None)
-    with engine.library(write=args.yes) as library:
-        counts = library.purge_missing(cutoff) if args.yes else library.missing_files(cutoff)
+    counts = engine.purge_missing(args.older_than, apply=args.yes)
     if args.json:
         print(json_text({"files": counts.files, "manual_tags": counts.manual_tags,
                          "purged": bool(args.yes)}))
@@ -100,17 +91,17 @@ def _cmd_purge(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
 
 def _cmd_restore(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
     if args.list:
-        listed = backups.list_backups(engine.paths)
+        listed = engine.backups()
         if args.json:
             print(json_text([{"path": str(b.path), "taken_at": b.taken_at.isoformat(),
                               "reason": b.reason, "size": b.size} for b in listed]))
         elif not listed:
-            say(f"no backups in {backups.backup_dir(engine.paths)}")
+            say(f"no backups in {engine.paths.backup_dir}")
         for b in [] if args.json else listed:
             say(f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.reason:10s} {b.size / 1e6:>9,.1f} MB  "
                 f"{b.path}")
         return EXIT_OK
-    chosen = backups.restore(engine.paths, args.backup)
+    chosen = engine.restore(args.backup, token=CancelToken(), progress=progress)
     if args.json:
         print(json_text({"restored_from": str(chosen.path),
                          "taken_at": chosen.taken_at.isoformat()}))

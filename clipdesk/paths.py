@@ -107,6 +107,10 @@ class DataPaths:
         return self.root / "models" / "user"
 
     @property
+    def backup_dir(self) -> Path:
+        return self.root / "backups"
+
+    @property
     def log_dir(self) -> Path:
         return self.root / "logs"
 

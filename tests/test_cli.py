@@ -174,7 +174,7 @@ def test_index_without_weights_names_the_download(
     assert str(data_paths.model_dir) in err
 
 
-def test_second_writer_is_refused(
+def test_with_no_wait_a_second_writer_is_refused(
     capsys: pytest.CaptureFixture[str],
     data_paths: DataPaths,
     tiny_open_clip: ModelInfo,
@@ -183,17 +183,33 @@ def test_second_writer_is_refused(
     from clipdesk.core.store import Library
 
     with Library.open(data_paths, write=True):
-        code, _, err = run(
-            capsys,
-            "--data-dir",
-            str(data_paths.root),
-            "index",
-            str(photos),
-            "--model",
-            tiny_open_clip.model_id,
-        )
+        code, _, err = run(capsys, "--data-dir", str(data_paths.root), "--no-wait", "index",
+                           str(photos), "--model", tiny_open_clip.model_id)
     assert code == EXIT_ERROR
-    assert "clipdesk" in err.lower()
+    assert "already writing to the data folder" in err
+
+
+def test_a_second_writer_waits_its_turn_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+    data_paths: DataPaths,
+    tiny_open_clip: ModelInfo,
+    tmp_path: Path,
+) -> None:
+    """Without --no-wait the command is queued behind the other writer (the window indexing,
+    another clipdesk-cli) and runs when it is done, instead of failing."""
+    import threading
+
+    from clipdesk.core.store.lock import WriterLock
+    from tests.core.fakes import make_photos
+
+    make_photos(tmp_path / "few", 3)
+    holder = WriterLock(data_paths.lock_file, data_paths.root).acquire()  # another process
+    threading.Timer(1.0, holder.release).start()
+    code, out, err = run(capsys, "--data-dir", str(data_paths.root), "index",
+                         str(tmp_path / "few"), "--model", tiny_open_clip.model_id, "--json")
+    assert code == EXIT_OK, err
+    assert f"pid {os.getpid()}" in err and "is writing to the library" in err, err
+    assert json.loads(out)["embedded"] == 3
 
 
 def test_index_takes_worker_and_gpu_decode_options(
@@ -268,7 +284,7 @@ def test_a_second_writer_is_refused_before_any_model_loads(
     data = ("--data-dir", str(data_paths.root))
     holder = WriterLock(data_paths.lock_file, data_paths.root).acquire()  # another process
     try:
-        code, _, err = run(capsys, *data, "index", str(tmp_path / "photos"))
+        code, _, err = run(capsys, *data, "--no-wait", "index", str(tmp_path / "photos"))
         assert code == EXIT_ERROR and "already writing to the data folder" in err, err
     finally:
         holder.release()

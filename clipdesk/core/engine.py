@@ -1,27 +1,46 @@
-"""The composition root of the core: one data folder, its settings, models and library.
+"""The core service of one data folder: its settings, models and library, and the person's jobs.
 
-The CLI and the GUI both build an :class:`Engine` and ask it for what they need; encoders are
-loaded once per model id and kept, so a second query does not reload weights.
+The CLI's commands and the GUI's workers are one call each on an :class:`Engine`:
+:meth:`~Engine.index`, :meth:`~Engine.search` (or :meth:`~Engine.plan` a query once for its
+results and its live count), :meth:`~Engine.score_tags` / :meth:`~Engine.save_tags` (or
+:meth:`~Engine.tag` for both), :meth:`~Engine.evaluate`, :meth:`~Engine.check`,
+:meth:`~Engine.backup` / :meth:`~Engine.restore` and :meth:`~Engine.purge_missing`. Long jobs
+take a :class:`~clipdesk.core.jobs.CancelToken` and a progress callback. Every write goes through
+the one serialized, queued writer of :class:`~clipdesk.core.store.access.LibraryAccess`
+(``engine.store``), whose listeners hear of each change. Encoders are loaded once per model id
+(one load at a time per model, whichever thread asks) and kept.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.config import Settings, load_settings, save_settings
+from clipdesk.core.errors import ClipdeskError, StoreCorrupt
+from clipdesk.core.jobs import CancelToken, ProgressCallback, no_progress
+from clipdesk.core.types import IndexReport, Progress, Stage
 from clipdesk.paths import DataPaths
 
 if TYPE_CHECKING:
+    from clipdesk.core.evaluation import CaptionComparison, ClassComparison
+    from clipdesk.core.evaluation.datasets import Dataset
     from clipdesk.core.indexer import Indexer
-    from clipdesk.core.jobs import CancelToken
+    from clipdesk.core.labels import LabelSet
     from clipdesk.core.models.base import Encoder, ModelInfo
     from clipdesk.core.models.registry import ModelRegistry
-    from clipdesk.core.search import Searcher
-    from clipdesk.core.store import Library
+    from clipdesk.core.search import PlannedQuery, Query, Searcher, SearchResult
+    from clipdesk.core.store import Library, LibraryStats
+    from clipdesk.core.store.access import LibraryAccess
+    from clipdesk.core.store.backup import Backup
+    from clipdesk.core.store.records import MissingFiles
+    from clipdesk.core.tagging import TaggingReport, TagRule, TagScores
     from clipdesk.core.thumbnails import ThumbnailCache
 
 log = logging.getLogger(__name__)
@@ -29,15 +48,38 @@ log = logging.getLogger(__name__)
 MIN_INDEX_BATCH = 32  # photos per commit at least, whatever the model's batch on the device
 
 
+@dataclass(frozen=True)
+class TagRun:
+    """What :meth:`Engine.tag` did: the model that scored (and why, in ``notice``), the
+    report, and the CSV rows exported (``None`` without an export)."""
+
+    model_id: str
+    notice: str
+    report: TaggingReport
+    exported: int | None = None
+
+
+@dataclass(frozen=True)
+class EvaluationRun:
+    """A finished evaluation: the dataset as loaded, the comparison of the models, and the
+    dataset's name (its file or folder name, for reports)."""
+
+    dataset: Dataset
+    result: ClassComparison | CaptionComparison
+    name: str
+
+
 class Engine:
-    """Everything that belongs to one data folder."""
+    """Everything that belongs to one data folder, and the jobs a person runs on it."""
 
     def __init__(self, paths: DataPaths, settings: Settings | None = None) -> None:
         self.paths = paths.ensure()
         self.settings = settings if settings is not None else load_settings(paths.settings_file)
         self._encoders: dict[str, Encoder] = {}
         self._lock = threading.Lock()
+        self._load_locks: dict[str, threading.Lock] = {}
         self._registry: ModelRegistry | None = None
+        self._store: LibraryAccess | None = None
         from clipdesk.core.imaging import set_pillow_pixel_limit
 
         # Pillow's own global bomb limit (179 MP) would refuse what our setting allows
@@ -49,6 +91,13 @@ class Engine:
 
     def save_settings(self) -> None:
         save_settings(self.settings, self.paths.settings_file)
+
+    def close(self) -> None:
+        """Close the shared reader (a later call opens it again)."""
+        if self._store is not None:
+            self._store.close()
+
+    # -- models --------------------------------------------------------------------------------
 
     @property
     def registry(self) -> ModelRegistry:
@@ -69,34 +118,70 @@ class Engine:
         progress: Callable[[int, int], None] | None = None,
         token: CancelToken | None = None,
     ) -> Encoder:
-        """The loaded encoder for ``model_id``; loads it (and downloads if asked) the first time."""
+        """The loaded encoder for ``model_id``; loads it (and downloads if asked) the first
+        time. Two threads asking for the same model wait for one load."""
         with self._lock:
             cached = self._encoders.get(model_id)
+            load_lock = self._load_locks.setdefault(model_id, threading.Lock())
         if cached is not None:
             return cached
-        from clipdesk.core.models import load_encoder
+        with load_lock:
+            with self._lock:
+                cached = self._encoders.get(model_id)
+            if cached is not None:
+                return cached
+            from clipdesk.core.models import load_encoder
 
-        info = self.registry.get(model_id)
-        encoder = load_encoder(
-            info,
-            self.paths,
-            device=self.settings.device,
-            batch_size=self.settings.batch_size or None,
-            download=download,
-            progress=progress,
-            token=token,
-        )
-        with self._lock:
-            return self._encoders.setdefault(model_id, encoder)
+            info = self.registry.get(model_id)
+            encoder = load_encoder(
+                info,
+                self.paths,
+                device=self.settings.device,
+                batch_size=self.settings.batch_size or None,
+                download=download,
+                progress=progress,
+                token=token,
+            )
+            with self._lock:
+                return self._encoders.setdefault(model_id, encoder)
 
     def loaded_encoders(self) -> dict[str, Encoder]:
         with self._lock:
             return dict(self._encoders)
 
+    def loaded_encoder(self, model_id: str) -> Encoder:
+        """The encoder of ``model_id`` if it is loaded; :class:`ModelNotLoaded` otherwise."""
+        encoder = self.loaded_encoders().get(model_id)
+        if encoder is None:
+            from clipdesk.core.search import ModelNotLoaded
+
+            raise ModelNotLoaded(model_id)
+        return encoder
+
+    # -- the library ---------------------------------------------------------------------------
+
+    @property
+    def store(self) -> LibraryAccess:
+        """The shared reader, the serialized writer and the change listeners."""
+        if self._store is None:
+            from clipdesk.core.store.access import LibraryAccess
+
+            self._store = LibraryAccess(self.paths)
+        return self._store
+
     def library(self, *, write: bool = False) -> Library:
+        """A library of its own (closed by the caller). Jobs use :attr:`store` instead; this
+        is for a reader that must not share (a check) or for tests."""
         from clipdesk.core.store import Library
 
         return Library.open(self.paths, write=write)
+
+    def reader(self) -> Library:
+        """The shared read-only library (thread-safe; its vector indexes stay loaded)."""
+        return self.store.reader()
+
+    def stats(self) -> LibraryStats:
+        return self.reader().stats()
 
     def thumbnails(self) -> ThumbnailCache:
         from clipdesk.core.thumbnails import ThumbnailCache
@@ -121,9 +206,232 @@ class Engine:
             gpu_decode=self.settings.gpu_decode,
         )
 
-    def searcher(self, library: Library) -> Searcher:
+    # -- indexing ------------------------------------------------------------------------------
+
+    def index(
+        self,
+        paths: Sequence[str | os.PathLike[str]] | None = None,
+        *,
+        model_id: str | None = None,
+        remove_roots: Sequence[int] = (),
+        purge: bool = False,
+        scan: bool = True,
+        download: bool = False,
+        token: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+        download_progress: Callable[[int, int], None] | None = None,
+    ) -> IndexReport | None:
+        """Forget ``remove_roots``, forget missing photos when ``purge``, then (when ``scan``)
+        add ``paths`` as roots and index them (``None``: every root) with ``model_id``
+        (default: the settings').
+
+        The writer is taken first (queued behind another writer), so a refusal comes before a
+        model loads; new roots are in the library before the model loads. Returns ``None``
+        when nothing was indexed (``scan=False``)."""
+        token = token or CancelToken()
+        report = progress or no_progress
+        folders = [Path(p) for p in paths or ()]
+        for folder in folders:
+            if not folder.is_dir():
+                raise ClipdeskError(f"Not a folder: {folder}")
+        model_id = model_id or self.settings.model_id
+        with self.store.writer(token, report) as library:
+            for root_id in remove_roots:
+                library.remove_root(root_id)
+                log.info("removed root %d", root_id)
+            if purge:
+                purged = library.purge_missing()
+                log.info("forgot %d missing photos (%d manual tags)", purged.files,
+                         purged.manual_tags)
+            if not scan:
+                return None
+            root_ids = [library.add_root(folder).id for folder in folders] or None
+            report(Progress(Stage.SCANNING, 0, 0))  # the roots are there: panels may show them
+            encoder = self.encoder(model_id, download=download, progress=download_progress,
+                                   token=token)
+            return self.indexer(library, encoder).run_roots(root_ids, token=token,
+                                                            progress=report)
+
+    def purge_missing(self, older_than_days: float | None = None, *, apply: bool = True,
+                      token: CancelToken | None = None) -> MissingFiles:
+        """Forget the photos marked missing (for more than ``older_than_days``), with their
+        vectors and tags; with ``apply=False`` only say what that would forget."""
+        cutoff = (datetime.now() - timedelta(days=older_than_days)
+                  if older_than_days is not None else None)
+        if not apply:
+            return self.reader().missing_files(cutoff)
+        with self.store.writer(token) as library:
+            return library.purge_missing(cutoff)
+
+    # -- searching -----------------------------------------------------------------------------
+
+    def searcher(self, library: Library | None = None, *, load: bool = True) -> Searcher:
+        """A searcher over ``library`` (default: the shared reader). ``load=False``: it never
+        loads a model (a model that is not loaded raises :class:`ModelNotLoaded`)."""
         from clipdesk.core.search import Searcher
 
         return Searcher(
-            library, self.encoder, self.model_info, preferred_model=self.settings.model_id
+            library if library is not None else self.reader(),
+            self.encoder if load else self.loaded_encoder,
+            self.model_info,
+            preferred_model=self.settings.model_id,
         )
+
+    def plan(self, query: Query, model: str = "auto", *, load: bool = True,
+             reuse: PlannedQuery | None = None) -> PlannedQuery:
+        """``query`` with its models chosen and its vectors computed (see
+        :meth:`Searcher.plan`); run it with :meth:`run` and count with :meth:`count`."""
+        return self.searcher(load=load).plan(query, model, reuse=reuse)
+
+    def run(self, plan: PlannedQuery) -> SearchResult:
+        return self.searcher(load=False).run(plan)
+
+    def count(self, plan: PlannedQuery, threshold: float) -> dict[str, int]:
+        return self.searcher(load=False).count(plan, threshold)
+
+    def search(self, query: Query, model: str = "auto", *, load: bool = True) -> SearchResult:
+        """Run ``query`` with ``model`` (an id, ``"auto"``, or ``"A+B"`` for union)."""
+        return self.run(self.plan(query, model, load=load))
+
+    # -- tagging -------------------------------------------------------------------------------
+
+    def score_tags(
+        self,
+        label_set: LabelSet,
+        model_id: str,
+        *,
+        folder: Path | None = None,
+        root_ids: Sequence[int] | None = None,
+        token: CancelToken | None = None,
+        progress: ProgressCallback = no_progress,
+    ) -> TagScores:
+        """Score the photos (of ``folder`` / ``root_ids``) against ``label_set`` (reads only)."""
+        from clipdesk.core.labels import label_vectors
+        from clipdesk.core.tagging import compute_scores
+
+        vectors = label_vectors(self.encoder(model_id, token=token), label_set, token=token)
+        return compute_scores(self.reader(), vectors, folder=folder, root_ids=root_ids,
+                              token=token, progress=progress)
+
+    def save_tags(self, scores: TagScores, rule: TagRule, *, token: CancelToken | None = None,
+                  progress: ProgressCallback = no_progress) -> TaggingReport:
+        """Store the automatic tags ``rule`` gives the scored photos (through the writer)."""
+        from clipdesk.core.tagging import apply_tags
+
+        with self.store.writer(token, progress) as library:
+            return apply_tags(library, scores, rule, token=token, progress=progress)
+
+    def tag(
+        self,
+        label_set: LabelSet,
+        rule: TagRule,
+        model: str = "auto",
+        *,
+        folder: Path | None = None,
+        export: Path | None = None,
+        token: CancelToken | None = None,
+        progress: ProgressCallback = no_progress,
+    ) -> TagRun:
+        """Score and store tags in one job (``"auto"`` picks a model that speaks the labels'
+        language); ``export`` also writes the tags of the scored photos as CSV."""
+        from clipdesk.core.tagging import export_tags_csv, tag_library
+
+        if folder is not None and not folder.is_dir():
+            raise ClipdeskError(f"Not a folder: {folder}")
+        models, notice = self.searcher().resolve_models(model, " ".join(label_set.names))
+        model_id = models[0]
+        token = token or CancelToken()
+        with self.store.writer(token, progress) as library:  # the turn before the model loads
+            encoder = self.encoder(model_id, token=token)
+            report, scores = tag_library(library, encoder, label_set, rule, folder=folder,
+                                         token=token, progress=progress)
+            exported = None
+            if export is not None and scores is not None:
+                exported = export_tags_csv(library, export, scores.file_ids)
+        return TagRun(model_id, notice, report, exported)
+
+    # -- evaluation ----------------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        dataset: Path,
+        model_ids: Sequence[str],
+        *,
+        kind: str = "auto",
+        negatives: str | None = None,
+        label_files: Mapping[str, Path] | None = None,
+        templates: str | Sequence[str] | None = None,
+        others: bool | None = None,
+        store: str = "evaluation",
+        token: CancelToken | None = None,
+        progress: ProgressCallback = no_progress,
+    ) -> EvaluationRun:
+        """Measure ``model_ids`` on a labelled ``dataset`` (class folders or a caption file).
+
+        Pictures are embedded into the separate evaluation store (``store="evaluation"``) or
+        the library (``"library"``, through the writer). ``label_files`` gives a model its own
+        prompts; ``templates`` (a set's name, a file, or the templates) and ``others`` apply to
+        class folders (``None``: the label file's setting, else the defaults)."""
+        from clipdesk.core import evaluation as ev
+
+        if not model_ids:
+            raise ev.EvaluationError("Choose at least one model.")
+        if not dataset.exists():
+            raise ev.DatasetError(f"No such dataset: {dataset}")
+        options = {"negatives": negatives} if negatives else {}
+        loaded = ev.load_dataset(dataset, kind, **options)
+        label_sets = None
+        if isinstance(loaded, ev.ClassDataset) and label_files:
+            label_sets = ev.label_sets_from_files(label_files, templates=templates,
+                                                  others=others,
+                                                  has_negatives=loaded.has_negatives)
+        from clipdesk.core.prompts import template_choice
+
+        chosen = template_choice(templates)
+        for model_id in model_ids:  # fail on an unknown model before embedding anything
+            self.model_info(model_id)
+        if store == "library":
+            with self.store.writer(token, progress) as library:
+                result = ev.evaluate(self, library, loaded, model_ids, label_set=label_sets,
+                                     templates=chosen, others=others, token=token,
+                                     progress=progress)
+        elif store == "evaluation":
+            with ev.open_evaluation_library(self) as library:
+                result = ev.evaluate(self, library, loaded, model_ids, label_set=label_sets,
+                                     templates=chosen, others=others, token=token,
+                                     progress=progress)
+        else:
+            raise ev.EvaluationError(f"Unknown store {store!r}: use evaluation or library.")
+        return EvaluationRun(loaded, result, dataset.name)
+
+    # -- upkeep --------------------------------------------------------------------------------
+
+    def check(self, *, full: bool = True) -> list[str]:
+        """SQLite's integrity check (``full``) or quick check of the library; the problems
+        found (one sentence each), or none."""
+        try:
+            with self.library() as library:
+                return library.db.check(full=full)
+        except StoreCorrupt as exc:
+            return [str(exc)]
+
+    def backups(self) -> list[Backup]:
+        """The library's backups, newest first."""
+        from clipdesk.core.store import backup
+
+        return backup.list_backups(self.paths)
+
+    def backup(self, reason: str = "manual") -> Backup:
+        """Back the library up now (SQLite's online backup: jobs may go on meanwhile)."""
+        from clipdesk.core.store import backup
+
+        return backup.take_backup(self.paths, reason)
+
+    def restore(self, path: Path | None = None, *, token: CancelToken | None = None,
+                progress: ProgressCallback | None = None) -> Backup:
+        """Replace the library with the backup ``path`` (default: the newest that checks
+        out), in its writing turn; the replaced file is kept beside it."""
+        from clipdesk.core.store import backup
+
+        with self.store.exclusive(token, progress):
+            return backup.restore_unlocked(self.paths, path)

@@ -118,11 +118,22 @@ class Indexer:
         progress: ProgressCallback | None = None,
     ) -> IndexReport:
         """Add ``paths`` as roots (if new) and index them; ``None`` indexes every known root."""
+        root_ids = [self.library.add_root(p).id for p in paths] if paths else None
+        return self.run_roots(root_ids, token=token, progress=progress)
+
+    def run_roots(
+        self,
+        root_ids: Sequence[int] | None = None,
+        *,
+        token: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IndexReport:
+        """Index the roots ``root_ids`` (already in the library); ``None``: every root."""
         token = token or CancelToken()
         report = progress or no_progress
         lib = self.library
         lib.ensure_model(self.model_id, int(self.encoder.dim))
-        wanted = {lib.add_root(p).id for p in paths} if paths else None
+        wanted = set(root_ids) if root_ids is not None else None
         roots = [r for r in lib.roots() if wanted is None or r.id in wanted]  # with counts
         tally = _Tally()
         cancelled = False
@@ -175,7 +186,7 @@ class Indexer:
                 tally.offline.append(root.path)
                 continue
             self.library.set_root_state(root.id, RootState.ONLINE, scanned=True,
-                                        found=len(scan.files))
+                                        found=len(scan.files), unreadable=scan.unreadable)
             tally.unreadable.extend(scan.unreadable)
             found += len(scan.files)
             online[root.id] = (root, scan)

@@ -9,8 +9,9 @@ used for ImageNet zero-shot classification; the Chinese ones follow Chinese-CLIP
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from clipdesk.core.errors import ClipdeskError
 
@@ -94,6 +95,24 @@ def parse_templates(text: str) -> tuple[str, ...]:
     lines = [line.strip() for line in text.splitlines()]
     templates = [line for line in lines if line and not line.startswith("#")]
     return check_templates(templates)
+
+
+def template_choice(value: str | Sequence[str] | None,
+                    default: str | Sequence[str] = AUTO) -> str | tuple[str, ...]:
+    """What a person chose as templates: a shipped set's key, the path of a file of templates
+    (one per line, see :func:`parse_templates`), or the templates themselves; ``None``:
+    ``default``."""
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        return check_templates(value)
+    path = Path(value)
+    if path.is_file():
+        try:
+            return parse_templates(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"Cannot read the templates in {path}: {exc}") from exc
+    return value
 
 
 def check_templates(templates: Iterable[str]) -> tuple[str, ...]:

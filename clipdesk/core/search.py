@@ -1,17 +1,20 @@
 """Queries against the library: text (any language), image, both, negatives, filters, union.
 
-A query becomes one vector per model (text, image, or a weighted mix, minus negative terms), FAISS
-finds the nearest file ids by inner product (cosine: every vector is L2-normalised), and SQLite
-turns ids into paths. ``"auto"`` routes a query to a model that speaks its language; ``"A+B"``
-fuses two models' rankings with reciprocal rank fusion.
+A query is *planned* once (:meth:`Searcher.plan`): its models are chosen and it becomes one
+vector per model (text, image, or a weighted mix, minus negative terms). The plan then answers
+both the results (:meth:`Searcher.run`: FAISS finds the nearest file ids by inner product, cosine
+since every vector is L2-normalised, and SQLite turns ids into paths) and the live match count
+(:meth:`Searcher.count`), and a later search that asks the same question (a library refresh, a
+new threshold or number of results) reuses its vectors. ``"auto"`` routes a query to a model
+that speaks its language; ``"A+B"`` fuses two models' rankings with reciprocal rank fusion.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +48,20 @@ MAX_TOP_K = 1_000_000
 
 class SearchError(ClipdeskError):
     """A query that cannot be answered (nothing indexed, empty query, unknown photo)."""
+
+
+class NothingIndexed(SearchError):
+    """The library has no vectors of any model yet."""
+
+
+class ModelNotLoaded(SearchError):
+    """A search that may not load models (the GUI's) needs models that are not loaded yet."""
+
+    def __init__(self, *model_ids: str) -> None:
+        names = ", ".join(model_ids)
+        super().__init__(f"The models {names} are not loaded yet." if len(model_ids) > 1
+                         else f"The model {names} is not loaded yet.")
+        self.model_ids = model_ids
 
 
 def contains_cjk(text: str) -> bool:
@@ -103,6 +120,28 @@ class SearchResult:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
+@dataclass(frozen=True, eq=False)
+class PlannedQuery:
+    """A query with its models chosen and its vector per model computed: what the results and
+    the live count of one question share."""
+
+    query: Query
+    model: str  # what was asked: a model id, "auto" or "A+B"
+    model_ids: tuple[str, ...]  # the models that answer
+    vectors: Mapping[str, np.ndarray]  # the (dim,) unit query vector of each answering model
+    notice: str = ""
+    fallback_language: str | None = None
+
+    def asks(self, query: Query, model: str) -> bool:
+        """Whether ``query`` with ``model`` is the same question (the number of results and
+        the threshold aside), so that its vectors can be reused."""
+        return self.model == model and _question(self.query) == _question(query)
+
+
+def _question(query: Query) -> Query:
+    return replace(query, top_k=1, threshold=None)
+
+
 EncoderProvider = Callable[[str], "Encoder"]
 InfoProvider = Callable[[str], "ModelInfo"]
 
@@ -134,7 +173,7 @@ class Searcher:
         """Turn ``"auto"``, ``"A+B"`` or a model id into model ids, plus a notice for the person."""
         indexed = self.indexed_models()
         if not indexed:
-            raise SearchError("Nothing is indexed yet: add a photo folder and index it first.")
+            raise NothingIndexed("Nothing is indexed yet: add a photo folder and index it first.")
         if model == AUTO:
             return self._route(text, indexed)
         wanted = [m.strip() for m in model.split(UNION_SEPARATOR) if m.strip()]
@@ -244,32 +283,62 @@ class Searcher:
 
     # -- searching -----------------------------------------------------------------------------
 
+    def plan(self, query: Query, model: str = AUTO, *, reuse: PlannedQuery | None = None
+             ) -> PlannedQuery:
+        """Choose the models for ``query`` and compute its vector for each.
+
+        ``reuse``: an earlier plan; when it asks the same question and the same models answer,
+        its vectors are kept (nothing is encoded again)."""
+        model_ids, notice = self.resolve_models(model, query.text)
+        if reuse is not None and reuse.asks(query, model) and reuse.model_ids == tuple(model_ids):
+            return replace(reuse, query=query)
+        waiting: list[str] = []
+        for model_id in model_ids:  # every model that is not loaded, not only the first
+            try:
+                self._encoders(model_id)
+            except ModelNotLoaded:
+                waiting.append(model_id)
+        if waiting:
+            raise ModelNotLoaded(*waiting)
+        vectors = {m: self.query_vector(query, m) for m in model_ids}
+        fallback = ("zh" if contains_cjk(query.text) else "en") if notice else None
+        return PlannedQuery(query, model, tuple(model_ids), vectors, notice, fallback)
+
     def search(self, query: Query, model: str = AUTO) -> SearchResult:
         """Run ``query`` with ``model`` (an id, ``"auto"``, or ``"A+B"`` for union)."""
-        model_ids, notice = self.resolve_models(model, query.text)
+        return self.run(self.plan(query, model))
+
+    def run(self, plan: PlannedQuery) -> SearchResult:
+        """The hits of a planned query (its ``top_k`` and ``threshold``)."""
+        query = plan.query
         allowed = self._allowed_ids(query)
-        if len(model_ids) == 1:
-            scored = self._nearest(query, model_ids[0], query.top_k, allowed)
+        if len(plan.model_ids) == 1:
+            model_id = plan.model_ids[0]
+            scored = self._nearest(plan.vectors[model_id], query, model_id, query.top_k,
+                                   allowed)
         else:
             depth = max(query.top_k * 2, 100)
-            rankings = [self._nearest(query, m, depth, allowed) for m in model_ids]
+            rankings = [self._nearest(plan.vectors[m], query, m, depth, allowed)
+                        for m in plan.model_ids]
             scored = reciprocal_rank_fusion(rankings)[: query.top_k]
         photos = self._library.photos([i for i, _ in scored])
         hits = tuple(
             SearchHit(file_id=i, path=photos[i].path, score=s, rank=r)
             for r, (i, s) in enumerate(((i, s) for i, s in scored if i in photos), start=1)
         )
-        fallback = ("zh" if contains_cjk(query.text) else "en") if notice else None
-        return SearchResult(hits=hits, model_ids=tuple(model_ids), notice=notice,
-                            fallback_language=fallback)
+        return SearchResult(hits=hits, model_ids=plan.model_ids, notice=plan.notice,
+                            fallback_language=plan.fallback_language)
 
-    def count_matches(self, query: Query, model_id: str, threshold: float) -> int:
-        """How many photos score at least ``threshold`` for ``query`` (for a live match count)."""
-        index = self._library.vector_index(model_id)
-        vec = self.query_vector(query, model_id)[None, :]
-        lims, _, ids = index.range_search(vec, float(threshold))
-        allowed = self._allowed_ids(query)
-        return int(lims[1]) if allowed is None else int(np.isin(ids, allowed).sum())
+    def count(self, plan: PlannedQuery, threshold: float) -> dict[str, int]:
+        """Photos scoring at least ``threshold`` per answering model (a live match count)."""
+        allowed = self._allowed_ids(plan.query)
+        out: dict[str, int] = {}
+        for model_id in plan.model_ids:
+            index = self._library.vector_index(model_id)
+            lims, _, ids = index.range_search(plan.vectors[model_id][None, :], float(threshold))
+            out[model_id] = (int(lims[1]) if allowed is None
+                             else int(np.isin(ids, allowed).sum()))
+        return out
 
     def _allowed_ids(self, query: Query) -> np.ndarray | None:
         """The file ids the query's filters let through; None when it has no filters."""
@@ -285,14 +354,15 @@ class Searcher:
         )
 
     def _nearest(
-        self, query: Query, model_id: str, k: int, allowed: np.ndarray | None
+        self, vector: np.ndarray, query: Query, model_id: str, k: int,
+        allowed: np.ndarray | None,
     ) -> list[tuple[int, float]]:
         import faiss
 
         index = self._library.vector_index(model_id)
         if index.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        vec = self.query_vector(query, model_id)[None, :]
+        vec = vector[None, :]
         k = min(k, index.ntotal)
         params = None
         if allowed is not None:

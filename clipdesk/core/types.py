@@ -26,6 +26,7 @@ class Stage(str, Enum):
     """Which phase a long job is in, for progress display."""
 
     DOWNLOADING = "downloading"  # model weights; done/total in MB
+    WAITING = "waiting"  # queued behind another writer; current: its pid when known
     SCANNING = "scanning"
     HASHING = "hashing"
     EMBEDDING = "embedding"

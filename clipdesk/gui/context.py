@@ -1,17 +1,17 @@
 """The application context every window, panel and dialog gets: the engine plus shared signals.
 
-It owns the background machinery the panels share: model loading (one loader per model, state
-reported through :attr:`AppContext.encoderStateChanged`), a small thread pool for short tasks
-(a search, a count) whose callbacks run on the GUI thread, and one shared read-only
-:class:`~clipdesk.core.store.Library` (its FAISS indexes stay in memory between searches).
-Nothing here imports torch: models load in worker threads.
+The :class:`~clipdesk.core.engine.Engine` does the work (its jobs, its shared reader, its one
+serialized writer); the context adds what the GUI needs around it: model loading in the
+background (state reported through :attr:`AppContext.encoderStateChanged`), a small thread pool
+for short tasks (a search, a count) whose callbacks run on the GUI thread, and the engine's
+change notifications as the :attr:`AppContext.libraryChanged` signal. Nothing here imports
+torch: models load in worker threads.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -62,14 +62,11 @@ class AppContext(QObject):
         self.engine = engine
         self._states: dict[str, tuple[str, str]] = {}
         self._loaders: dict[str, JobWorker[Any]] = {}
-        self._load_locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
-        self._library: Library | None = None
-        self._library_lock = threading.Lock()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
         self._closed = False
         self._taskDone.connect(self._deliver)
+        engine.store.add_listener(self._on_engine_change)
 
     # -- models --------------------------------------------------------------------------------
 
@@ -153,10 +150,7 @@ class AppContext(QObject):
 
     def load_encoder(self, model_id: str, token: CancelToken | None = None) -> Encoder:
         """Blocking, from any thread but the GUI's: the loaded encoder (loads it once)."""
-        with self._locks_guard:
-            lock = self._load_locks.setdefault(model_id, threading.Lock())
-        with lock:
-            return self.engine.encoder(model_id, token=token)
+        return self.engine.encoder(model_id, token=token)
 
     def _set_state(self, model_id: str, state: str, detail: str, *, remember: bool = True
                    ) -> None:
@@ -174,15 +168,22 @@ class AppContext(QObject):
     # -- library -------------------------------------------------------------------------------
 
     def library(self) -> Library:
-        """The shared read-only library (thread-safe; call it from tasks, not the GUI thread,
-        the first time: opening creates or upgrades the database)."""
-        with self._library_lock:
-            if self._library is None:
-                self._library = self.engine.library()
-            return self._library
+        """The engine's shared read-only library (thread-safe; call it from tasks, not the GUI
+        thread, the first time: opening creates or upgrades the database)."""
+        return self.engine.reader()
 
     def notify_library_changed(self) -> None:
         self.libraryChanged.emit()
+
+    def _on_engine_change(self) -> None:
+        """A writing job of the engine ended (called in its thread; the signal is queued to
+        the GUI thread's receivers)."""
+        if self._closed:
+            return
+        try:
+            self.libraryChanged.emit()
+        except RuntimeError:  # the context is being deleted
+            log.debug("library change after the context went")
 
     def report_damage(self, exc: BaseException) -> None:
         """From any thread: when ``exc`` says the library file is damaged, tell the window
@@ -192,12 +193,8 @@ class AppContext(QObject):
             self.libraryDamaged.emit(str(exc))
 
     def close_library(self) -> None:
-        """Close the shared reader; the next :meth:`library` call opens the file again (after
-        a restore, the file under that name is another one)."""
-        with self._library_lock:
-            if self._library is not None:
-                self._library.close()
-                self._library = None
+        """Close the shared reader; the next :meth:`library` call opens the file again."""
+        self.engine.store.close_reader()
 
     # -- short background tasks ----------------------------------------------------------------
 
@@ -254,4 +251,5 @@ class AppContext(QObject):
         self._pool.clear()
         if not self._pool.waitForDone(timeout_ms):
             log.warning("background tasks did not finish within %d ms", timeout_ms)
+        self.engine.store.remove_listener(self._on_engine_change)
         self.close_library()

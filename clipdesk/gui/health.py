@@ -14,8 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
-from clipdesk.core.errors import StoreCorrupt
-from clipdesk.core.store import backup as backups
+from clipdesk.core.store.backup import Backup
 from clipdesk.gui.context import AppContext
 from clipdesk.gui.dialogs import errors
 from clipdesk.gui.names import shown
@@ -33,22 +32,20 @@ class LibraryHealth(QObject):
         self.window = window
         self.stop_indexing = stop_indexing
         self.ask: Callable[[str, str], bool] = self._ask  # replaced by tests
-        self.choose: Callable[[list[backups.Backup]], backups.Backup | None] = self._choose
+        self.choose: Callable[[list[Backup]], Backup | None] = self._choose
         self._offering = False
+        self._restoring = False  # damage met by reads of the file being replaced is old news
         context.libraryDamaged.connect(self.offer_restore)
 
     # -- checking --------------------------------------------------------------------------------
 
     def check(self) -> None:
         """Run SQLite's integrity check in the background and say what it found."""
-        paths = self.context.engine.paths
+        engine = self.context.engine
+        paths = engine.paths
 
         def run() -> list[str]:
-            try:
-                with self.context.engine.library() as library:
-                    return library.db.check(full=True)
-            except StoreCorrupt as exc:
-                return [str(exc)]
+            return engine.check(full=True)
 
         def done(problems: list[str]) -> None:
             if not problems:
@@ -64,11 +61,11 @@ class LibraryHealth(QObject):
 
     def offer_restore(self, message: str) -> None:
         """Say the library is damaged and offer the newest backup (once at a time)."""
-        if self._offering:
+        if self._offering or self._restoring:
             return
         self._offering = True
         try:
-            listed = backups.list_backups(self.context.engine.paths)
+            listed = self.context.engine.backups()
             if not listed:
                 errors.show_error(self.window, message + " " + self.tr(
                     "There is no backup to restore."))
@@ -83,7 +80,7 @@ class LibraryHealth(QObject):
 
     def restore(self) -> None:
         """Library > Restore from backup: pick a backup, confirm, restore."""
-        listed = backups.list_backups(self.context.engine.paths)
+        listed = self.context.engine.backups()
         if not listed:
             errors.show_error(self.window, self.tr("There is no backup of the library yet; one "
                                                    "is made each day the library changes."))
@@ -102,16 +99,19 @@ class LibraryHealth(QObject):
             errors.show_error(self.window, self.tr("Indexing did not stop; try again in a "
                                                    "moment."))
             return
-        self.context.close_library()
-        paths = self.context.engine.paths
+        engine = self.context.engine
+        self._restoring = True
 
-        def done(chosen: backups.Backup) -> None:
-            self.context.notify_library_changed()
+        def done(chosen: Backup) -> None:
+            self._restoring = False
             self._inform(self.tr("The library was restored from the backup of %1.").replace(
                 "%1", _when(chosen)))
 
-        self.context.run_task(lambda: backups.restore(paths, path), done,
-                              lambda message: errors.show_error(self.window, message))
+        def failed(message: str) -> None:
+            self._restoring = False
+            errors.show_error(self.window, message)
+
+        self.context.run_task(lambda: engine.restore(path), done, failed)
 
     # -- dialogs ---------------------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ class LibraryHealth(QObject):
         answer = QMessageBox.question(self.window, title, question)
         return answer == QMessageBox.StandardButton.Yes
 
-    def _choose(self, listed: list[backups.Backup]) -> backups.Backup | None:
+    def _choose(self, listed: list[Backup]) -> Backup | None:
         items = [f"{_when(b)} · {self._reason(b.reason)} · {b.size / 1e6:,.1f} MB"
                  for b in listed]
         item, ok = QInputDialog.getItem(self.window, self.tr("Restore from backup"),
@@ -142,5 +142,5 @@ class LibraryHealth(QObject):
             statusbar().showMessage(message, 10_000)
 
 
-def _when(chosen: backups.Backup) -> str:
+def _when(chosen: Backup) -> str:
     return f"{chosen.taken_at:%Y-%m-%d %H:%M}"

@@ -1,9 +1,11 @@
-"""Indexing from the GUI: a controller running ``Indexer.run`` in a JobWorker, and its progress bar.
+"""Indexing from the GUI: a controller running :meth:`Engine.index` in a JobWorker, and its
+progress bar.
 
-The controller owns the only writer. Requests (add folders, re-scan, remove a root) arriving while
-a job runs stop that job between batches (nothing committed is lost) and start one job doing both
-the interrupted work and the new request; the new job only embeds what is still missing.
-Closing cancels, quits and waits with a timeout.
+Requests (add folders, re-scan, remove a root, forget missing photos) arriving while a job runs
+stop that job between batches (nothing committed is lost) and start one job doing both the
+interrupted work and the new request; the new job only embeds what is still missing. A job
+that finds another clipdesk writing waits its turn (shown as "Waiting for …"). Closing cancels,
+quits and waits with a timeout.
 """
 
 from __future__ import annotations
@@ -13,24 +15,20 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from clipdesk.core.errors import StoreCorrupt, StoreLocked
+from clipdesk.core.errors import StoreCorrupt
 from clipdesk.core.jobs import CancelToken, ProgressCallback
+from clipdesk.core.store.queries import normalize_path
 from clipdesk.core.types import IndexReport, Progress, Root, Stage
 from clipdesk.gui.context import AppContext
 from clipdesk.gui.workers import JobWorker, start_job, stop_job
 
-if TYPE_CHECKING:
-    from clipdesk.core.store import Library
-
 log = logging.getLogger(__name__)
 
 LIBRARY_CHANGED_INTERVAL_S = 1.0  # during embedding, tell the panels at most this often
-WRITER_RETRIES = 20  # a reader may hold the writer lock for a moment to save a vector cache
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -116,7 +114,7 @@ class IndexingController(QObject):
 
     def add_folders(self, paths: Sequence[str | Path]) -> None:
         """Add folders as library roots and index them (existing roots are re-scanned)."""
-        folders = tuple(Path(p).expanduser().resolve() for p in paths)
+        folders = tuple(normalize_path(Path(p).expanduser()) for p in paths)
         if folders:
             self._enqueue(IndexRequest(paths=folders))
 
@@ -277,58 +275,23 @@ class IndexingController(QObject):
             self._running = None
         if running.restart:
             self._pending = running.request.merged(self._pending)
-        self.context.notify_library_changed()
         if not self._pending.empty and not self._closing:
             self._start_pending()
         if self._running is None:
             self.runningChanged.emit(False)
 
 
-def open_writer(context: AppContext, token: CancelToken) -> Library:
-    """The writable library; waits a little while a reader briefly holds the writer lock."""
-    for attempt in range(WRITER_RETRIES):
-        try:
-            return context.engine.library(write=True)
-        except StoreLocked:
-            if attempt == WRITER_RETRIES - 1:
-                raise
-            token.check()
-            time.sleep(0.1)
-    raise AssertionError("unreachable")
-
-
 def run_request(context: AppContext, request: IndexRequest, token: CancelToken,
                 progress: ProgressCallback) -> IndexReport | None:
-    """Do ``request`` (in a worker thread): removals, roots, then one indexing run."""
+    """Do ``request`` (in a worker thread): one call of :meth:`Engine.index`."""
     try:
-        return _run_request(context, request, token, progress)
+        return context.engine.index(
+            request.paths if not request.rescan_all else None, model_id=request.model_id,
+            remove_roots=[root.id for root in request.remove], purge=request.purge,
+            scan=request.indexes, token=token, progress=progress)
     except StoreCorrupt as exc:
         context.report_damage(exc)
         raise
-
-
-def _run_request(context: AppContext, request: IndexRequest, token: CancelToken,
-                 progress: ProgressCallback) -> IndexReport | None:
-    library = open_writer(context, token)
-    try:
-        for root in request.remove:
-            library.remove_root(root.id)
-            log.info("removed root %s", root.path)
-        if request.purge:
-            purged = library.purge_missing()
-            log.info("forgot %d missing photos (%d manual tags)", purged.files,
-                     purged.manual_tags)
-        if not request.indexes:
-            return None
-        for path in request.paths:  # roots show up in the sidebar even before the model loads
-            library.add_root(path)
-        progress(Progress(Stage.SCANNING, 0, 0))
-        encoder = context.load_encoder(request.model_id, token)
-        indexer = context.engine.indexer(library, encoder)
-        paths = None if request.rescan_all else list(request.paths)
-        return indexer.run(paths, token=token, progress=progress)
-    finally:
-        library.close()
 
 
 class IndexProgressWidget(QWidget):
@@ -408,6 +371,11 @@ class IndexProgressWidget(QWidget):
 
 def progress_text(p: Progress) -> str:
     translate = QCoreApplication.translate
+    if p.stage is Stage.WAITING:
+        if p.current:
+            return translate("clipdesk", "Waiting for another clipdesk (process %1) to finish "
+                             "writing to the library…").replace("%1", p.current)
+        return translate("clipdesk", "Waiting for the job before it to finish…")
     if p.stage is Stage.SCANNING:
         return translate("clipdesk", "Looking for photos… %1 found").replace("%1", str(p.done))
     if p.stage is Stage.HASHING:

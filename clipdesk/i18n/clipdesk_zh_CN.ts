@@ -1462,8 +1462,18 @@ Data folder: %1</source>
         <translation>复制列表</translation>
     </message>
     <message>
+        <source>folder could not be read; what was indexed in it is kept</source>
+        <translation>无法读取文件夹；其中已索引的内容会保留</translation>
+    </message>
+    <message>
         <source>unknown reason</source>
         <translation>原因未知</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n folder(s) could not be read (permissions, a failing disk); they are tried again at the next scan.</source>
+        <translation>
+            <numerusform>%n 个文件夹无法读取（权限不足或磁盘故障）；下次扫描时会重试。</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be read and were skipped. They are tried again when they change.</source>
@@ -1767,6 +1777,14 @@ Data folder: %1</source>
     <message>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>Waiting for another clipdesk (process %1) to finish writing to the library…</source>
+        <translation>正在等待另一个 clipdesk（进程 %1）写完图库…</translation>
+    </message>
+    <message>
+        <source>Waiting for the job before it to finish…</source>
+        <translation>正在等待前一个任务完成…</translation>
     </message>
     <message>
         <source>Looking for photos… %1 found</source>

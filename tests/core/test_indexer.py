@@ -398,6 +398,15 @@ def test_files_in_a_folder_that_cannot_be_listed_now_are_kept(
     report = run(data_paths, FakeEncoder())
     assert report.unreadable_dirs == ((photos / "locked").resolve(),)
     assert report.missing == 0 and snapshot(data_paths) == before
+    with Library.open(data_paths) as lib:  # remembered for `status --errors` and the window
+        assert lib.unreadable_folders() == [(photos / "locked").resolve()]
+        [root] = lib.roots()
+        assert lib.unreadable_folders(root.id) == [(photos / "locked").resolve()]
+        assert lib.unreadable_folders(root.id + 1) == []
+    monkeypatch.setattr(os, "scandir", real)
+    run(data_paths, FakeEncoder())
+    with Library.open(data_paths) as lib:  # readable again: forgotten by the next scan
+        assert lib.unreadable_folders() == []
 
 
 def test_cancel_mid_run_keeps_committed_batches_and_resume_does_the_rest(

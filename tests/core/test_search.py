@@ -13,6 +13,7 @@ import pytest
 from clipdesk.core.errors import UnknownModel
 from clipdesk.core.models.base import Backend, ModelInfo
 from clipdesk.core.search import (
+    ModelNotLoaded,
     Query,
     Searcher,
     SearchError,
@@ -212,16 +213,45 @@ def test_threshold_and_top_k() -> None:
     result = searcher.search(Query(text="red", top_k=10, threshold=0.5), "m:en")
     assert sorted(ids(result)) == [1, 3]
     assert len(searcher.search(Query(text="red", top_k=1), "m:en").hits) == 1
-    assert searcher.count_matches(Query(text="red"), "m:en", 0.5) == 2
+    assert searcher.count(searcher.plan(Query(text="red"), "m:en"), 0.5)["m:en"] == 2
 
 
 def test_date_filter() -> None:
     searcher, _ = make_searcher()
     query = Query(text="red", top_k=10, date_from=datetime(2021, 6, 1))
     assert ids(searcher.search(query, "m:en")) == [3, 4]
-    assert (
-        searcher.count_matches(Query(text="red", date_from=datetime(2021, 6, 1)), "m:en", 0.5) == 1
-    )
+    plan = searcher.plan(Query(text="red", date_from=datetime(2021, 6, 1)), "m:en")
+    assert searcher.count(plan, 0.5) == {"m:en": 1}
+
+
+def test_a_plan_encodes_the_text_once_for_the_search_and_its_live_count() -> None:
+    """The window searches, then counts at every threshold the slider passes, then searches
+    again with a new top-k: the text is encoded once, not once per step."""
+    searcher, encoders = make_searcher()
+    plan = searcher.plan(Query(text="red", top_k=2), "m:en")
+    assert ids(searcher.run(plan)) in ([1, 3], [3, 1])
+    assert [searcher.count(plan, t)["m:en"] for t in (0.9, 0.5, -0.5)] == [0, 2, 4]
+    again = searcher.plan(Query(text="red", top_k=4, threshold=0.5), "m:en", reuse=plan)
+    assert sorted(ids(searcher.run(again))) == [1, 3]
+    assert encoders["m:en"].text_calls == [["red"]]
+    other = searcher.plan(Query(text="blue", top_k=4), "m:en", reuse=plan)  # a new question
+    assert ids(searcher.run(other))[:2] in ([2, 4], [4, 2])
+    assert encoders["m:en"].text_calls == [["red"], ["blue"]]
+    searcher.plan(Query(text="red"), "m:zh", reuse=plan)  # another model answers: encoded
+    assert encoders["m:zh"].text_calls == [["red"]]
+
+
+def test_a_searcher_that_must_not_load_names_every_model_not_loaded() -> None:
+    searcher, encoders = make_searcher(flip_b=True)
+
+    def loaded_only(model_id: str) -> FakeEncoder:
+        raise ModelNotLoaded(model_id)
+
+    searcher._encoders = loaded_only  # type: ignore[assignment]
+    with pytest.raises(ModelNotLoaded) as caught:
+        searcher.plan(Query(text="red"), "m:en+m:zh")
+    assert caught.value.model_ids == ("m:en", "m:zh")
+    assert encoders["m:en"].text_calls == []
 
 
 def test_find_similar_uses_the_stored_vector() -> None:

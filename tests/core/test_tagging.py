@@ -246,7 +246,7 @@ def test_tags_filter_search(lib: Library) -> None:
     hits = searcher.search(Query(text="dog", tags=("猫",)), MODEL).hits
     assert hits[0].file_id == ids["both.jpg"]
     assert {h.file_id for h in hits} == {ids["cat1.jpg"], ids["cat2.jpg"], ids["both.jpg"]}
-    assert searcher.count_matches(Query(text="dog", tags=("猫",)), MODEL, 0.5) == 1
+    assert searcher.count(searcher.plan(Query(text="dog", tags=("猫",)), MODEL), 0.5) == {MODEL: 1}
 
 
 def test_tag_scores_with_nothing() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -208,3 +209,23 @@ def test_skipped_files_show_names_and_reasons_as_plain_text(
     from PySide6.QtWidgets import QApplication
 
     assert QApplication.clipboard().text() == f"{indexed_with_a_bad_file}\t{reason}"
+
+
+def test_skipped_files_also_name_the_folders_that_could_not_be_read(
+    qtbot: QtBot, app_context: AppContext, indexed_with_a_bad_file: Path,
+) -> None:
+    from clipdesk.core.types import RootState
+
+    locked = indexed_with_a_bad_file.parent / "locked"
+    with app_context.engine.store.writer() as lib:
+        [root] = lib.roots()
+        lib.set_root_state(root.id, RootState.ONLINE, unreadable=[locked])
+    dialog = SkippedFilesDialog(app_context)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loaded, timeout=TIMEOUT_MS) as blocker:
+        pass
+    assert blocker.args == [2]
+    folder_row, file_row = dialog.rows()
+    assert folder_row[0] == str(locked) + os.sep and "could not be read" in folder_row[1]
+    assert file_row[0] == str(indexed_with_a_bad_file)
+    assert "1 folder" in dialog.summary.text() and "1 file" in dialog.summary.text()

@@ -240,13 +240,13 @@ def test_cancel_evaluation(qtbot: QtBot, app_context: Any, class_dataset: Path,
                            monkeypatch: pytest.MonkeyPatch) -> None:
     started = threading.Event()
 
-    def slow_load(model_id: str, token: Any = None) -> Any:
+    def slow_load(model_id: str, *, token: Any = None, **_: Any) -> Any:
         started.set()
         while not token.cancelled:
             time.sleep(0.01)
         token.check()
 
-    monkeypatch.setattr(app_context, "load_encoder", slow_load)
+    monkeypatch.setattr(app_context.engine, "encoder", slow_load)
     panel = make_panel(qtbot, app_context)
     try:
         panel.set_dataset(class_dataset)

@@ -12,11 +12,12 @@ from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
+from clipdesk.core.engine import EvaluationRun
 from clipdesk.core.evaluation import ClassComparison, ClassEvaluation
 from clipdesk.core.store.records import Tag, TagSource
 from clipdesk.core.types import SearchHit
 from clipdesk.gui.panels.eval_views import table_values
-from clipdesk.gui.panels.evaluation import EvaluationPanel, EvaluationRun
+from clipdesk.gui.panels.evaluation import EvaluationPanel
 from clipdesk.gui.panels.filters import FilterBar
 from clipdesk.gui.panels.text_search import TextSearchPanel
 from clipdesk.gui.results.delegate import ResultDelegate, tag_chips

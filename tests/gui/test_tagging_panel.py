@@ -163,7 +163,7 @@ def test_cancel_while_scoring(qtbot: QtBot, indexed_context: Any,
     """Cancel stops the job between steps: no scores are kept and the panel can run again."""
     started = threading.Event()
 
-    def slow_load(model_id: str, token: Any = None) -> Any:
+    def slow_load(model_id: str, *, token: Any = None, **_: Any) -> Any:
         started.set()
         while not token.cancelled:
             time.sleep(0.01)
@@ -172,7 +172,7 @@ def test_cancel_while_scoring(qtbot: QtBot, indexed_context: Any,
     panel = make_panel(qtbot, indexed_context)
     try:
         panel.editor.set_labels_text("dog\ncat")
-        monkeypatch.setattr(indexed_context, "load_encoder", slow_load)
+        monkeypatch.setattr(indexed_context.engine, "encoder", slow_load)
         assert panel.score_photos()
         assert not panel.score_button.isEnabled() and panel.jobs.cancel_button.isVisible()
         assert started.wait(10)

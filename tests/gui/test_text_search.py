@@ -73,7 +73,8 @@ def test_threshold_slider_changes_live_count(qtbot: QtBot, indexed_context: Any)
             threshold = round(value, 2)
             with qtbot.waitSignal(panel.countFinished, timeout=20_000):
                 panel.options.set_threshold(threshold)
-            expected = searcher.count_matches(Query(text="kitchen"), model_id, threshold)
+            plan = searcher.plan(Query(text="kitchen"), model_id)
+            expected = searcher.count(plan, threshold)[model_id]
             assert panel.match_count == expected
             assert str(expected) in panel.options.count_label.text()
             counts.append(expected)

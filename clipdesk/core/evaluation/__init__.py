@@ -58,6 +58,7 @@ from clipdesk.core.evaluation.runner import (
     evaluate_captions,
     evaluate_classes,
     evaluation_paths,
+    label_sets_from_files,
     open_evaluation_library,
 )
 
@@ -84,6 +85,7 @@ __all__ = [
     "evaluate_captions",
     "evaluate_classes",
     "evaluation_paths",
+    "label_sets_from_files",
     "load_captions",
     "load_class_folders",
     "load_dataset",

@@ -56,6 +56,28 @@ class EvaluationError(ClipdeskError):
     """An evaluation that cannot run (no models, pictures not indexed, nothing to compare)."""
 
 
+def label_sets_from_files(
+    files: Mapping[str, Path],
+    *,
+    templates: str | Sequence[str] | None = None,
+    others: bool | None = None,
+    has_negatives: bool = False,
+) -> dict[str, LabelSet]:
+    """Each model's label set from its labels file (``name = prompt | description ...`` lines,
+    or JSON). ``templates`` and ``others`` given here win over the file's own settings; without
+    either, "others" is added when the dataset has a negatives folder."""
+    from clipdesk.core.labels import load_label_file
+    from clipdesk.core.prompts import template_choice
+
+    out: dict[str, LabelSet] = {}
+    for model_id, path in files.items():
+        labels, settings = load_label_file(path)
+        chosen = template_choice(templates, settings.get("templates", "auto"))
+        with_others = others if others is not None else settings.get("others", has_negatives)
+        out[model_id] = LabelSet.build(labels, templates=chosen, others=with_others)
+    return out
+
+
 def evaluation_paths(paths: DataPaths) -> DataPaths:
     """The data paths of the evaluation store inside the data folder ``paths``."""
     return DataPaths(paths.root / EVALUATION_FOLDER)

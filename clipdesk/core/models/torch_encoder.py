@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TEXT_BATCH = 256
-TEXT_CACHE_SIZE = 512  # recent query texts: a search and its live match count share them
 
 
 class TorchEncoder:
@@ -67,7 +65,6 @@ class TorchEncoder:
         size = batch_size or default_batch_size(device, info.image_size)
         self._image_plan = BatchPlan(size)
         self._text_plan = BatchPlan(TEXT_BATCH)
-        self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._logit_scale = float(self._read_logit_scale())
         from clipdesk.core.pipeline.geometry import spec_from_transform
 
@@ -129,35 +126,16 @@ class TorchEncoder:
         return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        """One L2-normalised float32 row per text, in order.
-
-        Recent texts are remembered (``TEXT_CACHE_SIZE``): the GUI asks for the same query's
-        vector for the search, its live match count and each model in a union, and a text
-        forward pass of a real model costs tens of milliseconds on a CPU.
-        """
+        """One L2-normalised float32 row per text, in order."""
         if isinstance(texts, str):
             texts = [texts]
         if len(texts) == 0:
             return np.zeros((0, self._dim), dtype=np.float32)
-        with self._lock:
-            known = {t: self._text_cache[t] for t in texts if t in self._text_cache}
-        missing = list(dict.fromkeys(t for t in texts if t not in known))
-        if missing:
-            parts = run_batched(
-                missing, self._encode_text_batch, self._text_plan,
-                device=lambda: self._device, fall_back_to_cpu=self._fall_back_to_cpu,
-            )
-            fresh = dict(zip(missing, np.concatenate(parts).astype(np.float32), strict=True))
-            with self._lock:
-                self._text_cache.update(fresh)
-                while len(self._text_cache) > TEXT_CACHE_SIZE:
-                    self._text_cache.popitem(last=False)
-            known.update(fresh)
-        with self._lock:
-            for t in known:
-                if t in self._text_cache:
-                    self._text_cache.move_to_end(t)
-        return np.ascontiguousarray(np.stack([known[t] for t in texts]), dtype=np.float32)
+        parts = run_batched(
+            list(texts), self._encode_text_batch, self._text_plan,
+            device=lambda: self._device, fall_back_to_cpu=self._fall_back_to_cpu,
+        )
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
     # -- extras ---------------------------------------------------------------------------
 
@@ -271,7 +249,6 @@ class TorchEncoder:
             self._move_to_cpu()
             self._device = "cpu"
             self._precision = "fp32"
-            self._text_cache.clear()  # vectors made in fp16 on the GPU differ slightly
             release_cached_memory(previous)
             log.warning("%s now runs on the CPU", self._info.model_id)
 

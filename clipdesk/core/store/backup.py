@@ -44,13 +44,9 @@ class Backup:
     size: int
 
 
-def backup_dir(paths: DataPaths) -> Path:
-    return paths.root / "backups"
-
-
 def list_backups(paths: DataPaths) -> list[Backup]:
     """The backups in the data folder, newest first."""
-    folder = backup_dir(paths)
+    folder = paths.backup_dir
     found: list[Backup] = []
     if not folder.is_dir():
         return found
@@ -89,7 +85,7 @@ def take_backup(paths: DataPaths, reason: str = "manual") -> Backup:
         from clipdesk.core.store.database import corrupt_error
 
         raise corrupt_error(source, problems[0])
-    folder = make_private_dir(backup_dir(paths))
+    folder = make_private_dir(paths.backup_dir)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = folder / f"library-{stamp}-{reason}.sqlite3"
     tmp = folder / f".{target.name}.tmp"
@@ -156,10 +152,16 @@ def restore(paths: DataPaths, backup: Path | None = None) -> Backup:
     from clipdesk.core.store.lock import WriterLock
 
     with WriterLock(paths.lock_file, paths.root):
-        return _restore(paths, backup)
+        return restore_unlocked(paths, backup)
 
 
-def _restore(paths: DataPaths, backup: Path | None) -> Backup:
+def restore_unlocked(paths: DataPaths, backup: Path | None = None) -> Backup:
+    """:func:`restore` for a caller that holds the writer lock and keeps readers away.
+
+    The library file is never absent: the backup is copied beside it, the old file is kept
+    under a second name (a hard link where the file system has them), and the copy takes its
+    place in one rename, so a reader opening meanwhile finds the old file or the new one,
+    never none (which would create an empty library)."""
     candidates = list_backups(paths)
     if backup is not None:
         candidates = [b for b in candidates if b.path == Path(backup)] or [
@@ -167,24 +169,40 @@ def _restore(paths: DataPaths, backup: Path | None) -> Backup:
                    Path(backup).stat().st_size)]
     chosen = next((b for b in candidates if not check_file(b.path, full=True)), None)
     if chosen is None:
-        where = backup or backup_dir(paths)
+        where = backup or paths.backup_dir
         raise StoreError(f"No backup in {where} checks out, so there is nothing to restore.")
-    stamp = time.strftime("%Y%m%d-%H%M%S")
     database = paths.database
-    for suffix in ("", "-wal", "-shm"):
-        current = Path(f"{database}{suffix}")
-        if current.exists():
-            current.replace(Path(f"{database}{suffix}.damaged-{stamp}"))
     tmp = database.with_name(f".{database.name}.restoring")
     shutil.copyfile(chosen.path, tmp)
     os.chmod(tmp, 0o600)
+    kept = _aside_name(database)
+    for suffix in ("-wal", "-shm"):  # the old file's journal must not meet the new file
+        current = Path(f"{database}{suffix}")
+        if current.exists():
+            current.replace(Path(f"{kept}{suffix}"))
+    if database.exists():
+        try:
+            os.link(database, kept)
+        except OSError:  # no hard links here (FAT, some network shares): a copy
+            shutil.copyfile(database, kept)
     os.replace(tmp, database)
     for cache in paths.vector_dir.glob("*"):
         if cache.is_file():
             cache.unlink(missing_ok=True)  # rebuilt from the restored database
-    log.warning("library restored from %s; the previous file was kept as %s.damaged-%s",
-                chosen.path, database.name, stamp)
+    log.warning("library restored from %s; the previous file was kept as %s", chosen.path,
+                kept.name)
     return chosen
+
+
+def _aside_name(database: Path) -> Path:
+    """A free name for the replaced library file: ``<name>.damaged-<time>[-n]``."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = Path(f"{database}.damaged-{stamp}")
+    n = 1
+    while any(Path(f"{kept}{s}").exists() for s in ("", "-wal", "-shm")):
+        n += 1
+        kept = Path(f"{database}.damaged-{stamp}-{n}")
+    return kept
 
 
 def library_traces(paths: DataPaths) -> bool:

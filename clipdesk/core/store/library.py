@@ -46,9 +46,10 @@ from clipdesk.core.store.schema import (
     ModelRow,
     RootRow,
     TagRow,
+    UnreadableFolderRow,
 )
 from clipdesk.core.store.writes import WriteOps
-from clipdesk.core.types import FileStatus, Photo, Root
+from clipdesk.core.types import FileStatus, Photo, Root, RootState
 from clipdesk.paths import DataPaths
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,19 @@ class Library(WriteOps):
                 .order_by(RootRow.path, FileRow.relpath)
             ).all()
         return [photo_from_row(row, root_path) for row, root_path in rows]
+
+    def unreadable_folders(self, root_id: int | None = None) -> list[Path]:
+        """The folders the last scans of the online roots (or of ``root_id``) could not list,
+        by path."""
+        query = (select(RootRow.path, UnreadableFolderRow.relpath)
+                 .join(RootRow, UnreadableFolderRow.root_id == RootRow.id)
+                 .where(RootRow.state == RootState.ONLINE.value)
+                 .order_by(RootRow.path, UnreadableFolderRow.relpath))
+        if root_id is not None:
+            query = query.where(RootRow.id == root_id)
+        with self.db.read() as s:
+            rows = s.execute(query).all()
+        return [Path(root) / rel for root, rel in rows]
 
     def stats(self) -> LibraryStats:
         roots = self.roots()

@@ -112,9 +112,22 @@ ALTER TABLE roots ADD COLUMN found_count INTEGER;
 ALTER TABLE roots ADD COLUMN pending_model VARCHAR;
 """
 
+# the folders a root's last scan could not list (permissions, a dying disk): kept so that
+# ``status --errors`` and the window can name them long after the run that met them
+_V3 = """
+CREATE TABLE unreadable_folders (
+    id INTEGER NOT NULL PRIMARY KEY,
+    root_id INTEGER NOT NULL REFERENCES roots (id) ON DELETE CASCADE,
+    relpath VARCHAR NOT NULL,
+    seen_at DATETIME NOT NULL,
+    CONSTRAINT uq_unreadable_root_relpath UNIQUE (root_id, relpath)
+);
+"""
+
 MIGRATIONS: list[Migration] = [
     _statements(_V1),  # 0 -> 1: the first schema
     _statements(_V2),  # 1 -> 2: files.missing_since, roots.found_count, roots.pending_model
+    _statements(_V3),  # 2 -> 3: unreadable_folders
 ]
 
 

@@ -21,6 +21,8 @@ itself is built and upgraded by the explicit, versioned steps in :mod:`.migratio
   embedding row id), written
   only after the file itself was fsynced and renamed into place.
 - ``tags``: labels per file, automatic (zero-shot, with a score) or manual.
+- ``unreadable_folders``: the folders under a root that its last scan could not list (replaced
+  by every scan of the root), for ``status --errors`` and the window's list of problems.
 """
 
 from __future__ import annotations
@@ -166,6 +168,23 @@ class VectorCacheRow(Base):
     max_row: Mapped[int] = mapped_column(Integer, nullable=False)  # largest embeddings.id in it
     filename: Mapped[str] = mapped_column(String, nullable=False)  # inside the vector folder
     written_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class UnreadableFolderRow(Base):
+    """A folder under a root that the root's last scan could not list."""
+
+    __tablename__ = "unreadable_folders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_id: Mapped[int] = mapped_column(
+        ForeignKey("roots.id", ondelete="CASCADE"), nullable=False
+    )
+    relpath: Mapped[str] = mapped_column(FsPath, nullable=False)  # POSIX separators
+    seen_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("root_id", "relpath", name="uq_unreadable_root_relpath"),
+    )
 
 
 class TagRow(Base):

@@ -26,7 +26,14 @@ from clipdesk.core.store.records import (
     StoredFile,
     TagSource,
 )
-from clipdesk.core.store.schema import EmbeddingRow, FileRow, ModelRow, RootRow, TagRow
+from clipdesk.core.store.schema import (
+    EmbeddingRow,
+    FileRow,
+    ModelRow,
+    RootRow,
+    TagRow,
+    UnreadableFolderRow,
+)
 from clipdesk.core.types import FileStatus, Root, RootState
 
 if TYPE_CHECKING:
@@ -334,16 +341,26 @@ class WriteOps:
         return removed
 
     def set_root_state(self, root_id: int, state: RootState, *, scanned: bool = False,
-                       found: int | None = None) -> None:
-        """Record a root's reachability; ``scanned``: a scan just ended, finding ``found``."""
+                       found: int | None = None,
+                       unreadable: Sequence[Path] | None = None) -> None:
+        """Record a root's reachability; ``scanned``: a scan just ended, finding ``found``
+        files and not able to list the folders ``unreadable`` (they replace the last scan's)."""
         self._require_writer()
         values: dict[str, Any] = {"state": state.value}
+        now = datetime.now()
         if scanned:
-            values["last_scan_at"] = datetime.now()
+            values["last_scan_at"] = now
         if found is not None:
             values["found_count"] = int(found)
         with self.db.write() as s:
             s.execute(update(RootRow).where(RootRow.id == root_id).values(**values))
+            if unreadable is not None:
+                root_path = s.scalar(select(RootRow.path).where(RootRow.id == root_id))
+                s.execute(delete(UnreadableFolderRow)
+                          .where(UnreadableFolderRow.root_id == root_id))
+                rows = {_under(Path(root_path or ""), folder) for folder in unreadable}
+                s.add_all(UnreadableFolderRow(root_id=root_id, relpath=rel, seen_at=now)
+                          for rel in sorted(rows))
 
     def set_pending(self, root_ids: Sequence[int], model_id: str | None) -> None:
         """Mark the indexing of these roots with ``model_id`` as started and unfinished (None:
@@ -359,3 +376,12 @@ class WriteOps:
     def file_count(self) -> int:
         with self.db.read() as s:
             return int(s.scalar(select(func.count()).select_from(FileRow)) or 0)
+
+
+def _under(root: Path, folder: Path) -> str:
+    """``folder`` relative to ``root`` in POSIX form, or whole when it is elsewhere (reached
+    through a link)."""
+    try:
+        return folder.relative_to(root).as_posix()
+    except ValueError:
+        return str(folder)

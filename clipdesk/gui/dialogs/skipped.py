@@ -1,6 +1,10 @@
-"""The files indexing skipped, with the reason for each, as plain text."""
+"""The files indexing skipped, with the reason for each, and the folders it could not read, as
+plain text."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,7 +27,8 @@ from clipdesk.gui.names import shown
 
 
 class SkippedFilesDialog(QDialog):
-    """Lists skipped files (path, reason) of one root, or of the whole library.
+    """Lists skipped files (path, reason) and unreadable folders of one root, or of the whole
+    library.
 
     The list is read in the background; ``loaded(count)`` is emitted when it is shown."""
 
@@ -61,15 +66,18 @@ class SkippedFilesDialog(QDialog):
         self._rows: list[tuple[str, str]] = []
         context.run_task(self._read, self.set_files, self._failed)
 
-    def _read(self) -> list[Photo]:
-        skipped = self.context.library().skipped_files()
+    def _read(self) -> tuple[list[Photo], list[Path]]:
+        library = self.context.library()
+        skipped = library.skipped_files()
         if self.root_id is not None:
             skipped = [p for p in skipped if p.root_id == self.root_id]
-        return skipped
+        return skipped, library.unreadable_folders(self.root_id)
 
-    def set_files(self, photos: list[Photo]) -> None:
-        self._rows = [(shown(p.path), p.skip_reason or self.tr("unknown reason"))
-                      for p in photos]
+    def set_files(self, found: tuple[list[Photo], list[Path]]) -> None:
+        photos, folders = found
+        folder_reason = self.tr("folder could not be read; what was indexed in it is kept")
+        self._rows = [(shown(f) + os.sep, folder_reason) for f in folders] + [
+            (shown(p.path), p.skip_reason or self.tr("unknown reason")) for p in photos]
         self.table.setRowCount(len(self._rows))
         for row, (path, reason) in enumerate(self._rows):
             # table items never interpret markup: a name like <b>x</b>.jpg shows as typed
@@ -77,12 +85,15 @@ class SkippedFilesDialog(QDialog):
             item.setToolTip(plain_tooltip(path))
             self.table.setItem(row, 0, item)
             self.table.setItem(row, 1, QTableWidgetItem(reason))
-        if self._rows:
-            self.summary.setText(self.tr("%n file(s) could not be read and were skipped. They "
-                                         "are tried again when they change.", "",
-                                         len(self._rows)))
-        else:
-            self.summary.setText(self.tr("No files were skipped."))
+        sentences = []
+        if folders:
+            sentences.append(self.tr("%n folder(s) could not be read (permissions, a failing "
+                                     "disk); they are tried again at the next scan.", "",
+                                     len(folders)))
+        if photos:
+            sentences.append(self.tr("%n file(s) could not be read and were skipped. They "
+                                     "are tried again when they change.", "", len(photos)))
+        self.summary.setText(" ".join(sentences) or self.tr("No files were skipped."))
         self.loaded.emit(len(self._rows))
 
     def _failed(self, message: str) -> None:

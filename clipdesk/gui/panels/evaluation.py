@@ -12,7 +12,6 @@ numbers the CLI prints for the same inputs and thresholds.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk.core.errors import ClipdeskError
-from clipdesk.core.evaluation import DEFAULT_THRESHOLD, CaptionComparison, ClassComparison
+from clipdesk.core.evaluation import DEFAULT_THRESHOLD, ClassComparison
 from clipdesk.gui.panels.eval_i2i import ImageToImageView
 from clipdesk.gui.panels.eval_views import (
     ClassResultsView,
@@ -49,7 +48,7 @@ from clipdesk.gui.panels.layout import inputs_and_results
 from clipdesk.gui.workers import JobWorker, start_job, stop_job
 
 if TYPE_CHECKING:
-    from clipdesk.core.evaluation.datasets import Dataset
+    from clipdesk.core.engine import EvaluationRun
     from clipdesk.core.jobs import CancelToken, ProgressCallback
     from clipdesk.gui.context import AppContext
 
@@ -58,15 +57,6 @@ log = logging.getLogger(__name__)
 STOP_TIMEOUT_MS = 10_000
 OTHERS_AUTO, OTHERS_YES, OTHERS_NO = "auto", "yes", "no"
 EXPORT_KINDS = ("csv", "json", "md")
-
-
-@dataclass(frozen=True)
-class EvaluationRun:
-    """What a finished evaluation job hands back."""
-
-    dataset: Dataset
-    result: ClassComparison | CaptionComparison
-    name: str  # the dataset's name, for reports
 
 
 class EvaluationPanel(QWidget):
@@ -225,25 +215,11 @@ class EvaluationPanel(QWidget):
             return False
         path = Path(text).expanduser()
         others = {OTHERS_YES: True, OTHERS_NO: False}.get(str(self.others_combo.currentData()))
-        context = self.context
+        engine = self.context.engine
 
         def job(token: CancelToken, progress: ProgressCallback) -> EvaluationRun:
-            from clipdesk.core.evaluation import (
-                DatasetError,
-                evaluate,
-                load_dataset,
-                open_evaluation_library,
-            )
-
-            if not path.exists():
-                raise DatasetError(f"No such dataset: {path}")
-            dataset = load_dataset(path)
-            for model_id in models:  # through the context: one load per model, shared
-                context.load_encoder(model_id, token)
-            with open_evaluation_library(context.engine) as library:
-                result = evaluate(context.engine, library, dataset, models, templates=templates,
-                                  others=others, token=token, progress=progress)
-            return EvaluationRun(dataset, result, path.name)
+            return engine.evaluate(path, models, templates=templates, others=others,
+                                   token=token, progress=progress)
 
         worker: JobWorker[EvaluationRun] = JobWorker(job, name="evaluate", parent=self)
         worker.finished.connect(self._on_finished)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from clipdesk.core.search import Query, Searcher, SearchError, SearchResult
+from clipdesk.core.search import ModelNotLoaded, NothingIndexed, Query, SearchResult
 from clipdesk.core.types import Photo, Root, SearchHit
 from clipdesk.gui.panels.filters import FilterBar, ModelModeCombo, ThresholdBar
 from clipdesk.gui.results.model import ResultsModel, tag_labels
@@ -27,7 +28,8 @@ from clipdesk.gui.results.thumbs import ThumbnailLoader
 from clipdesk.gui.results.view import ResultsView
 
 if TYPE_CHECKING:
-    from clipdesk.core.models.base import Encoder
+    from clipdesk.core.engine import Engine
+    from clipdesk.core.search import PlannedQuery
     from clipdesk.gui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -65,42 +67,32 @@ class LibraryFacts:
     labels: Mapping[str, int] = field(default_factory=dict)  # tag label -> photos carrying it
 
 
-class _NotReady(SearchError):
-    def __init__(self, model_id: str) -> None:
-        super().__init__(f"The model {model_id} is not loaded yet.")
-        self.model_id = model_id
+class QueryPlans:
+    """A panel's newest planned query, shared by its search and its live count (both run in
+    pool threads, often at once): one question is encoded once, and asked again (a new
+    threshold, a library refresh) it is not encoded again. Never loads a model."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._last: PlannedQuery | None = None
+
+    def plan(self, query: Query, mode: str) -> PlannedQuery:
+        with self._lock:  # the second asker waits for the first one's vectors
+            plan = self._engine.plan(query, mode, load=False, reuse=self._last)
+            self._last = plan
+            return plan
 
 
-def make_searcher(context: AppContext) -> Searcher:
-    """A searcher over the shared library that uses loaded encoders only (never loads one)."""
-
-    def loaded(model_id: str) -> Encoder:
-        encoder = context.encoder_if_ready(model_id)
-        if encoder is None:
-            raise _NotReady(model_id)
-        return encoder
-
-    return Searcher(
-        context.library(),
-        loaded,
-        context.engine.model_info,
-        preferred_model=context.current_model_id(),
-    )
-
-
-def run_search(context: AppContext, query: Query, mode: str) -> SearchOutcome:
+def run_search(context: AppContext, plans: QueryPlans, query: Query, mode: str
+               ) -> SearchOutcome:
     """The search job (runs in the context's pool)."""
-    searcher = make_searcher(context)
-    if not searcher.indexed_models():
-        return SearchOutcome(Outcome.NOTHING_INDEXED)
-    model_ids, _ = searcher.resolve_models(mode, query.text)
-    waiting = tuple(m for m in model_ids if context.encoder_if_ready(m) is None)
-    if waiting:
-        return SearchOutcome(Outcome.MODEL_NOT_READY, model_ids=waiting)
     try:
-        result = searcher.search(query, mode)
-    except _NotReady as exc:
-        return SearchOutcome(Outcome.MODEL_NOT_READY, model_ids=(exc.model_id,))
+        result = context.engine.run(plans.plan(query, mode))
+    except NothingIndexed:
+        return SearchOutcome(Outcome.NOTHING_INDEXED)
+    except ModelNotLoaded as exc:
+        return SearchOutcome(Outcome.MODEL_NOT_READY, model_ids=exc.model_ids)
     library = context.library()
     ids = [h.file_id for h in result.hits]
     photos = library.photos(ids)
@@ -123,15 +115,12 @@ def _notice(result: SearchResult, model_name: Callable[[str], str]) -> str:
     return text.replace("%1", model)
 
 
-def run_count(context: AppContext, query: Query, mode: str, threshold: float) -> dict[str, int]:
+def run_count(context: AppContext, plans: QueryPlans, query: Query, mode: str,
+              threshold: float) -> dict[str, int]:
     """Photos at or above ``threshold`` per answering model (empty when not ready)."""
-    searcher = make_searcher(context)
-    if not searcher.indexed_models():
-        return {}
-    model_ids, _ = searcher.resolve_models(mode, query.text)
     try:
-        return {m: searcher.count_matches(query, m, threshold) for m in model_ids}
-    except _NotReady:
+        return context.engine.count(plans.plan(query, mode), threshold)
+    except (NothingIndexed, ModelNotLoaded):
         return {}
 
 
@@ -151,6 +140,7 @@ class SearchPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.context = context
+        self.plans = QueryPlans(context.engine)
         settings = context.engine.settings
         self.loader = thumbnails or ThumbnailLoader(context.engine.thumbnails(), parent=self)
         self.results = ResultsModel(self.loader, self)
@@ -241,7 +231,7 @@ class SearchPanel(QWidget):
             return
         mode = self.model_combo.mode()
         self.context.run_task(
-            lambda: run_search(self.context, query, mode),
+            lambda: run_search(self.context, self.plans, query, mode),
             lambda outcome: self._apply(seq, outcome),
             lambda message: self._failed(seq, message),
         )
@@ -264,7 +254,7 @@ class SearchPanel(QWidget):
             self.countFinished.emit()
             return
         self.context.run_task(
-            lambda: run_count(self.context, query, mode, threshold),
+            lambda: run_count(self.context, self.plans, query, mode, threshold),
             lambda counts: self._apply_count(seq, counts),
             lambda _message: self._apply_count(seq, {}),
         )

@@ -239,16 +239,11 @@ class TaggingPanel(QWidget):
             return False
         model_id = self.model_id()
         root_ids, folder = self.scope()
-        context = self.context
+        engine = self.context.engine
 
         def job(token: CancelToken, progress: ProgressCallback) -> TagScores:
-            from clipdesk.core.labels import label_vectors
-            from clipdesk.core.tagging import compute_scores
-
-            encoder = context.load_encoder(model_id, token)
-            vectors = label_vectors(encoder, label_set, token=token)
-            return compute_scores(context.library(), vectors, folder=folder, root_ids=root_ids,
-                                  token=token, progress=progress)
+            return engine.score_tags(label_set, model_id, folder=folder, root_ids=root_ids,
+                                     token=token, progress=progress)
 
         worker: JobWorker[TagScores] = JobWorker(job, name="tag scores", parent=self)
         worker.finished.connect(self._on_scored)
@@ -303,17 +298,10 @@ class TaggingPanel(QWidget):
         """Store the previewed tags as automatic tags (a background job through the writer)."""
         if self.scores is None or self.jobs.is_running():
             return False
-        scores, rule, context = self.scores, self.rule(), self.context
+        scores, rule, engine = self.scores, self.rule(), self.context.engine
 
         def job(token: CancelToken, progress: ProgressCallback) -> TaggingReport:
-            from clipdesk.core.tagging import apply_tags
-            from clipdesk.gui.indexing import open_writer
-
-            library = open_writer(context, token)
-            try:
-                return apply_tags(library, scores, rule, token=token, progress=progress)
-            finally:
-                library.close()
+            return engine.save_tags(scores, rule, token=token, progress=progress)
 
         worker: JobWorker[TaggingReport] = JobWorker(job, name="save tags", parent=self)
         worker.finished.connect(self._on_saved)
@@ -327,7 +315,6 @@ class TaggingPanel(QWidget):
         else:
             text = self.tr("Tags saved for %1 photos.")
         self.jobs.set_message(text.replace("%1", str(report.written)))
-        self.context.notify_library_changed()  # refreshes the saved counts too
         self.tagsSaved.emit(report)
 
     # -- jobs ----------------------------------------------------------------------------------

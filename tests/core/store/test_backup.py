@@ -121,6 +121,22 @@ def test_restore_brings_the_newest_sound_backup_back(data_paths: DataPaths) -> N
     assert not backup.check_file(data_paths.database, full=True)
 
 
+def test_restores_in_the_same_second_keep_every_replaced_file(data_paths: DataPaths) -> None:
+    """The replaced file is kept under a name of its own each time (never overwritten by the
+    next restore), and the library's name always points at a whole file meanwhile."""
+    fill(data_paths, 200)
+    damage_page(data_paths.database, 3)
+    damaged = data_paths.database.read_bytes()
+    backup.restore(data_paths)
+    restored = data_paths.database.read_bytes()
+    backup.restore(data_paths)
+    kept = sorted(p for p in data_paths.root.iterdir()
+                  if ".damaged-" in p.name and not p.name.endswith(("-wal", "-shm")))
+    assert len(kept) == 2
+    assert {p.read_bytes() for p in kept} == {damaged, restored}
+    assert not list(data_paths.root.glob(".*restoring"))
+
+
 def test_restore_skips_a_backup_that_does_not_check_out(data_paths: DataPaths) -> None:
     fill(data_paths, 600)
     good = backup.list_backups(data_paths)[0]
@@ -177,5 +193,5 @@ def test_a_backup_that_cannot_be_written_does_not_stop_the_writer(
     monkeypatch.setattr(backup.sqlite3, "connect", connect)
     with Library.open(data_paths, write=True) as lib:  # logged, not raised
         assert lib.stats().photos == 20
-    leftovers = [p.name for p in backup.backup_dir(data_paths).iterdir() if p.name.startswith(".")]
+    leftovers = [p.name for p in data_paths.backup_dir.iterdir() if p.name.startswith(".")]
     assert leftovers == []

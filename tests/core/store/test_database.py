@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from clipdesk.core.store import FileUpdate, Library, TagSource, migrations
 from clipdesk.core.store.database import is_disk_full
 from clipdesk.core.store.lock import WriterLock
 from clipdesk.core.store.schema import Base
-from clipdesk.core.types import FileStatus
+from clipdesk.core.types import FileStatus, RootState
 from clipdesk.paths import DataPaths
 
 
@@ -118,9 +119,32 @@ def test_a_version_1_library_gains_missing_since_and_keeps_everything(
                              "'2025-01-01 00:00:00')")
     engine.dispose()
     with Library.open(data_paths) as lib:
-        assert _scalar(lib, "SELECT version FROM schema_version") == 2
+        assert _scalar(lib, "SELECT version FROM schema_version") == migrations.latest_version()
         assert _scalar(lib, "SELECT missing_since FROM files WHERE id = 7") is None
         assert lib.stats().photos == 1 and lib.stats().missing == 0
+
+
+def test_a_version_2_library_gains_unreadable_folders_and_keeps_everything(
+    data_paths: DataPaths,
+) -> None:
+    """The real step 2 -> 3: the folders a scan could not list are remembered."""
+    from clipdesk.core.store.database import create_db_engine
+
+    engine = create_db_engine(data_paths.database)
+    with engine.begin() as conn:
+        migrations.migrate(conn, target=2)
+        conn.exec_driver_sql("INSERT INTO roots (id, path, state, added_at) VALUES "
+                             "(1, '/photos', 'online', '2025-01-01 00:00:00')")
+        conn.exec_driver_sql("INSERT INTO files (id, root_id, relpath, size, mtime_ns, status, "
+                             "indexed_at) VALUES (7, 1, 'a.jpg', 10, 1, 'ok', "
+                             "'2025-01-01 00:00:00')")
+    engine.dispose()
+    with Library.open(data_paths, write=True) as lib:
+        assert _scalar(lib, "SELECT version FROM schema_version") == 3
+        assert lib.stats().photos == 1
+        assert lib.unreadable_folders() == []
+        lib.set_root_state(1, RootState.ONLINE, unreadable=[Path("/photos/locked")])
+        assert lib.unreadable_folders() == [Path("/photos/locked")]
 
 
 def test_a_library_from_a_newer_clipdesk_is_refused(data_paths: DataPaths) -> None:
