@@ -15,7 +15,6 @@ with the size of some missing file are hashed, so a plain re-scan reads no file 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import stat
@@ -24,6 +23,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clipdesk.core.hashing import sha256_file
 from clipdesk.core.imaging import is_supported
 from clipdesk.core.jobs import CancelToken
 from clipdesk.core.store.records import StoredFile
@@ -36,7 +36,6 @@ SKIPPED_DIR_NAMES = frozenset({
 })
 _HIDDEN_ATTRS = 0x2 | 0x4  # FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM (Windows)
 _PROGRESS_EVERY = 1000
-_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -54,15 +53,6 @@ class RootScan:
     unreadable: list[Path] = field(default_factory=list)  # sub-folders that could not be listed
     empty: bool = False  # the root folder itself has no entries at all (an empty mount point?)
     reason: str = ""
-
-
-def content_hash(path: str | os.PathLike[str]) -> str:
-    """SHA-256 (hex) of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fp:
-        while chunk := fp.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _hidden(entry: os.DirEntry[str]) -> bool:
@@ -189,7 +179,7 @@ def diff_files(
     *,
     root_paths: Mapping[int, Path],
     protected: Mapping[int, Sequence[str]] | None = None,
-    hasher: Callable[[Path], str] = content_hash,
+    hasher: Callable[[Path], str] = sha256_file,
     on_hash: Callable[[int, int, str], None] | None = None,
     token: CancelToken | None = None,
 ) -> Diff:

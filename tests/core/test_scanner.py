@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from clipdesk.core import scanner
+from clipdesk.core.hashing import sha256_file
 from clipdesk.core.jobs import Cancelled, CancelToken
 from clipdesk.core.scanner import ScannedFile, diff_files, scan_root
 from clipdesk.core.store import StoredFile
@@ -252,4 +253,4 @@ def test_content_hash_is_sha256(tmp_path: Path) -> None:
     import hashlib
 
     data = os.urandom(3 << 20)
-    assert scanner.content_hash(touch(tmp_path / "f.jpg", data)) == hashlib.sha256(data).hexdigest()
+    assert sha256_file(touch(tmp_path / "f.jpg", data)) == hashlib.sha256(data).hexdigest()

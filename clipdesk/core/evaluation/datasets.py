@@ -15,7 +15,6 @@ Images are identified by their real path (symlinks resolved): that is what the s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from clipdesk.core.errors import ClipdeskError
+from clipdesk.core.hashing import sha256_file
 from clipdesk.core.imaging import is_supported
 
 log = logging.getLogger(__name__)
@@ -109,14 +109,6 @@ def _pictures(folder: Path) -> list[Path]:
     return found
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fp:
-        while chunk := fp.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _canonical(paths: Sequence[Path]) -> dict[Path, Path]:
     """Map each path to the real path that stands for its picture: symlinks resolved, and
     copies with equal bytes (only files of equal size are read) mapped to the first of them."""
@@ -134,7 +126,7 @@ def _canonical(paths: Sequence[Path]) -> dict[Path, Path]:
         first: dict[str, Path] = {}
         for r in group:
             try:
-                same[r] = first.setdefault(_sha256(r), r)
+                same[r] = first.setdefault(sha256_file(r), r)
             except OSError:
                 continue
     return {p: same.get(r, r) for p, r in real.items()}

@@ -28,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 from clipdesk import __version__
 from clipdesk.core.errors import DownloadError
+from clipdesk.core.hashing import sha256_file
 
 if TYPE_CHECKING:
     from clipdesk.core.jobs import CancelToken
@@ -54,16 +55,6 @@ class NotFound(DownloadError):
 
 def marker_path(path: Path) -> Path:
     return path.with_name(path.name + ".verified")
-
-
-def sha256_file(path: Path, token: CancelToken | None = None) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK * 8):
-            if token is not None:
-                token.check()
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_marker(path: Path) -> str | None:

@@ -27,7 +27,6 @@ from clipdesk.core.models.download import (
     download_file,
     read_marker,
     recorded_sha,
-    sha256_file,
     verify_file,
 )
 
@@ -48,7 +47,6 @@ __all__ = [
     "hf_url",
     "missing_message",
     "read_marker",
-    "sha256_file",
     "sources",
 ]
 

@@ -18,7 +18,6 @@ app leaves no workers behind. """
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import signal
@@ -33,6 +32,7 @@ from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
+from clipdesk.core.hashing import sha256_stream
 from clipdesk.core.imaging import (
     HUGE_DECODE_BYTES,
     DecodeBudget,
@@ -46,7 +46,6 @@ from clipdesk.core.thumbnails import ThumbnailCache
 
 log = logging.getLogger(__name__)
 
-_HASH_CHUNK = 1 << 20
 _WATCHDOG_S = 0.5
 
 
@@ -206,10 +205,7 @@ def process_file(task: FileTask, ctx: _Context) -> FileResult:
                 out.reason = "unreadable: not a regular file"
                 return out
             out.size, out.mtime_ns = st.st_size, st.st_mtime_ns
-            digest = hashlib.sha256()
-            while chunk := fp.read(_HASH_CHUNK):
-                digest.update(chunk)
-            out.content_hash = digest.hexdigest()
+            out.content_hash = sha256_stream(fp)
             if task.has_vector and out.content_hash == task.stored_hash:
                 out.identical = True
                 return out

@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from clipdesk.core.hashing import sha256_file
 from clipdesk.paths import make_private_dir
 
 log = logging.getLogger(__name__)
 
 SUFFIX = ".faiss"
 TEMP_SUFFIX = ".tmp"
-_CHUNK = 1 << 20
 
 
 def cache_filename(model_id: str) -> str:
@@ -52,14 +52,6 @@ def build_index(dim: int, ids: np.ndarray, vectors: np.ndarray) -> Any:
             np.ascontiguousarray(ids, dtype=np.int64),
         )
     return index
-
-
-def file_checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fp:
-        while chunk := fp.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -109,7 +101,7 @@ def read_index_file(path: Path, *, checksum: str, count: int, dim: int) -> Any |
     import faiss
 
     try:
-        actual = file_checksum(path)
+        actual = sha256_file(path)
     except FileNotFoundError:
         log.info("vector cache %s is missing; rebuilding from the library", path.name)
         return None

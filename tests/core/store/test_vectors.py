@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from clipdesk.core.errors import StoreError
+from clipdesk.core.hashing import sha256_file
 from clipdesk.core.store import FileUpdate, Library
 from clipdesk.core.store import vectors as vector_files
 from clipdesk.core.store.cache import VectorCache
@@ -61,7 +62,7 @@ def test_index_holds_exactly_the_sqlite_vectors_and_is_published(data_paths: Dat
         record = _record(lib)
         path = data_paths.vector_dir / record.filename
         assert record.count == 20
-        assert record.checksum == vector_files.file_checksum(path)
+        assert record.checksum == sha256_file(path)
         assert not list(data_paths.vector_dir.glob("*.tmp"))
 
 
@@ -108,7 +109,7 @@ def test_a_missing_cache_file_is_rebuilt_and_republished(
     with Library.open(data_paths) as lib:  # a reader may publish: nobody holds the lock
         _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
         assert built == [10]
-        assert path.exists() and _record(lib).checksum == vector_files.file_checksum(path)
+        assert path.exists() and _record(lib).checksum == sha256_file(path)
 
 
 def test_refresh_publishes_only_missing_or_stale_files(
@@ -137,7 +138,7 @@ def test_a_stale_cache_file_catches_up_on_additions(
     with Library.open(data_paths, write=True) as lib:
         _fill(lib, 10)
         lib.refresh_vector_cache()
-        old = vector_files.file_checksum(_cache_file(lib))
+        old = sha256_file(_cache_file(lib))
         new_ids = _fill(lib, 5, start=10)  # the generation moves on; the file on disk does not
     built = _read_counter(monkeypatch)
     with Library.open(data_paths, write=True) as lib:
@@ -145,7 +146,7 @@ def test_a_stale_cache_file_catches_up_on_additions(
         assert built == []  # the old file plus the 5 new rows, not a rebuild
         assert index.ntotal == 15 and set(new_ids) <= set(faiss_ids(index))
         _assert_index_matches_sqlite(index, lib)
-        assert vector_files.file_checksum(_cache_file(lib)) != old  # republished
+        assert sha256_file(_cache_file(lib)) != old  # republished
         assert _record(lib).count == 15
     with Library.open(data_paths) as lib:
         _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
@@ -222,7 +223,7 @@ def test_a_corrupt_cache_file_is_never_trusted(
     with Library.open(data_paths, write=True) as lib:
         _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
         assert built == [12]
-        assert _record(lib).checksum == vector_files.file_checksum(path)  # repaired on disk
+        assert _record(lib).checksum == sha256_file(path)  # repaired on disk
 
 
 def test_a_reader_never_publishes_while_a_writer_holds_the_lock(data_paths: DataPaths) -> None:
