@@ -34,8 +34,8 @@ BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "clipdesk_immediate"
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what it wraps) says the disk or the database is full."""
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: the driver's error inside SQLAlchemy's, causes, contexts."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -43,13 +43,19 @@ def is_disk_full(exc: BaseException) -> bool:
         if isinstance(current, DBAPIError) and current.orig is not None:
             current = current.orig
             continue
-        if isinstance(current, OSError) and current.errno == errno.ENOSPC:
-            return True
-        if isinstance(current, sqlite3.Error):
-            code = getattr(current, "sqlite_errorcode", None)
-            if code == sqlite3.SQLITE_FULL or "database or disk is full" in str(current):
-                return True
+        yield current
         current = current.__cause__ or current.__context__
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the disk or the database is full."""
+    for cause in _causes(exc):
+        if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+            return True
+        if isinstance(cause, sqlite3.Error):
+            code = getattr(cause, "sqlite_errorcode", None)
+            if code == sqlite3.SQLITE_FULL or "database or disk is full" in str(cause):
+                return True
     return False
 
 
@@ -60,19 +66,12 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 def is_corrupt(exc: BaseException) -> bool:
     """Whether ``exc`` (or what it wraps) says the database file is damaged."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, DBAPIError) and current.orig is not None:
-            current = current.orig
-            continue
-        if isinstance(current, sqlite3.DatabaseError):
-            code = getattr(current, "sqlite_errorcode", None)
+    for cause in _causes(exc):
+        if isinstance(cause, sqlite3.DatabaseError):
+            code = getattr(cause, "sqlite_errorcode", None)
             if (code is not None and code & 0xFF in _CORRUPT_CODES) or any(
-                    w in str(current).lower() for w in _CORRUPT_WORDS):
+                    w in str(cause).lower() for w in _CORRUPT_WORDS):
                 return True
-        current = current.__cause__ or current.__context__
     return False
 
 

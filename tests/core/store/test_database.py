@@ -103,21 +103,26 @@ def test_a_failing_migration_leaves_the_old_version_untouched(
         assert "half_done" not in inspect(lib.db.engine).get_table_names()
 
 
-def test_a_version_1_library_gains_missing_since_and_keeps_everything(
-    data_paths: DataPaths,
-) -> None:
-    """The real step 1 -> 2: files can be marked missing instead of deleted."""
+def _old_library(data_paths: DataPaths, version: int) -> None:
+    """A library file left at schema ``version`` by an older clipdesk: one root, one photo."""
     from clipdesk.core.store.database import create_db_engine
 
     engine = create_db_engine(data_paths.database)
     with engine.begin() as conn:
-        migrations.migrate(conn, target=1)
-        conn.exec_driver_sql("INSERT INTO roots VALUES (1, '/photos', 'online', "
-                             "'2025-01-01 00:00:00', NULL)")
+        migrations.migrate(conn, target=version)
+        conn.exec_driver_sql("INSERT INTO roots (id, path, state, added_at) VALUES "
+                             "(1, '/photos', 'online', '2025-01-01 00:00:00')")
         conn.exec_driver_sql("INSERT INTO files (id, root_id, relpath, size, mtime_ns, status, "
                              "indexed_at) VALUES (7, 1, 'a.jpg', 10, 1, 'ok', "
                              "'2025-01-01 00:00:00')")
     engine.dispose()
+
+
+def test_a_version_1_library_gains_missing_since_and_keeps_everything(
+    data_paths: DataPaths,
+) -> None:
+    """The real step 1 -> 2: files can be marked missing instead of deleted."""
+    _old_library(data_paths, 1)
     with Library.open(data_paths) as lib:
         assert _scalar(lib, "SELECT version FROM schema_version") == migrations.latest_version()
         assert _scalar(lib, "SELECT missing_since FROM files WHERE id = 7") is None
@@ -128,17 +133,7 @@ def test_a_version_2_library_gains_unreadable_folders_and_keeps_everything(
     data_paths: DataPaths,
 ) -> None:
     """The real step 2 -> 3: the folders a scan could not list are remembered."""
-    from clipdesk.core.store.database import create_db_engine
-
-    engine = create_db_engine(data_paths.database)
-    with engine.begin() as conn:
-        migrations.migrate(conn, target=2)
-        conn.exec_driver_sql("INSERT INTO roots (id, path, state, added_at) VALUES "
-                             "(1, '/photos', 'online', '2025-01-01 00:00:00')")
-        conn.exec_driver_sql("INSERT INTO files (id, root_id, relpath, size, mtime_ns, status, "
-                             "indexed_at) VALUES (7, 1, 'a.jpg', 10, 1, 'ok', "
-                             "'2025-01-01 00:00:00')")
-    engine.dispose()
+    _old_library(data_paths, 2)
     with Library.open(data_paths, write=True) as lib:
         assert _scalar(lib, "SELECT version FROM schema_version") == 3
         assert lib.stats().photos == 1
