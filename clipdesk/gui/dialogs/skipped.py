@@ -84,7 +84,9 @@ class SkippedFilesDialog(QDialog):
             item = QTableWidgetItem(path)
             item.setToolTip(plain_tooltip(path))
             self.table.setItem(row, 0, item)
-            self.table.setItem(row, 1, QTableWidgetItem(reason))
+            because = QTableWidgetItem(reason)
+            because.setToolTip(plain_tooltip(reason))  # a long reason is cut at the edge
+            self.table.setItem(row, 1, because)
         sentences = []
         if folders:
             sentences.append(self.tr("%n folder(s) could not be read (permissions, a failing "
