@@ -35,6 +35,7 @@ class Settings:
     search_threshold: float = 0.0
     top_k: int = 200
     ui_language: str = "system"
+    search_mode: str = "auto"  # which model(s) answer in every panel: "auto", an id, or "A+B"
 
     def validated(self) -> Settings:
         """A copy with every out-of-range value replaced by its default."""
@@ -50,6 +51,7 @@ class Settings:
             "top_k": 1 <= self.top_k <= 1_000_000,
             "ui_language": self.ui_language in UI_LANGUAGES,
             "model_id": bool(self.model_id) and ":" in self.model_id,
+            "search_mode": self.search_mode == "auto" or ":" in self.search_mode,
         }
         for name, ok in checks.items():
             if not ok:

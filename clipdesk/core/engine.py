@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from clipdesk.core.evaluation.datasets import Dataset
     from clipdesk.core.indexer import Indexer
     from clipdesk.core.labels import LabelSet
+    from clipdesk.core.languages import LanguageMismatch
     from clipdesk.core.models.base import Encoder, ModelInfo
     from clipdesk.core.models.registry import ModelRegistry
     from clipdesk.core.search import PlannedQuery, Query, Searcher, SearchResult
@@ -292,6 +293,34 @@ class Engine:
     def search(self, query: Query, model: str = "auto", *, load: bool = True) -> SearchResult:
         """Run ``query`` with ``model`` (an id, ``"auto"``, or ``"A+B"`` for union)."""
         return self.run(self.plan(query, model, load=load))
+
+    # -- languages -----------------------------------------------------------------------------
+
+    def language_check(self, texts: Sequence[str], model_id: str) -> LanguageMismatch | None:
+        """Whether ``model_id`` reads the language of ``texts`` (a query, labels, class names);
+        the mismatch names the indexed models that do, else those that could index."""
+        from clipdesk.core.languages import check_language
+
+        registry = self.registry
+        available = [i.model_id for i in registry.all() if registry.is_available(i)]
+        return check_language(texts, model_id, registry.get, self.reader().model_counts(),
+                              available)
+
+    def model_for(self, texts: Sequence[str], mode: str = "auto") -> str:
+        """The one model that reads ``texts`` under the search mode ``mode``: for ``"auto"``
+        the indexed model that reads their language (as a search routes), for ``"A+B"`` the
+        first of the two that reads it, else ``mode`` itself."""
+        from clipdesk.core.languages import text_language
+
+        model_ids, _ = self.searcher(load=False).resolve_models(mode, " ".join(texts))
+        language = text_language(texts)
+        for model_id in model_ids:
+            try:
+                if self.model_info(model_id).speaks(language):
+                    return model_id
+            except ClipdeskError:
+                continue
+        return model_ids[0]
 
     # -- tagging -------------------------------------------------------------------------------
 

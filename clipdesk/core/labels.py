@@ -39,7 +39,7 @@ import numpy as np
 
 from clipdesk.core import prompts
 from clipdesk.core.errors import ClipdeskError
-from clipdesk.core.search import contains_cjk
+from clipdesk.core.languages import contains_cjk
 
 if TYPE_CHECKING:
     from clipdesk.core.jobs import CancelToken

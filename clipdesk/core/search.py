@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clipdesk.core.errors import ClipdeskError
+from clipdesk.core.languages import contains_cjk
 from clipdesk.core.types import SearchHit
 
 if TYPE_CHECKING:
@@ -36,9 +37,6 @@ AUTO = "auto"
 UNION_SEPARATOR = "+"
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.)
 
-_CJK = re.compile(
-    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002ffff]"
-)
 # a negative term: "-word" or '-"two words"' at the start or after whitespace (ASCII or full-width)
 _NEGATIVE = re.compile(r'(?:(?<=\s)|^)[-\uff0d](?:"([^"]+)"|\u201c([^\u201d]+)\u201d|(\S+))')
 
@@ -62,11 +60,6 @@ class ModelNotLoaded(SearchError):
         super().__init__(f"The models {names} are not loaded yet." if len(model_ids) > 1
                          else f"The model {names} is not loaded yet.")
         self.model_ids = model_ids
-
-
-def contains_cjk(text: str) -> bool:
-    """True when ``text`` has Chinese, Japanese or Korean characters."""
-    return bool(_CJK.search(text))
 
 
 def parse_query_text(text: str) -> tuple[str, list[str]]:

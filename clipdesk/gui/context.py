@@ -53,6 +53,7 @@ class AppContext(QObject):
     libraryChanged = Signal()  # roots/photos/vectors changed: refresh counts, re-run searches
     libraryDamaged = Signal(str)  # the database file is damaged (the sentence): offer a restore
     currentModelChanged = Signal(str)  # the model used for indexing and default search
+    searchModeChanged = Signal(str)  # which model(s) answer in every panel (see search_mode)
     encoderStateChanged = Signal(str, str)  # (model_id, state), see the constants above
 
     _taskDone = Signal(object, object)  # (callback, value), emitted from pool threads
@@ -85,6 +86,22 @@ class AppContext(QObject):
                 log.warning("could not save the settings: %s", exc)
             self.currentModelChanged.emit(model_id)
         self.request_encoder(model_id)
+
+    def search_mode(self) -> str:
+        """Which model(s) answer in every panel (search, tagging, evaluation's default):
+        ``"auto"`` (the indexed model that reads the text's language), a model id, or
+        ``"A+B"`` (the union of two). One choice shared by all panels; saved in the settings."""
+        return self.engine.settings.search_mode
+
+    def set_search_mode(self, mode: str) -> None:
+        if mode == self.engine.settings.search_mode:
+            return
+        self.engine.settings.search_mode = mode
+        try:
+            self.engine.save_settings()
+        except OSError as exc:
+            log.warning("could not save the settings: %s", exc)
+        self.searchModeChanged.emit(mode)
 
     def model_info(self, model_id: str) -> ModelInfo | None:
         try:

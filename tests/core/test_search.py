@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from clipdesk.core.errors import UnknownModel
+from clipdesk.core.languages import contains_cjk
 from clipdesk.core.models.base import Backend, ModelInfo
 from clipdesk.core.search import (
     ModelNotLoaded,
     Query,
     Searcher,
     SearchError,
-    contains_cjk,
     parse_query_text,
     reciprocal_rank_fusion,
 )

@@ -317,9 +317,11 @@ class ModelModeCombo(QComboBox):
         self.set_models([], {})
         self.currentIndexChanged.connect(lambda _i: self.modeChanged.emit(self.mode()))
 
-    def set_models(self, model_ids: Sequence[str], names: Mapping[str, str]) -> None:
-        """Offer ``model_ids`` (the indexed ones), each alone and each pair as a union."""
-        current = self.mode()
+    def set_models(self, model_ids: Sequence[str], names: Mapping[str, str],
+                   mode: str | None = None) -> None:
+        """Offer ``model_ids`` (the indexed ones), each alone and each pair as a union, and
+        choose ``mode`` (default: keep the current choice) when it is offered."""
+        current = mode or self.mode()
         self.blockSignals(True)
         self.clear()
         self.addItem(self.tr("Automatic (by language)"), AUTO)

@@ -166,7 +166,8 @@ class SearchPanel(QWidget):
         self._count_timer = _single_shot(self, COUNT_DELAY_MS, self.count_now)
         self._library_timer = _single_shot(self, LIBRARY_THROTTLE_MS, self._library_refresh)
 
-        self.model_combo.modeChanged.connect(lambda _m: self.schedule_search(0))
+        self.model_combo.modeChanged.connect(self._on_mode_chosen)
+        context.searchModeChanged.connect(self._on_shared_mode)
         self.filters.changed.connect(lambda: self.schedule_search(0))
         self.options.thresholdChanged.connect(self._on_threshold)
         self.options.topKChanged.connect(lambda: self.schedule_search())
@@ -378,11 +379,20 @@ class SearchPanel(QWidget):
 
     def _apply_facts(self, facts: LibraryFacts) -> None:
         model_ids = sorted(facts.model_counts, key=lambda m: -facts.model_counts[m])
-        self.model_combo.set_models(model_ids, {m: self.context.model_name(m) for m in model_ids})
+        self.model_combo.set_models(model_ids, {m: self.context.model_name(m) for m in model_ids},
+                                    self.context.search_mode())
         self.filters.set_roots(facts.roots)
         self.filters.set_labels(facts.labels)
         if not model_ids and self.build_query() is None:
             self.view.set_empty_message(self._nothing_indexed_message())
+
+    def _on_mode_chosen(self, mode: str) -> None:
+        self.context.set_search_mode(mode)  # every panel follows
+        self.schedule_search(0)
+
+    def _on_shared_mode(self, mode: str) -> None:
+        if mode != self.model_combo.mode():
+            self.model_combo.set_mode(mode)  # chosen in another panel
 
     def shutdown(self) -> None:
         """Stop loading thumbnails (call when the window closes)."""
