@@ -31,6 +31,8 @@ from clipdesk.cli_io import (
 )
 from clipdesk.cli_library import COMMANDS as LIBRARY_COMMANDS
 from clipdesk.cli_library import add_parsers as add_library_parsers
+from clipdesk.cli_tags import COMMANDS as TAGS_COMMANDS
+from clipdesk.cli_tags import add_parsers as add_tags_parsers
 from clipdesk.core.display import PrintableFormatter
 from clipdesk.core.engine import Engine
 from clipdesk.core.errors import ClipdeskError
@@ -114,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_parsers(sub)  # tag, eval
     add_library_parsers(sub)  # check, backup, restore
+    add_tags_parsers(sub)  # tags list|rename|merge|delete|undo
     return parser
 
 
@@ -286,14 +289,21 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         return EXIT_OK
     if args.models_command == "import":
         from clipdesk.core.models.base import Backend
+        from clipdesk.core.models.importer import UnknownArchitecture
 
-        info = registry.import_model(
-            args.checkpoint,
-            config=args.config,
-            backend=Backend(args.backend) if args.backend else None,
-            arch=args.arch,
-            name=args.name,
-        )
+        try:
+            info = registry.import_model(
+                args.checkpoint,
+                config=args.config,
+                backend=Backend(args.backend) if args.backend else None,
+                arch=args.arch,
+                name=args.name,
+            )
+        except UnknownArchitecture as exc:
+            raise ClipdeskError(
+                f"clipdesk could not tell which architecture {exc.checkpoint} is for; name it "
+                f"(e.g. --arch {exc.EXAMPLE}) or give its model config JSON (--config)."
+            ) from exc
         if args.json:
             print(json_text({"id": info.model_id, "name": info.display_name}))
         else:
@@ -376,6 +386,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] 
     "status": _cmd_status,
     **EVAL_COMMANDS,
     **LIBRARY_COMMANDS,
+    **TAGS_COMMANDS,
 }
 
 

@@ -38,7 +38,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--templates", help="template set (en-basic, en-ensemble, zh-basic, "
                    "zh-ensemble, plain, auto) or a file with one template per line")
     p.add_argument("--others", action="store_true", help='add an "others" label')
-    p.add_argument("--model", default="auto", help='model id or "auto" (by the labels\' language)')
+    p.add_argument("--model", help='model id, "auto" (by the labels\' language) or "A+B" '
+                   "(the one of the two that reads them); default: the search mode setting")
     p.add_argument("--folder", type=Path, help="only photos under this folder")
     p.add_argument("--min-prob", type=number(float, 0, 1),
                    help="tag when the probability is at least this (0 to 1)")
@@ -100,10 +101,14 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
     default = args.min_prob is None and args.min_cos is None  # then TagRule's default
     rule = TagRule(TagRule().min_prob if default else args.min_prob, args.min_cos,
                    Combine.ANY if args.any else Combine.ALL, args.max_tags)
+    mode = args.model or engine.settings.search_mode
+    _model_id, mismatch = engine.tag_model(label_set, mode)
+    if mismatch is not None:  # before the run: Ctrl+C still saves the photos from it
+        say(f"warning: {mismatch.sentence(_model_name(engine))}", error=True)
     token = CancelToken()
     with cancel_on_interrupt(token):
         try:
-            run = engine.tag(label_set, rule, args.model, folder=args.folder,
+            run = engine.tag(label_set, rule, mode, folder=args.folder,
                              export=args.export, token=token, progress=progress)
         finally:
             progress.close()
@@ -116,6 +121,8 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
         "counts": dict(report.counts), "cancelled": report.cancelled,
         "replaced": report.replaced,
         "export": str(args.export) if args.export is not None else None,
+        "change": report.change_id,
+        "language_warning": run.mismatch.sentence() if run.mismatch is not None else None,
     }
     if args.json:
         print(json_text(out))
@@ -129,7 +136,19 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
         if report.missing:
             say(f"{report.missing} photos have no {model_id} vectors: index them with it first",
                 error=True)
+        if report.change_id is not None:
+            say("undo this with: clipdesk-cli tags undo")
     return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
+
+
+def _model_name(engine: Engine) -> Callable[[str], str]:
+    def name(model_id: str) -> str:
+        try:
+            return engine.model_info(model_id).display_name
+        except ClipdeskError:
+            return model_id
+
+    return name
 
 
 def _thresholds(text: str, models: Sequence[str]) -> dict[str, float]:
@@ -166,11 +185,20 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
     models = [m.strip() for m in (args.models or engine.settings.model_id).split(",")
               if m.strip()]
     thresholds = _thresholds(args.threshold, models)
+    label_files = _label_files(args, models)
+    per_model = {m: ev.label_file_texts(path) for m, path in label_files.items()}
+    try:
+        texts = ev.dataset_texts(args.dataset, args.kind, args.negatives or "auto")
+    except ClipdeskError:  # the evaluation says what is wrong with the dataset
+        texts = None
+    if texts is not None:
+        for mismatch in ev.language_mismatches(engine, texts, models, per_model):
+            say(f"warning: {mismatch.sentence()}", error=True)
     token = CancelToken()
     with cancel_on_interrupt(token):
         try:
             run = engine.evaluate(args.dataset, models, kind=args.kind, negatives=args.negatives,
-                                  label_files=_label_files(args, models),
+                                  label_files=label_files,
                                   templates=args.templates, others=args.others,
                                   store=args.store, token=token, progress=progress)
         except Cancelled:
@@ -179,7 +207,9 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
         finally:
             progress.close()
     result = run.result
-    report = ev.report_dict(result, thresholds, dataset=args.dataset.name)
+    not_read = {} if not isinstance(result, ev.ClassComparison) else ev.models_not_reading(
+        engine.registry.get, list(result.classes), models, per_model)
+    report = ev.report_dict(result, thresholds, dataset=args.dataset.name, not_read=not_read)
     if args.report is not None:
         ev.write_markdown(report, args.report)
     if args.csv is not None:

@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from clipdesk.core.store import Library, LibraryStats
     from clipdesk.core.store.access import LibraryAccess
     from clipdesk.core.store.backup import Backup
-    from clipdesk.core.store.records import MissingFiles
-    from clipdesk.core.tagging import TaggingReport, TagRule, TagScores
+    from clipdesk.core.store.records import MissingFiles, TagChange, TagCount
+    from clipdesk.core.tagging import SavePlan, TaggingReport, TagRule, TagScores
     from clipdesk.core.thumbnails import ThumbnailCache
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,13 @@ class TagRun:
     notice: str
     report: TaggingReport
     exported: int | None = None
+    mismatch: LanguageMismatch | None = None  # the model does not read the labels' language
+
+
+def label_texts(label_set: LabelSet) -> list[str]:
+    """The texts whose language decides which model reads a label set: each label's prompt
+    (a translation) or name."""
+    return [label.prompt or label.name for label in label_set.labels]
 
 
 @dataclass(frozen=True)
@@ -344,11 +351,27 @@ class Engine:
 
     def save_tags(self, scores: TagScores, rule: TagRule, *, token: CancelToken | None = None,
                   progress: ProgressCallback = no_progress) -> TaggingReport:
-        """Store the automatic tags ``rule`` gives the scored photos (through the writer)."""
+        """Store the automatic tags ``rule`` gives the scored photos (through the writer);
+        journaled: :meth:`undo_tag_save` puts back what it replaced."""
         from clipdesk.core.tagging import apply_tags
 
         with self.store.writer(token, progress) as library:
             return apply_tags(library, scores, rule, token=token, progress=progress)
+
+    def plan_tag_save(self, scores: TagScores, rule: TagRule) -> SavePlan:
+        """What :meth:`save_tags` would write and replace, per label (reads only): for the
+        person to confirm before a bulk write."""
+        from clipdesk.core.tagging import plan_save
+
+        return plan_save(self.reader(), scores, rule)
+
+    def tag_model(self, label_set: LabelSet, mode: str = "auto"
+                  ) -> tuple[str, LanguageMismatch | None]:
+        """The model that scores ``label_set`` under the search mode ``mode`` (see
+        :meth:`model_for`) and whether it reads the labels' language (None: it does)."""
+        texts = label_texts(label_set)
+        model_id = self.model_for(texts, mode)
+        return model_id, self.language_check(texts, model_id)
 
     def tag(
         self,
@@ -361,14 +384,14 @@ class Engine:
         token: CancelToken | None = None,
         progress: ProgressCallback = no_progress,
     ) -> TagRun:
-        """Score and store tags in one job (``"auto"`` picks a model that speaks the labels'
-        language); ``export`` also writes the tags of the scored photos as CSV."""
+        """Score and store tags in one job (``"auto"`` or ``"A+B"``: the model that reads the
+        labels' language, :meth:`model_for`); ``export`` also writes the tags of the scored
+        photos as CSV. The run says when the model does not read the labels' language."""
         from clipdesk.core.tagging import export_tags_csv, tag_library
 
         if folder is not None and not folder.is_dir():
             raise ClipdeskError(f"Not a folder: {folder}")
-        models, notice = self.searcher().resolve_models(model, " ".join(label_set.names))
-        model_id = models[0]
+        model_id, mismatch = self.tag_model(label_set, model)
         token = token or CancelToken()
         with self.store.writer(token, progress) as library:  # the turn before the model loads
             encoder = self.encoder(model_id, token=token)
@@ -377,7 +400,39 @@ class Engine:
             exported = None
             if export is not None and scores is not None:
                 exported = export_tags_csv(library, export, scores.file_ids)
-        return TagRun(model_id, notice, report, exported)
+        return TagRun(model_id, "", report, exported, mismatch)
+
+    # -- tag management (journaled: undo_tag_save undoes the newest change) ---------------------
+
+    def tag_counts(self) -> list[TagCount]:
+        """Every tag with the photos carrying it, manual and automatic."""
+        return self.reader().tag_counts()
+
+    def last_tag_change(self) -> TagChange | None:
+        """What :meth:`undo_tag_save` would undo (None: nothing)."""
+        return self.reader().last_tag_change()
+
+    def rename_tag(self, old: str, new: str, *, token: CancelToken | None = None,
+                   progress: ProgressCallback | None = None) -> TagChange:
+        with self.store.writer(token, progress) as library:
+            return library.rename_tag(old, new)
+
+    def merge_tags(self, labels: Sequence[str], into: str, *, token: CancelToken | None = None,
+                   progress: ProgressCallback | None = None) -> TagChange:
+        with self.store.writer(token, progress) as library:
+            return library.merge_tags(labels, into)
+
+    def delete_tag(self, label: str, *, token: CancelToken | None = None,
+                   progress: ProgressCallback | None = None) -> TagChange:
+        with self.store.writer(token, progress) as library:
+            return library.delete_tag(label)
+
+    def undo_tag_save(self, *, token: CancelToken | None = None,
+                      progress: ProgressCallback | None = None) -> TagChange | None:
+        """Undo the newest tag change (a save, rename, merge or delete) not undone yet: the
+        tags it replaced come back exactly; None when there is nothing to undo."""
+        with self.store.writer(token, progress) as library:
+            return library.undo_last_tag_save()
 
     # -- evaluation ----------------------------------------------------------------------------
 

@@ -17,7 +17,10 @@ never chosen by the thresholds: a photo gets it when no real label passes.
 
 Stored tags have source ``AUTO``, the cosine as score and the model id; writing replaces only a
 photo's automatic tags (manual ones stay), one transaction per batch, so a cancelled run leaves
-every photo either fully re-tagged or untouched.
+every photo either fully re-tagged or untouched. Each save is journaled (the automatic tags of
+these labels it replaced, and the ones it wrote) so that ``library.undo_last_tag_save()`` puts
+back exactly what was there; :func:`plan_save` says beforehand what a save would write and
+replace, per label, for the person to confirm.
 """
 
 from __future__ import annotations
@@ -184,6 +187,34 @@ class TaggingReport:
     missing: int = 0  # photos in the scope without a vector for the model (not touched)
     cancelled: bool = False
     replaced: int = 0  # earlier automatic tags of these labels that were replaced
+    change_id: int | None = None  # the journaled change (undo it with undo_last_tag_save)
+
+
+@dataclass(frozen=True)
+class SavePlan:
+    """What saving ``scores`` under a rule would do, before anything is written."""
+
+    model_id: str
+    photos: int  # photos whose automatic tags of these labels are replaced (every scored one)
+    tagged: int  # of those, photos given at least one label other than "others"
+    counts: Mapping[str, int]  # photos per label that get it
+    replaced: Mapping[str, int]  # earlier automatic tags per label that go
+
+    @property
+    def replaced_total(self) -> int:
+        return sum(self.replaced.values())
+
+
+def plan_save(library: Library, scores: TagScores, rule: TagRule) -> SavePlan:
+    """What :func:`apply_tags` with ``rule`` would write and replace (reads only)."""
+    mask = scores.mask(rule)
+    counts = scores.counts(rule)
+    real = mask.copy()
+    if scores.others_index is not None:
+        real[:, scores.others_index] = False
+    replaced = library.auto_tag_counts(scores.labels, scores.file_ids)
+    return SavePlan(scores.model_id, len(scores.file_ids), int(real.any(axis=1).sum()), counts,
+                    replaced)
 
 
 def compute_scores(
@@ -254,7 +285,13 @@ def apply_tags(
     photos: manual tags and automatic tags of other labels (an earlier run with other labels)
     are kept; a photo that gets none of these labels loses its old automatic ones of them. A
     cancel is noticed between batches: the report then says ``cancelled`` and ``written``
-    counts the photos done; ``replaced`` says how many earlier tags of these labels went."""
+    counts the photos done; ``replaced`` says how many earlier tags of these labels went.
+
+    The save is journaled (one change, created with the first batch): undo it with
+    ``library.undo_last_tag_save()``."""
+    from clipdesk.core.store.records import TagChangeKind, TagJournal
+
+    journal = TagJournal(TagChangeKind.SAVE, scores.labels, scores.model_id)
     total = len(scores.file_ids)
     counts = dict.fromkeys(scores.labels, 0)
     written = tagged = replaced = 0
@@ -265,7 +302,7 @@ def apply_tags(
                 token.check()
             tags = scores.tags(rule, slice(start, start + batch_size))
             replaced += library.replace_tags(tags, model_id=scores.model_id,
-                                             labels=scores.labels)
+                                             labels=scores.labels, journal=journal)
             written += len(tags)
             for labels in tags.values():
                 for label in labels:
@@ -277,7 +314,7 @@ def apply_tags(
         cancelled = True
         log.info("tagging cancelled after %d of %d photos", written, total)
     return TaggingReport(scores.model_id, total, written, tagged, counts, scores.missing,
-                         cancelled, replaced)
+                         cancelled, replaced, journal.change_id)
 
 
 def _others(scores: TagScores) -> str | None:

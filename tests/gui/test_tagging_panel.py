@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from clipdesk.core.labels import LabelSet, label_vectors
@@ -48,7 +49,8 @@ def test_scores_preview_save_filter_and_export(qtbot: QtBot, indexed_context: An
     context = indexed_context
     panel = make_panel(qtbot, context)
     try:
-        assert panel.model_id() == context.current_model_id()
+        assert panel.mode() == "auto" == context.search_mode()
+        qtbot.waitUntil(lambda: panel.model_id() == context.current_model_id(), timeout=10_000)
         panel.editor.set_labels_text(LABELS)
         panel.editor.others_check.setChecked(True)
         score(qtbot, panel)
@@ -80,8 +82,12 @@ def test_scores_preview_save_filter_and_export(qtbot: QtBot, indexed_context: An
         with context.engine.library(write=True) as writer:
             writer.replace_tags({first: {"favourite": None}}, source=TagSource.MANUAL)
         panel.set_rule(None, None)
+        questions: list[str] = []
+        panel.ask = lambda _title, question: questions.append(question) is None
         with qtbot.waitSignal(panel.tagsSaved, timeout=20_000) as saved:
             assert panel.save_tags()
+        assert questions and all(f"Tag {n} photos “{label}”" in questions[0]
+                                 for label, n in top.items() if n)
         report = saved.args[0]
         assert report.written == 20 and not report.cancelled
         qtbot.waitUntil(lambda: panel.table_counts(COL_SAVED).get("favourite") == 1,
@@ -181,5 +187,132 @@ def test_cancel_while_scoring(qtbot: QtBot, indexed_context: Any,
         assert panel.scores is None
         assert panel.jobs.label.text() == "Cancelled."
         assert not panel.jobs.cancel_button.isVisible()
+    finally:
+        panel.shutdown()
+
+
+def _index_with(context: Any, model_id: str) -> None:
+    engine = context.engine
+    encoder = context.load_encoder(model_id)
+    with engine.library(write=True) as library:
+        engine.indexer(library, encoder).run([context.photo_folder])
+
+
+def _checked(qtbot: QtBot, panel: TaggingPanel, action: Any) -> None:
+    with qtbot.waitSignal(panel.modelChecked, timeout=10_000):
+        action()
+
+
+def test_the_model_follows_the_shared_choice_and_the_language_is_checked(
+    qtbot: QtBot, tiny_cn_clip: Any, indexed_context: Any,
+) -> None:
+    context = indexed_context
+    english = context.current_model_id()
+    panel = make_panel(qtbot, context)
+    try:
+        # Chinese labels, only the English model indexed: a warning, and the fix is to index
+        _checked(qtbot, panel, lambda: panel.editor.set_labels_text("蓝色\n红色"))
+        assert panel.model_id() == english
+        assert panel.language_box.isVisible()
+        assert "does not read Chinese" in panel.language_label.text()
+        assert panel.fix_button.text() == f"Index with {tiny_cn_clip.display_name}…"
+        with qtbot.waitSignal(panel.indexWithRequested, timeout=2_000) as asked:
+            panel.fix_button.click()
+        assert asked.args == [tiny_cn_clip.model_id]
+        # English labels: no warning
+        _checked(qtbot, panel, lambda: panel.editor.set_labels_text("blue\nred"))
+        assert not panel.language_box.isVisible()
+
+        # once the Chinese model has photos, "Automatic" scores Chinese labels with it
+        _index_with(context, tiny_cn_clip.model_id)
+        with qtbot.waitSignal(panel.factsRefreshed, timeout=10_000):
+            panel.refresh_facts()
+        assert [panel.model_combo.itemData(i) for i in range(panel.model_combo.count())] == [
+            "auto", english, tiny_cn_clip.model_id]
+        _checked(qtbot, panel, lambda: panel.editor.set_labels_text("蓝色\n红色"))
+        assert panel.model_id() == tiny_cn_clip.model_id
+        assert not panel.language_box.isVisible()
+        assert panel.model_note.text() == \
+            f"Scored with: {tiny_cn_clip.display_name}, it reads Chinese"
+
+        # choosing the English model here chooses it everywhere, and warns with "Use ..."
+        index = panel.model_combo.findData(english)
+        _checked(qtbot, panel, lambda: (panel.model_combo.setCurrentIndex(index),
+                                        panel.model_combo.activated.emit(index)))
+        assert context.search_mode() == english
+        assert panel.fix_button.text() == f"Use {tiny_cn_clip.display_name}"
+        with qtbot.waitSignal(panel.scoresReady, timeout=30_000):
+            assert panel.score_photos()
+        assert panel.scores is not None and panel.scores.model_id == english
+        assert panel.language_box.isVisible()  # scored anyway: the warning stays
+        qtbot.waitUntil(lambda: panel.score_button.isEnabled(), timeout=5_000)
+        _checked(qtbot, panel, panel.fix_button.click)
+        assert context.search_mode() == tiny_cn_clip.model_id
+        assert panel.mode() == tiny_cn_clip.model_id and not panel.language_box.isVisible()
+
+        # chosen elsewhere (a search panel): the tagging panel shows it
+        _checked(qtbot, panel, lambda: context.set_search_mode("auto"))
+        assert panel.mode() == "auto"
+        both = f"{english}+{tiny_cn_clip.model_id}"
+        _checked(qtbot, panel, lambda: context.set_search_mode(both))
+        assert panel.mode() == both and panel.model_id() == tiny_cn_clip.model_id
+    finally:
+        panel.shutdown()
+
+
+def _auto_tags(context: Any) -> set[tuple[int, str, float | None]]:
+    library = context.library()
+    return {(t.file_id, t.label, t.score) for tags in library.tags(library.file_ids()).values()
+            for t in tags if t.source is TagSource.AUTO}
+
+
+def test_save_asks_first_and_undo_puts_back_what_was_there(
+    qtbot: QtBot, indexed_context: Any,
+) -> None:
+    context = indexed_context
+    panel = make_panel(qtbot, context)
+    try:
+        ids = [int(i) for i in context.library().file_ids()]
+        with context.engine.library(write=True) as writer:
+            writer.replace_tags({ids[0]: {"dog": 0.5}, ids[1]: {"sky": 0.1}}, model_id="m")
+            writer.set_tags(ids[0], ["dog"])  # manual
+        before = _auto_tags(context)
+        with qtbot.waitSignal(panel.factsRefreshed, timeout=10_000):
+            panel.refresh_facts()
+        assert not panel.undo_button.isEnabled()  # nothing journaled yet
+
+        panel.editor.set_labels_text("dog\ncat")
+        score(qtbot, panel)
+        panel.set_rule(None, None)
+        questions: list[str] = []
+        panel.ask = lambda _title, question: questions.append(question) is not None  # "no"
+        assert panel.save_tags()
+        qtbot.waitUntil(lambda: bool(questions), timeout=10_000)
+        assert "(1 earlier automatic tags of these labels are replaced.)" in questions[0]
+        assert "20 photos are scored" in questions[0]
+        assert _auto_tags(context) == before and panel.jobs.label.text() == "Nothing was saved."
+
+        panel.ask = lambda _title, _question: True
+        with qtbot.waitSignal(panel.tagsSaved, timeout=20_000):
+            assert panel.save_tags()
+        assert _auto_tags(context) != before
+        qtbot.waitUntil(lambda: panel.undo_button.isEnabled(), timeout=10_000)
+        assert "saving tags “dog”, “cat”" in panel.undo_button.toolTip()
+    finally:
+        panel.shutdown()
+
+    # "a restart": a new panel over a reopened library still offers the undo
+    context.close_library()
+    panel = make_panel(qtbot, context)
+    try:
+        qtbot.waitUntil(lambda: panel.undo_button.isEnabled(), timeout=10_000)
+        with qtbot.waitSignal(panel.undone, timeout=20_000) as undone:
+            qtbot.keyClick(panel.tag_table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert undone.args[0] is not None and undone.args[0].photos == 20
+        assert _auto_tags(context) == before
+        assert {t.label for t in context.library().tags([ids[0]])[ids[0]]
+                if t.source is TagSource.MANUAL} == {"dog"}
+        qtbot.waitUntil(lambda: not panel.undo_button.isEnabled(), timeout=10_000)
+        assert panel.jobs.label.text().startswith("Undone: saving tags “dog”, “cat”")
     finally:
         panel.shutdown()

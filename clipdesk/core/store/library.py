@@ -39,16 +39,17 @@ from clipdesk.core.store.queries import (
     photo_from_row,
     root_from_row,
 )
-from clipdesk.core.store.records import LibraryStats, Tag, TagSource
+from clipdesk.core.store.records import LibraryStats, Tag, TagChange, TagCount, TagSource
 from clipdesk.core.store.schema import (
     EmbeddingRow,
     FileRow,
     ModelRow,
     RootRow,
+    TagChangeRow,
     TagRow,
     UnreadableFolderRow,
 )
-from clipdesk.core.store.writes import WriteOps
+from clipdesk.core.store.writes import WriteOps, tag_change_of
 from clipdesk.core.types import FileStatus, Photo, Root, RootState
 from clipdesk.paths import DataPaths
 
@@ -340,6 +341,40 @@ class Library(WriteOps):
             return dict(s.execute(
                 select(TagRow.label, func.count(func.distinct(TagRow.file_id)))
                 .group_by(TagRow.label)).all())
+
+    def tag_counts(self) -> list[TagCount]:
+        """Every tag label with the photos carrying it set by hand and automatically, by
+        label."""
+        out: dict[str, dict[str, int]] = {}
+        with self.db.read() as s:
+            for label, source, n in s.execute(
+                    select(TagRow.label, TagRow.source, func.count(func.distinct(TagRow.file_id)))
+                    .group_by(TagRow.label, TagRow.source)):
+                out.setdefault(label, {})[source] = int(n)
+        return [TagCount(label, c.get(TagSource.MANUAL.value, 0), c.get(TagSource.AUTO.value, 0))
+                for label, c in sorted(out.items(), key=lambda kv: (kv[0].casefold(), kv[0]))]
+
+    def auto_tag_counts(self, labels: Iterable[str], file_ids: Iterable[int]) -> dict[str, int]:
+        """Automatic tags per label among ``labels`` carried by ``file_ids`` (every label
+        listed, zeros included): what saving tags of these labels for these photos replaces."""
+        wanted = list(dict.fromkeys(labels))
+        out = dict.fromkeys(wanted, 0)
+        with self.db.read() as s:
+            for part in chunks(sorted({int(i) for i in file_ids})):
+                for label, n in s.execute(
+                        select(TagRow.label, func.count()).where(
+                            TagRow.source == TagSource.AUTO.value, TagRow.label.in_(wanted),
+                            TagRow.file_id.in_(part)).group_by(TagRow.label)):
+                    out[label] += int(n)
+        return out
+
+    def last_tag_change(self) -> TagChange | None:
+        """The newest journaled tag change not undone yet: what
+        :meth:`undo_last_tag_save` would undo (None: nothing)."""
+        with self.db.read() as s:
+            row = s.scalars(select(TagChangeRow).where(TagChangeRow.undone_at.is_(None))
+                            .order_by(TagChangeRow.id.desc()).limit(1)).first()
+            return tag_change_of(s, row) if row is not None else None
 
 
 def _refuse_emptied_database(paths: DataPaths) -> None:

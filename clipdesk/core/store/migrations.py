@@ -124,10 +124,37 @@ CREATE TABLE unreadable_folders (
 );
 """
 
+# the journal of tag changes (a tagging save, a rename, a merge, a delete): the tag rows of the
+# touched keys before and after, so that the newest change can be undone exactly, even after a
+# restart
+_V4 = """
+CREATE TABLE tag_changes (
+    id INTEGER NOT NULL PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    labels VARCHAR NOT NULL,
+    model_id VARCHAR,
+    made_at DATETIME NOT NULL,
+    undone_at DATETIME
+);
+CREATE TABLE tag_change_rows (
+    id INTEGER NOT NULL PRIMARY KEY,
+    change_id INTEGER NOT NULL REFERENCES tag_changes (id) ON DELETE CASCADE,
+    side VARCHAR NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    label VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    score FLOAT,
+    model_id VARCHAR,
+    CONSTRAINT ck_tag_change_rows_side CHECK (side IN ('before', 'after'))
+);
+CREATE INDEX ix_tag_change_rows_change ON tag_change_rows (change_id);
+"""
+
 MIGRATIONS: list[Migration] = [
     _statements(_V1),  # 0 -> 1: the first schema
     _statements(_V2),  # 1 -> 2: files.missing_since, roots.found_count, roots.pending_model
     _statements(_V3),  # 2 -> 3: unreadable_folders
+    _statements(_V4),  # 3 -> 4: tag_changes, tag_change_rows (undo of tag changes)
 ]
 
 

@@ -26,6 +26,58 @@ class Tag:
 
 
 @dataclass(frozen=True)
+class TagCount:
+    """One tag label and the photos carrying it, per source (a photo counts once per source)."""
+
+    label: str
+    manual: int
+    automatic: int
+
+    @property
+    def total(self) -> int:
+        return self.manual + self.automatic
+
+
+class TagChangeKind(str, Enum):
+    """What a journaled tag change was (each one can be undone, newest first)."""
+
+    SAVE = "save"  # automatic tags of a label set written by zero-shot tagging
+    RENAME = "rename"
+    MERGE = "merge"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class TagChange:
+    """One journaled change of tags: ``labels`` it was about (for a rename or merge the old
+    labels then the new one), when, how many photos and tags it touched; ``undone`` once
+    undone. The journal keeps the tags before and after, so an undo puts back exactly what was
+    there before (tags of other labels, and manual tags of a save, are never touched)."""
+
+    id: int
+    kind: TagChangeKind
+    labels: tuple[str, ...]
+    made_at: datetime
+    photos: int
+    before: int  # tags there before (what an undo puts back)
+    after: int  # tags there after (what an undo removes)
+    model_id: str | None = None
+    undone: bool = False
+
+
+@dataclass
+class TagJournal:
+    """Where a multi-batch tag write (a tagging save) journals what it replaces: the change is
+    created by the first batch that is written (``change_id`` is then set), in its transaction;
+    every batch adds its rows before and after in its own transaction."""
+
+    kind: TagChangeKind
+    labels: tuple[str, ...]
+    model_id: str | None = None
+    change_id: int | None = None
+
+
+@dataclass(frozen=True)
 class LibraryStats:
     photos: int  # files with status ok (and not missing)
     skipped: int  # files that could not be decoded

@@ -21,6 +21,9 @@ itself is built and upgraded by the explicit, versioned steps in :mod:`.migratio
   embedding row id), written
   only after the file itself was fsynced and renamed into place.
 - ``tags``: labels per file, automatic (zero-shot, with a score) or manual.
+- ``tag_changes`` / ``tag_change_rows``: the journal of tag changes (a tagging save, a rename,
+  a merge, a delete): the tag rows of the touched (file, label, source) keys before and after,
+  so that the newest change not undone yet can be undone exactly. Rows go with their file.
 - ``unreadable_folders``: the folders under a root that its last scan could not list (replaced
   by every scan of the root), for ``status --errors`` and the window's list of problems.
 """
@@ -203,4 +206,41 @@ class TagRow(Base):
         UniqueConstraint("file_id", "label", "source", name="uq_tags_file_label_source"),
         CheckConstraint("source IN ('auto', 'manual')", name="ck_tags_source"),
         Index("ix_tags_label", "label"),
+    )
+
+
+class TagChangeRow(Base):
+    """One journaled tag change (see :class:`~clipdesk.core.store.records.TagChange`)."""
+
+    __tablename__ = "tag_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String, nullable=False)  # save, rename, merge, delete
+    labels: Mapped[str] = mapped_column(String, nullable=False)  # JSON list of labels
+    model_id: Mapped[str | None] = mapped_column(String)
+    made_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class TagChangeEntryRow(Base):
+    """A tag row as it was before (``side`` = "before") or after ("after") a change."""
+
+    __tablename__ = "tag_change_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_id: Mapped[int] = mapped_column(
+        ForeignKey("tag_changes.id", ondelete="CASCADE"), nullable=False
+    )
+    side: Mapped[str] = mapped_column(String, nullable=False)
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("files.id", ondelete="CASCADE"), nullable=False
+    )
+    label: Mapped[str] = mapped_column(String, nullable=False)
+    source: Mapped[str] = mapped_column(String, nullable=False)
+    score: Mapped[float | None] = mapped_column(Float)
+    model_id: Mapped[str | None] = mapped_column(String)
+
+    __table_args__ = (
+        CheckConstraint("side IN ('before', 'after')", name="ck_tag_change_rows_side"),
+        Index("ix_tag_change_rows_change", "change_id"),
     )

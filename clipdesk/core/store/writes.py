@@ -6,7 +6,9 @@ generation in the same transaction, which is how the FAISS cache knows it is sta
 
 from __future__ import annotations
 
+import json
 import os
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,9 @@ from clipdesk.core.store.records import (
     FileUpdate,
     MissingFiles,
     StoredFile,
+    TagChange,
+    TagChangeKind,
+    TagJournal,
     TagSource,
 )
 from clipdesk.core.store.schema import (
@@ -31,6 +36,8 @@ from clipdesk.core.store.schema import (
     FileRow,
     ModelRow,
     RootRow,
+    TagChangeEntryRow,
+    TagChangeRow,
     TagRow,
     UnreadableFolderRow,
 )
@@ -97,6 +104,55 @@ def _set_missing(session: Session, ids: Sequence[int], since: datetime | None) -
     for part in chunks(changed):
         session.execute(update(FileRow).where(FileRow.id.in_(part))
                         .values(missing_since=since))
+
+
+KEEP_TAG_CHANGES = 20  # journaled tag changes kept (older ones can no longer be undone)
+
+_TagValues = dict[str, Any]  # a tags row as insert() takes it: file_id, label, source, ...
+
+
+def _tag_values(row: TagRow) -> _TagValues:
+    return {"file_id": row.file_id, "label": row.label, "source": row.source,
+            "score": row.score, "model_id": row.model_id}
+
+
+def _start_change(session: Session, kind: TagChangeKind, labels: Sequence[str],
+                  model_id: str | None = None) -> int:
+    """A new journaled change (the oldest beyond :data:`KEEP_TAG_CHANGES` are forgotten)."""
+    row = TagChangeRow(kind=kind.value, labels=json.dumps(list(labels), ensure_ascii=False),
+                       model_id=model_id, made_at=datetime.now())
+    session.add(row)
+    session.flush()
+    old = list(session.scalars(select(TagChangeRow.id).order_by(TagChangeRow.id.desc())
+                               .offset(KEEP_TAG_CHANGES)))
+    for part in chunks(old):
+        session.execute(delete(TagChangeRow).where(TagChangeRow.id.in_(part)))
+    return int(row.id)
+
+
+def _journal(session: Session, change_id: int, side: str, rows: Sequence[_TagValues]) -> None:
+    if rows:
+        session.execute(insert(TagChangeEntryRow),
+                        [{**r, "change_id": change_id, "side": side} for r in rows])
+
+
+def tag_change_of(session: Session, row: TagChangeRow) -> TagChange:
+    """The :class:`TagChange` of a journal row, with its counts."""
+    counts = dict(session.execute(
+        select(TagChangeEntryRow.side, func.count()).where(TagChangeEntryRow.change_id == row.id)
+        .group_by(TagChangeEntryRow.side)).all())
+    photos = session.scalar(select(func.count(func.distinct(TagChangeEntryRow.file_id)))
+                            .where(TagChangeEntryRow.change_id == row.id)) or 0
+    return TagChange(int(row.id), TagChangeKind(row.kind), tuple(json.loads(row.labels)),
+                     row.made_at, int(photos), int(counts.get("before", 0)),
+                     int(counts.get("after", 0)), row.model_id, row.undone_at is not None)
+
+
+def _clean_label(label: str) -> str:
+    text = " ".join(label.split())
+    if not text:
+        raise StoreError("A tag needs a name.")
+    return text
 
 
 class WriteOps:
@@ -311,24 +367,36 @@ class WriteOps:
         source: TagSource = TagSource.AUTO,
         model_id: str | None = None,
         labels: Collection[str] | None = None,
+        journal: TagJournal | None = None,
     ) -> int:
         """Replace the ``source`` tags of many files in one transaction: every file id in
         ``tags`` gets exactly the labels (with scores) given for it; an empty mapping clears that
         file's ``source`` tags. With ``labels`` (a label set), only tags with those labels are
         replaced and the file's other ``source`` tags stay. Tags of the other source are never
         touched. Ids of files that no longer exist are ignored. Returns how many tags were
-        removed (the ones replaced)."""
+        removed (the ones replaced).
+
+        With ``journal``, the tags removed and written are journaled in the same transaction
+        (the journaled change is created by the first call), so that
+        :meth:`undo_last_tag_save` can put the removed ones back."""
         self._require_writer()
         ids = sorted({int(i) for i in tags})
-        if not ids:
+        if not ids and (journal is None or journal.change_id is not None):
             return 0
         scope = [TagRow.source == source.value]
         if labels is not None:
             scope.append(TagRow.label.in_(sorted(set(labels))))
         removed = 0
         with self.db.write() as s:
+            if journal is not None and journal.change_id is None:
+                journal.change_id = _start_change(s, journal.kind, journal.labels,
+                                                  journal.model_id)
             existing: set[int] = set()
+            before: list[_TagValues] = []
             for part in chunks(ids):
+                if journal is not None:
+                    before += [_tag_values(r) for r in s.scalars(
+                        select(TagRow).where(TagRow.file_id.in_(part), *scope))]
                 gone = s.execute(delete(TagRow).where(TagRow.file_id.in_(part), *scope))
                 removed += int(getattr(gone, "rowcount", 0) or 0)
                 existing.update(s.scalars(select(FileRow.id).where(FileRow.id.in_(part))))
@@ -338,7 +406,93 @@ class WriteOps:
                     for label, score in tags[file_id].items()]
             if rows:
                 s.execute(insert(TagRow), rows)
+            if journal is not None and journal.change_id is not None:
+                _journal(s, journal.change_id, "before", before)
+                _journal(s, journal.change_id, "after", rows)
         return removed
+
+    # -- tag management (each one journaled: undoable) ---------------------------------------
+
+    def rename_tag(self, old: str, new: str) -> TagChange:
+        """Rename the tag ``old`` (manual and automatic) to ``new``; a photo that carries both
+        keeps one ``new`` tag per source (the one it had, else the best-scored)."""
+        return self._merge([old], new, TagChangeKind.RENAME)
+
+    def merge_tags(self, labels: Sequence[str], into: str) -> TagChange:
+        """Make the tags ``labels`` one tag ``into`` (which may be one of them or a new one)."""
+        return self._merge(labels, into, TagChangeKind.MERGE)
+
+    def _merge(self, labels: Sequence[str], into: str, kind: TagChangeKind) -> TagChange:
+        self._require_writer()
+        into = _clean_label(into)
+        sources = [lb for lb in dict.fromkeys(labels) if lb != into]
+        if not sources:
+            raise StoreError("Choose a tag other than the one to merge into.")
+        with self.db.write() as s:
+            moved = list(s.scalars(select(TagRow).where(TagRow.label.in_(sources))))
+            files = sorted({r.file_id for r in moved})
+            kept: list[TagRow] = []
+            for part in chunks(files):
+                kept += list(s.scalars(select(TagRow).where(TagRow.label == into,
+                                                            TagRow.file_id.in_(part))))
+            before = [_tag_values(r) for r in (*kept, *moved)]
+            best: dict[tuple[int, str], _TagValues] = {
+                (r.file_id, r.source): _tag_values(r) for r in kept}
+            for r in sorted(moved, key=lambda r: -(r.score if r.score is not None else -9.0)):
+                best.setdefault((r.file_id, r.source), {**_tag_values(r), "label": into})
+            after = list(best.values())
+            change_id = _start_change(s, kind, [*sources, into])
+            for part in chunks([r.id for r in (*kept, *moved)]):
+                s.execute(delete(TagRow).where(TagRow.id.in_(part)))
+            if after:
+                s.execute(insert(TagRow), after)
+            _journal(s, change_id, "before", before)
+            _journal(s, change_id, "after", after)
+            return tag_change_of(s, s.get_one(TagChangeRow, change_id))
+
+    def delete_tag(self, label: str, source: TagSource | None = None) -> TagChange:
+        """Delete the tag ``label`` from every photo (only its ``source`` ones when given)."""
+        self._require_writer()
+        where = [TagRow.label == label]
+        if source is not None:
+            where.append(TagRow.source == source.value)
+        with self.db.write() as s:
+            rows = list(s.scalars(select(TagRow).where(*where)))
+            change_id = _start_change(s, TagChangeKind.DELETE, [label])
+            for part in chunks([r.id for r in rows]):
+                s.execute(delete(TagRow).where(TagRow.id.in_(part)))
+            _journal(s, change_id, "before", [_tag_values(r) for r in rows])
+            return tag_change_of(s, s.get_one(TagChangeRow, change_id))
+
+    def undo_last_tag_save(self) -> TagChange | None:
+        """Undo the newest journaled tag change not undone yet (a tagging save, a rename, a
+        merge or a delete), in one transaction: the tags it wrote go, the tags it replaced
+        come back exactly (label, source, score, model). Tags of other labels, and manual
+        tags a save never touched, stay as they are. None when there is nothing to undo."""
+        self._require_writer()
+        with self.db.write() as s:
+            row = s.scalars(select(TagChangeRow).where(TagChangeRow.undone_at.is_(None))
+                            .order_by(TagChangeRow.id.desc()).limit(1)).first()
+            if row is None:
+                return None
+            entries = list(s.scalars(select(TagChangeEntryRow).where(
+                TagChangeEntryRow.change_id == row.id)))
+            keys: dict[tuple[str, str], set[int]] = defaultdict(set)
+            for e in entries:
+                keys[(e.label, e.source)].add(e.file_id)
+            for (label, source), files in keys.items():
+                for part in chunks(sorted(files)):
+                    s.execute(delete(TagRow).where(TagRow.label == label,
+                                                   TagRow.source == source,
+                                                   TagRow.file_id.in_(part)))
+            restore = [{"file_id": e.file_id, "label": e.label, "source": e.source,
+                        "score": e.score, "model_id": e.model_id}
+                       for e in entries if e.side == "before"]
+            if restore:
+                s.execute(insert(TagRow), restore)
+            row.undone_at = datetime.now()
+            s.flush()
+            return tag_change_of(s, row)
 
     def set_root_state(self, root_id: int, state: RootState, *, scanned: bool = False,
                        found: int | None = None,

@@ -37,6 +37,12 @@ from clipdesk.gui.dialogs.errors import show_error
 CUSTOM = "custom"
 
 
+def label_texts(text: str) -> list[str]:
+    """The texts whose language decides which model reads the labels written in ``text``:
+    each label's prompt (a translation, ``红色 = red``) or name, as the engine checks them."""
+    return [label.prompt or label.name for label in parse_label_lines(text)]
+
+
 class TemplateChooser(QWidget):
     """Shipped template set or custom templates; ``changed`` after any edit or choice."""
 

@@ -3,6 +3,8 @@
 * :class:`TagRuleEditor`: minimum probability and minimum cosine sliders (leftmost: off), how
   the two combine, and at most n tags per photo, as a core :class:`~clipdesk.core.tagging.TagRule`.
 * :class:`ScopeCombo`: the whole library, one library folder, or any folder picked.
+* :class:`TagModelCombo`: the shared model choice as tagging offers it: automatic (by the labels'
+  language) or one indexed model (a union chosen in a search panel is shown as it is).
 * :func:`preview_photos` / :func:`saved_photos`: the photos of one tag, ranked, for the grid
   (run in the context's pool: they read the library).
 """
@@ -113,6 +115,53 @@ class TagRuleEditor(QWidget):
     def _on_changed(self) -> None:
         self._show_values()
         self.changed.emit()
+
+
+AUTO_MODE = "auto"
+UNION = "+"
+
+
+class TagModelCombo(QComboBox):
+    """"Automatic (by language)" and each indexed model (with its photo count); the data of
+    an item is the mode it stands for."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setMaximumWidth(320)
+        self.addItem(self.tr("Automatic (by language)"), AUTO_MODE)
+
+    def set_models(self, counts: Mapping[str, int], name: Callable[[str], str],
+                   mode: str) -> None:
+        """Offer the indexed models (most photos first) and show ``mode``."""
+        self.blockSignals(True)
+        self.clear()
+        self.addItem(self.tr("Automatic (by language)"), AUTO_MODE)
+        for model_id in sorted(counts, key=lambda m: -counts[m]):
+            text = self.tr("%1 (%2 photos)").replace("%1", name(model_id))
+            self.addItem(text.replace("%2", f"{counts[model_id]:,}"), model_id)
+        self.blockSignals(False)
+        self.set_mode(mode, name)
+
+    def set_mode(self, mode: str, name: Callable[[str], str]) -> None:
+        """Show ``mode``; one not offered (a union, a model not indexed) is added as it is."""
+        index = self.findData(mode)
+        if index < 0:
+            parts = [p.strip() for p in mode.split(UNION) if p.strip()]
+            if len(parts) > 1:
+                text = self.tr("%1 + %2 (the one that reads the labels)").replace(
+                    "%1", name(parts[0])).replace("%2", name(parts[1]))
+            else:
+                text = name(mode)
+            self.addItem(text, mode)
+            index = self.count() - 1
+        self.blockSignals(True)
+        self.setCurrentIndex(index)
+        self.blockSignals(False)
+
+    def mode(self) -> str:
+        data = self.currentData()
+        return data if isinstance(data, str) else AUTO_MODE
 
 
 class ScopeCombo(QComboBox):

@@ -8,6 +8,17 @@ Two background jobs, both cancellable :class:`~clipdesk.gui.workers.JobWorker` s
 2. *Save*: :func:`clipdesk.core.tagging.apply_tags` with the rule the sliders describe (automatic
    tags replaced, manual ones kept), through the one writer.
 
+The model follows the one model choice every panel shares (:meth:`AppContext.search_mode`):
+"Automatic" scores with the indexed model that reads the labels' language (the panel says which),
+a model id with that model; choosing here changes it everywhere. As labels are edited, and again
+when scores come back, a model that does not read the labels' language is named with a
+one-click fix: "Use <model>" (an indexed model that reads them) or "Index with <model>…"
+(:attr:`TaggingPanel.indexWithRequested`, for the window to start that indexing).
+
+Saving asks first, with the photos each label tags and the earlier automatic tags replaced;
+every save is journaled in the library, so "Undo" (Ctrl+Z in the panel, Edit ▸ Undo tag save)
+puts back exactly the automatic tags it replaced, also after a restart.
+
 Between the two, the sliders (minimum probability, minimum cosine, both/either, at most n tags)
 re-derive the tags from the kept scores with the pure :meth:`TagScores.counts`, so the preview
 column follows them live without encoding anything. Clicking a tag shows its photos in the grid:
@@ -17,18 +28,21 @@ the preview's photos while scores are kept for that label, else the photos with 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -36,14 +50,20 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk.core.errors import ClipdeskError
-from clipdesk.core.tagging import TaggingReport, TagRule, TagScores
+from clipdesk.core.languages import LanguageMismatch
+from clipdesk.core.store.records import TagChange
+from clipdesk.core.tagging import SavePlan, TaggingReport, TagRule, TagScores
 from clipdesk.core.types import Root
+from clipdesk.gui.dialogs import errors
+from clipdesk.gui.dialogs.tag_manager import change_text
+from clipdesk.gui.language_warning import language_name, language_warning
 from clipdesk.gui.panels.jobbar import JobBar
-from clipdesk.gui.panels.label_editor import LabelSetEditor
+from clipdesk.gui.panels.label_editor import LabelSetEditor, label_texts
 from clipdesk.gui.panels.layout import inputs_and_results
 from clipdesk.gui.panels.tag_widgets import (
     COL_PREVIEW,
     ScopeCombo,
+    TagModelCombo,
     TagPhotos,
     TagRuleEditor,
     TagTable,
@@ -62,6 +82,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_MS = 10_000
+CHECK_DELAY_MS = 300  # the language check waits for typing to pause
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,17 @@ class TagFacts:
     model_counts: dict[str, int]
     roots: tuple[Root, ...]
     labels: dict[str, int]
+    last_change: TagChange | None = None  # what "Undo" would undo
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """Which model scores the labels under the shared mode, and whether it reads them."""
+
+    texts: tuple[str, ...]
+    mode: str
+    model_id: str
+    mismatch: LanguageMismatch | None
 
 
 class TaggingPanel(QWidget):
@@ -83,6 +115,9 @@ class TaggingPanel(QWidget):
     gridUpdated = Signal()  # the grid shows a tag's photos
     exported = Signal(int)  # rows written by an export
     findSimilarRequested = Signal(int)
+    modelChecked = Signal()  # the model for the labels (and its language) was checked
+    undone = Signal(object)  # TagChange undone (None: there was nothing to undo)
+    indexWithRequested = Signal(str)  # "Index with <model>…": index the photos with this model
 
     def __init__(self, context: AppContext, parent: QWidget | None = None, *,
                  thumbnails: ThumbnailLoader | None = None) -> None:
@@ -93,12 +128,40 @@ class TaggingPanel(QWidget):
         self.last_report: TaggingReport | None = None
         self.last_error = ""
         self.shown_label: str | None = None
+        self.last_check: ModelCheck | None = None
+        self.last_change: TagChange | None = None
+        self.mismatch: LanguageMismatch | None = None  # shown in the language warning
         self._worker: JobWorker[Any] | None = None
         self._grid_seq = 0
+        self._check_seq = 0
+        # replaced in tests: (title, question) -> yes?
+        self.ask: Callable[[str, str], bool] = self._ask
 
         self.editor = LabelSetEditor(self)
-        self.model_combo = QComboBox(self)
-        self.model_combo.setToolTip(self.tr("Photos are scored with the vectors of this model"))
+        self.model_combo = TagModelCombo(self)
+        self.model_combo.setToolTip(self.tr(
+            "Photos are scored with the vectors of this model; the same choice as in the search "
+            "panels"))
+        self.model_note = QLabel(self)
+        self.model_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.model_note.setWordWrap(True)
+        self.model_note.setEnabled(False)  # dimmed: a note, not content
+        self.model_note.hide()
+        self.language_box = QFrame(self)
+        self.language_box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.language_label = QLabel(self.language_box)
+        self.language_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.language_label.setWordWrap(True)
+        self.fix_button = QPushButton(self.language_box)
+        box_layout = QVBoxLayout(self.language_box)
+        box_layout.setContentsMargins(6, 6, 6, 6)
+        box_layout.addWidget(self.language_label)
+        box_layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.language_box.hide()
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(CHECK_DELAY_MS)
+        self._check_timer.timeout.connect(self.check_model)
         self.scope_combo = ScopeCombo(self)
         self.score_button = QPushButton(self.tr("Score photos"), self)
         self.score_button.setDefault(True)
@@ -108,6 +171,11 @@ class TaggingPanel(QWidget):
         self.save_button = QPushButton(self.tr("Save tags"), self)
         self.save_button.setToolTip(self.tr(
             "Replace the automatic tags of the scored photos; tags set by hand are kept"))
+        self.undo_button = QPushButton(self.tr("Undo"), self)
+        self.undo_button.setToolTip(self.tr("Nothing to undo"))
+        self.undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
+        self.undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.undo_shortcut.activated.connect(self.undo_last_save)
         self.preview_label = QLabel(self)
         self.preview_label.setTextFormat(Qt.TextFormat.PlainText)
         self.preview_label.setWordWrap(True)
@@ -128,6 +196,11 @@ class TaggingPanel(QWidget):
         self._build_layout()
         self.score_button.clicked.connect(self.score_photos)
         self.save_button.clicked.connect(self.save_tags)
+        self.undo_button.clicked.connect(self.undo_last_save)
+        self.model_combo.activated.connect(self._on_mode_chosen)
+        self.fix_button.clicked.connect(self._on_fix_clicked)
+        self.editor.changed.connect(self.schedule_check)
+        context.searchModeChanged.connect(self._on_shared_mode)
         self.export_button.clicked.connect(lambda: self.export_csv())
         self.refresh_button.clicked.connect(self.refresh_facts)
         self.rule_editor.changed.connect(self.update_preview)
@@ -141,17 +214,22 @@ class TaggingPanel(QWidget):
         run_box = QGroupBox(self.tr("Labels"), self)
         form = QFormLayout()
         form.addRow(self.tr("Model:"), self.model_combo)
+        form.addRow("", self.model_note)
         form.addRow(self.tr("Photos:"), self.scope_combo)
         run_layout = QVBoxLayout(run_box)
         run_layout.addWidget(self.editor, 1)
         run_layout.addLayout(form)
+        run_layout.addWidget(self.language_box)
         run_layout.addWidget(self.score_button)
 
         rule_box = QGroupBox(self.tr("When does a label become a tag?"), self)
         rule = QVBoxLayout(rule_box)
         rule.addWidget(self.rule_editor)
         rule.addWidget(self.preview_label)
-        rule.addWidget(self.save_button)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.save_button, 1)
+        save_row.addWidget(self.undo_button)
+        rule.addLayout(save_row)
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -189,7 +267,8 @@ class TaggingPanel(QWidget):
         def facts() -> TagFacts:
             library = self.context.library()
             counts = {m: n for m, n in library.model_counts().items() if n > 0}
-            return TagFacts(counts, tuple(library.roots()), library.labels())
+            return TagFacts(counts, tuple(library.roots()), library.labels(),
+                            library.last_tag_change())
 
         self.context.run_task(facts, self._apply_facts, self._on_facts_failed)
 
@@ -198,19 +277,112 @@ class TaggingPanel(QWidget):
         self.factsRefreshed.emit()
 
     def _apply_facts(self, facts: TagFacts) -> None:
-        current = self.model_combo.currentData() or self.context.current_model_id()
-        self.model_combo.clear()
-        for model_id in sorted(facts.model_counts, key=lambda m: -facts.model_counts[m]):
-            text = self.tr("%1 (%2 photos)").replace("%1", self.context.model_name(model_id))
-            self.model_combo.addItem(text.replace("%2", str(facts.model_counts[model_id])),
-                                     model_id)
-        index = self.model_combo.findData(current)
-        self.model_combo.setCurrentIndex(max(0, index))
+        self.model_combo.set_models(facts.model_counts, self.context.model_name,
+                                    self.context.search_mode())
         self.scope_combo.set_roots(facts.roots)
         self.saved_counts = dict(facts.labels)
+        self.last_change = facts.last_change
         self._fill_table()
         self._sync_buttons()
+        self.check_model()
         self.factsRefreshed.emit()
+
+    # -- the model and its language ----------------------------------------------------------
+
+    def mode(self) -> str:
+        """The shared model choice as the combo shows it (``"auto"``, a model id, ``"A+B"``)."""
+        return self.model_combo.mode()
+
+    def _on_mode_chosen(self, _index: int) -> None:
+        self.context.set_search_mode(self.model_combo.mode())  # every panel follows
+        self.check_model()
+
+    def _on_shared_mode(self, mode: str) -> None:
+        if mode != self.model_combo.mode():  # chosen in another panel, or by a fix
+            self.model_combo.set_mode(mode, self.context.model_name)
+        self.check_model()
+
+    def schedule_check(self) -> None:
+        self._check_seq += 1  # a check still running answers for labels that changed since
+        self._check_timer.start()
+
+    def check_model(self) -> None:
+        """Find the model that scores the editor's labels under the shared mode and whether
+        it reads their language (in the background); ``modelChecked`` follows."""
+        self._check_timer.stop()
+        self._check_seq += 1
+        seq = self._check_seq
+        texts = tuple(label_texts(self.editor.labels_text()))
+        mode = self.mode()
+        engine = self.context.engine
+
+        def check() -> ModelCheck | None:
+            if not engine.reader().model_counts():
+                return None  # nothing indexed: the panel says so when scoring
+            probe = texts or ("photo",)
+            model_id = engine.model_for(probe, mode)
+            mismatch = engine.language_check(texts, model_id) if texts else None
+            return ModelCheck(texts, mode, model_id, mismatch)
+
+        self.context.run_task(check, lambda found: self._apply_check(seq, found),
+                              lambda _message: self._apply_check(seq, None))
+
+    def _apply_check(self, seq: int, found: ModelCheck | None) -> None:
+        if seq != self._check_seq:
+            return
+        self.last_check = found
+        if found is None:
+            self.model_note.hide()
+            self._show_mismatch(None)
+        else:
+            if found.mode == found.model_id:
+                self.model_note.hide()
+            else:
+                self._show_model_note(found)
+            self._show_mismatch(found.mismatch)
+        self.modelChecked.emit()
+
+    def _show_model_note(self, found: ModelCheck) -> None:
+        name = self.context.model_name(found.model_id)
+        info = self.context.model_info(found.model_id)
+        from clipdesk.core.languages import text_language
+
+        language = text_language(found.texts)
+        if found.texts and info is not None and info.speaks(language):
+            text = self.tr("Scored with: %1, it reads %2").replace("%1", name).replace(
+                "%2", language_name(language))
+        else:
+            text = self.tr("Scored with: %1").replace("%1", name)
+        self.model_note.setText(text)
+        self.model_note.show()
+
+    def _show_mismatch(self, mismatch: LanguageMismatch | None) -> None:
+        self.mismatch = mismatch
+        if mismatch is None:
+            self.language_box.hide()
+            return
+        name = self.context.model_name
+        text = language_warning(mismatch, name)  # worded as in the other panels
+        if mismatch.readers:
+            self.fix_button.setText(self.tr("Use %1").replace("%1", name(mismatch.readers[0])))
+            self.fix_button.show()
+        elif mismatch.installable:
+            self.fix_button.setText(self.tr("Index with %1…").replace(
+                "%1", name(mismatch.installable[0])))
+            self.fix_button.show()
+        else:
+            self.fix_button.hide()
+        self.language_label.setText(text)
+        self.language_box.show()
+
+    def _on_fix_clicked(self) -> None:
+        mismatch = self.mismatch
+        if mismatch is None or mismatch.fix is None:
+            return
+        if mismatch.readers:
+            self.context.set_search_mode(mismatch.fix)  # searchModeChanged re-checks
+        else:
+            self.indexWithRequested.emit(mismatch.fix)
 
     # -- scope ---------------------------------------------------------------------------------
 
@@ -224,9 +396,9 @@ class TaggingPanel(QWidget):
 
     # -- scoring -------------------------------------------------------------------------------
 
-    def model_id(self) -> str:
-        data = self.model_combo.currentData()
-        return str(data) if data else self.context.current_model_id()
+    def model_id(self) -> str | None:
+        """The model that scores the labels as last checked (None: not known yet)."""
+        return self.last_check.model_id if self.last_check is not None else None
 
     def score_photos(self) -> bool:
         """Start the scoring job for the editor's labels; False when it cannot start."""
@@ -237,21 +409,26 @@ class TaggingPanel(QWidget):
         except ClipdeskError as exc:
             self._fail(str(exc))
             return False
-        model_id = self.model_id()
+        mode = self.mode()
         root_ids, folder = self.scope()
         engine = self.context.engine
 
-        def job(token: CancelToken, progress: ProgressCallback) -> TagScores:
+        def job(token: CancelToken, progress: ProgressCallback
+                ) -> tuple[TagScores, LanguageMismatch | None]:
+            model_id, mismatch = engine.tag_model(label_set, mode)
             return engine.score_tags(label_set, model_id, folder=folder, root_ids=root_ids,
-                                     token=token, progress=progress)
+                                     token=token, progress=progress), mismatch
 
-        worker: JobWorker[TagScores] = JobWorker(job, name="tag scores", parent=self)
+        worker: JobWorker[tuple[TagScores, LanguageMismatch | None]] = JobWorker(
+            job, name="tag scores", parent=self)
         worker.finished.connect(self._on_scored)
         self._start(worker, self.tr("Loading the model and encoding the labels…"))
         return True
 
-    def _on_scored(self, scores: TagScores) -> None:
+    def _on_scored(self, result: tuple[TagScores, LanguageMismatch | None]) -> None:
+        scores, mismatch = result
         self.scores = scores
+        self._show_mismatch(mismatch)  # the labels as scored, whatever was typed since
         if scores.missing:
             text = self.tr("%1 photos scored; %2 have no vectors of this model yet.")
             text = text.replace("%2", str(scores.missing))
@@ -295,10 +472,54 @@ class TaggingPanel(QWidget):
     # -- saving --------------------------------------------------------------------------------
 
     def save_tags(self) -> bool:
-        """Store the previewed tags as automatic tags (a background job through the writer)."""
+        """Store the previewed tags as automatic tags, once the person confirmed what that
+        writes and replaces (counted in the background first); then a background job through
+        the writer. False when nothing can be saved now."""
         if self.scores is None or self.jobs.is_running():
             return False
         scores, rule, engine = self.scores, self.rule(), self.context.engine
+        self.save_button.setEnabled(False)
+
+        def confirm(plan: SavePlan) -> None:
+            self._sync_buttons()
+            if self.ask(self.tr("Save tags"), self.save_question(plan)):
+                self._start_save(scores, rule)
+            else:
+                self.jobs.set_message(self.tr("Nothing was saved."))
+
+        def failed(message: str) -> None:
+            self._sync_buttons()
+            self._fail(message)
+
+        self.context.run_task(lambda: engine.plan_tag_save(scores, rule), confirm, failed)
+        return True
+
+    def save_question(self, plan: SavePlan) -> str:
+        """"Tag 1,593 photos “蓝色”…?" with every label's count and what is replaced."""
+        lines = [self.tr("Tag %1 photos “%2”").replace("%1", f"{n:,}").replace("%2", label)
+                 for label, n in plan.counts.items() if n]
+        if lines:
+            text = ",\n".join(lines) + "?"
+        else:
+            text = self.tr("No photo gets any of these tags under this rule. Save anyway?")
+        text += "\n\n" + self.tr("%1 photos are scored: their automatic tags of these labels "
+                                  "are replaced.").replace("%1", f"{plan.photos:,}")
+        if plan.replaced_total:
+            text += " " + self.tr("(%1 earlier automatic tags of these labels are replaced.)"
+                                  ).replace("%1", f"{plan.replaced_total:,}")
+        text += "\n" + self.tr("Tags you set yourself are kept. Undo puts back what was there.")
+        return text
+
+    def _ask(self, title: str, question: str) -> bool:
+        if not errors.dialogs_enabled:
+            return False
+        answer = QMessageBox.question(self, title, question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _start_save(self, scores: TagScores, rule: TagRule) -> None:
+        if self.jobs.is_running():
+            return
+        engine = self.context.engine
 
         def job(token: CancelToken, progress: ProgressCallback) -> TaggingReport:
             return engine.save_tags(scores, rule, token=token, progress=progress)
@@ -306,7 +527,32 @@ class TaggingPanel(QWidget):
         worker: JobWorker[TaggingReport] = JobWorker(job, name="save tags", parent=self)
         worker.finished.connect(self._on_saved)
         self._start(worker, self.tr("Saving tags…"))
+
+    # -- undo ----------------------------------------------------------------------------------
+
+    def undo_last_save(self) -> bool:
+        """Undo the newest tag change (this panel's last save, or a rename, merge or delete
+        made since) in a background job; ``undone`` follows. False when a job runs."""
+        if self.jobs.is_running():
+            return False
+        engine = self.context.engine
+
+        def job(token: CancelToken, progress: ProgressCallback) -> TagChange | None:
+            return engine.undo_tag_save(token=token, progress=progress)
+
+        worker: JobWorker[TagChange | None] = JobWorker(job, name="undo tags", parent=self)
+        worker.finished.connect(self._on_undone)
+        self._start(worker, self.tr("Undoing…"))
         return True
+
+    def _on_undone(self, change: TagChange | None) -> None:
+        if change is None:
+            self.jobs.set_message(self.tr("There is no tag change to undo."))
+        else:
+            self.jobs.set_message(self.tr("Undone: %1. The tags of %2 photos are as they were "
+                                          "before.").replace("%1", change_text(change)).replace(
+                "%2", f"{change.photos:,}"))
+        self.undone.emit(change)
 
     def _on_saved(self, report: TaggingReport) -> None:
         self.last_report = report
@@ -346,6 +592,11 @@ class TaggingPanel(QWidget):
         self.score_button.setEnabled(not busy)
         self.save_button.setEnabled(not busy and self.scores is not None)
         self.export_button.setEnabled(not busy)
+        change = self.last_change
+        self.undo_button.setEnabled(not busy and change is not None)
+        self.undo_button.setToolTip(
+            self.tr("Undo %1").replace("%1", change_text(change)) if change is not None
+            else self.tr("Nothing to undo"))
 
     # -- grid ----------------------------------------------------------------------------------
 

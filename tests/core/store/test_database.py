@@ -135,11 +135,39 @@ def test_a_version_2_library_gains_unreadable_folders_and_keeps_everything(
     """The real step 2 -> 3: the folders a scan could not list are remembered."""
     _old_library(data_paths, 2)
     with Library.open(data_paths, write=True) as lib:
-        assert _scalar(lib, "SELECT version FROM schema_version") == 3
+        assert _scalar(lib, "SELECT version FROM schema_version") >= 3
         assert lib.stats().photos == 1
         assert lib.unreadable_folders() == []
         lib.set_root_state(1, RootState.ONLINE, unreadable=[Path("/photos/locked")])
         assert lib.unreadable_folders() == [Path("/photos/locked")]
+
+
+def test_a_version_3_library_gains_the_tag_journal_and_keeps_everything(
+    data_paths: DataPaths,
+) -> None:
+    """The real step 3 -> 4: tag changes are journaled (undo of a tagging save)."""
+    from clipdesk.core.store.database import create_db_engine
+
+    _old_library(data_paths, 3)
+    engine = create_db_engine(data_paths.database)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO tags (file_id, label, source, score, model_id) "
+                             "VALUES (7, '蓝色', 'manual', NULL, NULL), "
+                             "(7, 'sky', 'auto', 0.3, 'm:a')")
+        conn.exec_driver_sql("INSERT INTO unreadable_folders (root_id, relpath, seen_at) "
+                             "VALUES (1, 'locked', '2025-01-01 00:00:00')")
+    engine.dispose()
+    with Library.open(data_paths, write=True) as lib:
+        assert _scalar(lib, "SELECT version FROM schema_version") == 4
+        assert lib.stats().photos == 1
+        assert lib.unreadable_folders() == [Path("/photos/locked")]
+        assert {(t.label, t.source) for t in lib.tags([7])[7]} == {
+            ("蓝色", TagSource.MANUAL), ("sky", TagSource.AUTO)}
+        assert lib.last_tag_change() is None
+        lib.rename_tag("sky", "天空")
+        assert lib.labels() == {"蓝色": 1, "天空": 1}
+        assert lib.undo_last_tag_save() is not None
+        assert lib.labels() == {"蓝色": 1, "sky": 1}
 
 
 def test_a_library_from_a_newer_clipdesk_is_refused(data_paths: DataPaths) -> None:
