@@ -58,8 +58,11 @@ def test_eval_classes_matches_the_core(
     engine = Engine(data_paths)
     with ev.open_evaluation_library(engine, write=False) as library:
         result = ev.evaluate(engine, library, ev.load_dataset(dataset), models)
-    core = ev.report_dict(result, {models[0]: 0.1, models[1]: 0.2}, dataset=dataset.name)
+    # the English model does not read "狗": its suggested threshold is refused, as in the core
+    core = ev.report_dict(result, {models[0]: 0.1, models[1]: 0.2}, dataset=dataset.name,
+                          not_read={models[0]: "zh"})
     assert printed == json.loads(json.dumps(core, ensure_ascii=False))
+    assert printed["suggested_threshold"][models[0]] is None
 
     assert md.read_text("utf-8") == ev.to_markdown(core)
     with table.open(encoding="utf-8-sig", newline="") as fp:
@@ -78,6 +81,38 @@ def test_eval_classes_matches_the_core(
     # the default output is the Markdown report
     code, out, _ = run(capsys, *data, "eval", str(dataset), "--models", models[0])
     assert code == EXIT_OK and "| car |" in out and "Zero-shot classification" in out
+
+
+def test_eval_warns_and_refuses_the_threshold_of_a_model_that_does_not_read_the_names(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tiny_open_clip: ModelInfo,
+    tiny_cn_clip: ModelInfo, coco_mini: Path, tmp_path: Path,
+) -> None:
+    dataset = make_coco_classes(coco_mini, tmp_path / "classes", {"dog": "狗", "car": "车"},
+                                negatives=2)
+    model = tiny_open_clip.model_id  # reads English only
+    data = ("--data-dir", str(data_paths.root))
+    code, out, err = run(capsys, *data, "eval", str(dataset), "--models", model)
+    assert code == EXIT_OK
+    # before the run: the language check's sentence, with the fix, as a warning on stderr
+    assert (f"warning: {model} does not read Chinese: its scores for this text mean little. "
+            f"Index your photos with {tiny_cn_clip.model_id}, which reads Chinese.") in err
+    # instead of the number: why no threshold is suggested
+    sentence = (f"No threshold is suggested: {model} does not read Chinese, so its scores for "
+                "these class names mean little.")
+    assert f"{model}: {sentence}" in out
+    assert "Suggested default threshold" not in out
+    printed = run_json(capsys, *data, "eval", str(dataset), "--models", model)
+    assert printed["suggested_threshold"] == {model: None}
+    assert printed["suggestion_refused"] == {model: sentence}
+    # a model that reads the names: no warning
+    code, _, err = run(capsys, *data, "eval", str(dataset), "--models", tiny_cn_clip.model_id)
+    assert code == EXIT_OK and "warning:" not in err
+    # English prompts for the English model: it reads them, no warning either
+    labels = tmp_path / "english.txt"
+    labels.write_text("狗 = dog\n车 = car\n", encoding="utf-8")
+    code, _, err = run(capsys, *data, "eval", str(dataset), "--models", model,
+                       "--labels-file", str(labels))
+    assert code == EXIT_OK and "warning:" not in err
 
 
 def test_eval_captions(

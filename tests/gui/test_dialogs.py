@@ -60,7 +60,8 @@ def test_model_setup_lists_builtin_models(setup_dialog: ModelSetupDialog,
 
 
 def test_import_a_checkpoint_file(qtbot: QtBot, setup_dialog: ModelSetupDialog,
-                                  app_context: AppContext, tmp_path: Path) -> None:
+                                  app_context: AppContext, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.fixtures.tiny_models import build_tiny_open_clip
 
     config, weights = build_tiny_open_clip(tmp_path / "mine", seed=3, name="holiday")
@@ -70,6 +71,7 @@ def test_import_a_checkpoint_file(qtbot: QtBot, setup_dialog: ModelSetupDialog,
     assert form.result() != form.DialogCode.Accepted
     assert errors.last_errors()[-1].startswith("Choose a weights file")
 
+    monkeypatch.setattr(setup_dialog, "ask_use_now", lambda info: True)  # "Use it now"
     with qtbot.waitSignal(setup_dialog.modelReady, timeout=TIMEOUT_MS) as blocker:
         setup_dialog.import_checkpoint(weights, config, "Holiday model")
     model_id = blocker.args[0]

@@ -12,14 +12,19 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from clipdesk.core.evaluation import (
+    REFUSED_NEGATIVE,
+    ClassComparison,
     evaluate,
     load_dataset,
     open_evaluation_library,
     report_dict,
 )
+from clipdesk.gui.panels.charts import MIN_CHART_HEIGHT
 from clipdesk.gui.panels.eval_views import table_values
 from clipdesk.gui.panels.evaluation import EvaluationPanel
 
@@ -131,25 +136,70 @@ def test_class_folders_table_slider_charts_exports(
         assert view.th_chart.precision.count() == 101
         assert view.th_chart.marker.count() == 2
 
+        # after the run the form is folded into the summary line; "Change…" opens it again
+        assert panel.form_collapsed() and panel.form_button.isVisible()
+        assert panel.form_button.text() == "Change…"
+        assert class_dataset.name in panel.summary.text()
+        assert app_context.model_name(model_id) in panel.summary.text()
+        panel.form_button.click()
+        assert not panel.form_collapsed() and panel.dataset_edit.isVisible()
+        panel.form_button.click()
+        assert panel.form_collapsed()
+        # the charts get room enough for their labels
+        assert view.pr_chart.view.height() >= MIN_CHART_HEIGHT
+        assert view.th_chart.view.height() >= MIN_CHART_HEIGHT
+
+        # hovering a curve shows the values of its nearest point
+        from PySide6.QtCore import QPointF
+
+        grid, precision, recall, f1 = view._sweep(expected)
+        view.th_chart.hover(QPointF(float(grid[50]) + 1e-6, 0.5), True)
+        assert view.th_chart.last_tooltip == (
+            f"Threshold {grid[50]:.3f}: precision {precision[50, 1]:.3f} · recall "
+            f"{recall[50, 1]:.3f} · F1 {f1[50, 1]:.3f}")
+        view.pr_chart.hover(QPointF(float(curve.recall[0]), 0.5), True)
+        assert view.pr_chart.last_tooltip.startswith(f"Recall {curve.recall[0]:.3f} · precision")
+        view.th_chart.hover(QPointF(0.0, 0.0), False)
+        assert view.th_chart.last_tooltip == ""
+        # table cells say what they hold
+        cell = view.table.item(0, 1)
+        assert cell is not None and cell.toolTip() == f"cat · Precision: {moved.precision[0]:.4f}"
+
         # zero-shot classification and the comparison row
         report = expected.classification
         assert str(round(100 * report.accuracy, 1)) in panel.zero_shot_view.accuracy_label.text()
         confusion = table_values(panel.zero_shot_view.confusion)
         assert confusion == report.confusion.tolist()
+        # cells shaded by their share of the true label: the larger share is darker, and the
+        # text stays readable on it
+        matrix = panel.zero_shot_view.confusion
+        shares = report.confusion / np.maximum(report.confusion.sum(axis=1, keepdims=True), 1)
+        cells = [(shares[r, c], matrix.item(r, c)) for r in range(len(shares))
+                 for c in range(len(shares))]
+        light = min(cells, key=lambda x: x[0])[1]
+        dark = max(cells, key=lambda x: x[0])[1]
+        assert dark.background().color().lightness() < light.background().color().lightness()
+        for _share, item in (cells[0], cells[-1]):
+            bg, fg = item.background().color(), item.foreground().color()
+            assert abs(bg.lightness() - fg.lightness()) > 100
+        assert matrix.item(0, 0).toolTip().startswith(
+            f"True: {report.labels[0]} · predicted: {report.labels[0]} · "
+            f"{report.confusion[0, 0]} images")
         assert report.labels[-1] == "others"  # the negatives folder adds "others"
         comparison = table_values(panel.comparison_table)
         assert comparison[0][1] == round(low, 3)
         assert comparison[0][4] == pytest.approx(moved.macro.f1)
 
-        # suggested threshold -> default search threshold (saved)
-        with qtbot.waitSignal(panel.defaultThresholdSet, timeout=2_000) as set_default:
-            view.default_button.click()
-        suggested = round(expected.suggested_threshold, 3)
-        assert set_default.args[0] == suggested
-        assert engine.settings.search_threshold == suggested
-        from clipdesk.config import load_settings
-
-        assert load_settings(engine.paths.settings_file).search_threshold == suggested
+        # this random model's best threshold is below zero: not offered, and why
+        suggestion = view.suggestion()
+        assert suggestion is not None and suggestion.refused == REFUSED_NEGATIVE
+        assert not view.default_button.isEnabled() and not view.use_suggested_button.isEnabled()
+        assert view.suggested_label.text() == (
+            f"No threshold is suggested: the best one, {expected.suggested_threshold:.3f}, is "
+            "below zero, where nearly every picture matches; this model does not tell these "
+            "classes apart.")
+        with qtbot.assertNotEmitted(panel.defaultThresholdSet):
+            view._request_default()
 
         # exports: the core's report at the panel's thresholds
         for kind in ("csv", "json", "md"):
@@ -211,8 +261,34 @@ def test_two_models_comparison_union_and_fusion(
         models = panel.checked_models()  # in the list's order
         assert set(models) == wanted
         first, second = models
-        run(qtbot, panel, class_dataset)
+        # the Chinese model does not read these English class names: the run stops once, with
+        # a warning line whose fix opens the model choice (nothing is indexed to switch to)
+        panel.set_dataset(class_dataset)
+        with qtbot.waitSignal(panel.languageWarnings, timeout=30_000) as warned:
+            assert panel.start()
+        qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=5_000)
+        [mismatch] = warned.args[0]
+        assert mismatch.model_id == tiny_cn_clip.model_id and mismatch.language == "en"
+        assert mismatch.readers == () and mismatch.fix == app_context.engine.settings.model_id
+        assert panel.run is None and len(panel.warning_rows()) == 1
+        assert panel.warnings_box.isVisible()
+        assert panel.warning_button(0).text() == "Choose a model…"
+        dialog = panel.warning_button(0)
+        from clipdesk.gui.dialogs.model_setup import ModelSetupDialog
+
+        dialog.click()
+        setup = panel.findChild(ModelSetupDialog)
+        assert setup is not None and setup.selected_model_id() == mismatch.fix
+        setup.reject()
+        with qtbot.waitSignal(panel.evaluationFinished, timeout=60_000):
+            panel.anyway_button.click()
+        qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=5_000)
         result = panel.run.result
+        # its suggested threshold is not offered
+        view = panel.class_view
+        view.row_combo.setCurrentIndex(models.index(tiny_cn_clip.model_id))
+        assert not view.default_button.isEnabled()
+        assert "does not read English" in view.suggested_label.text()
         assert result.model_ids == tuple(models)
         view = panel.class_view
         assert [view.row_combo.itemData(i) for i in range(view.row_combo.count())] == [
@@ -273,3 +349,95 @@ def test_main_window_tabs_and_default_threshold(qtbot: QtBot, app_context: Any,
         assert window.image_panel.options.threshold() == 0.23
     finally:
         window.close()
+
+
+def test_a_sound_suggestion_is_offered_and_becomes_the_default(qtbot: QtBot) -> None:
+    from clipdesk.gui.panels.eval_views import ClassResultsView
+    from tests.core.test_evaluation_checks import GOOD, NEGATIVE
+
+    view = ClassResultsView()
+    qtbot.addWidget(view)
+    view.set_result(ClassComparison((GOOD,)))
+    assert view.default_button.isEnabled() and view.use_suggested_button.isEnabled()
+    assert view.suggested_label.text() == (
+        f"Suggested threshold (best macro F1): {GOOD.suggested_threshold:.3f}")
+    with qtbot.waitSignal(view.defaultThresholdRequested, timeout=2_000) as asked:
+        view.default_button.click()
+    assert asked.args[0] == round(GOOD.suggested_threshold, 3)
+    view.use_suggested_button.click()
+    assert view.threshold() == round(GOOD.suggested_threshold, 3)
+    # the same numbers from a model that does not read the class names: refused, and why
+    view.set_result(ClassComparison((GOOD,)), names={"m": "Model M"}, not_read={"m": "zh"})
+    assert not view.default_button.isEnabled() and not view.use_suggested_button.isEnabled()
+    assert view.suggested_label.text() == (
+        "No threshold is suggested: Model M does not read Chinese, so its scores for these "
+        "class names mean little.")
+    view.set_result(ClassComparison((NEGATIVE,)))
+    assert not view.default_button.isEnabled()
+
+
+def test_language_warning_fix_uses_the_indexed_model_that_reads(
+    qtbot: QtBot, indexed_context: Any, tiny_cn_clip: Any, class_dataset: Path
+) -> None:
+    reader = indexed_context.engine.settings.model_id  # English, 20 photos indexed
+    panel = make_panel(qtbot, indexed_context)
+    try:
+        panel.refresh_models()
+        panel.set_models([tiny_cn_clip.model_id])
+        panel.set_dataset(class_dataset)
+        with qtbot.waitSignal(panel.languageWarnings, timeout=30_000) as warned:
+            assert panel.start()
+        qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=5_000)
+        [mismatch] = warned.args[0]
+        assert mismatch.readers == (reader,)
+        assert panel.warning_rows()[0].findChild(QLabel).text() == (
+            "⚠ tiny-cn-clip does not read English: its scores for these words mean little. "
+            "Use tiny-open-clip, which reads English and has your photos indexed.")
+        button = panel.warning_button(0)
+        assert button.text() == "Use tiny-open-clip instead"
+        button.click()
+        assert panel.checked_models() == [reader]
+        assert panel.warning_rows() == [] and not panel.warnings_box.isVisibleTo(panel)
+        with qtbot.waitSignal(panel.evaluationFinished, timeout=60_000) as done:
+            assert panel.start()
+        assert done.args[0].result.model_ids == (reader,)
+    finally:
+        panel.shutdown()
+
+
+def test_models_follow_the_shared_model_choice(
+    qtbot: QtBot, indexed_context: Any, tiny_cn_clip: Any, class_dataset: Path
+) -> None:
+    context = indexed_context
+    english, chinese = context.engine.settings.model_id, tiny_cn_clip.model_id
+    context.set_search_mode(chinese)
+    panel = make_panel(qtbot, context)
+    try:
+        panel.refresh_models()
+        qtbot.waitUntil(lambda: panel.checked_models() == [chinese], timeout=5_000)
+        assert panel.follows_search_mode()
+        assert panel.chosen_label.text() == (
+            "Chosen: tiny-cn-clip, as the model choice of every panel (tiny-cn-clip) says.")
+        # auto: the indexed model that reads the class names (English here)
+        with qtbot.waitSignal(panel.modelsFollowed, timeout=5_000):
+            context.set_search_mode("auto")
+        with qtbot.waitSignal(panel.modelsFollowed, timeout=5_000) as followed:
+            panel.set_dataset(class_dataset)
+        assert followed.args[0] == [english] and panel.checked_models() == [english]
+        # A+B: both, side by side
+        with qtbot.waitSignal(panel.modelsFollowed, timeout=5_000):
+            context.set_search_mode(f"{english}+{chinese}")
+        assert set(panel.checked_models()) == {english, chinese}
+        # ticked by hand: kept, until the shared choice changes again
+        panel.models_list.item(0).setCheckState(Qt.CheckState.Unchecked)
+        kept = panel.checked_models()
+        assert not panel.follows_search_mode()
+        assert panel.chosen_label.text().startswith("Chosen: ") and "every panel" not in \
+            panel.chosen_label.text()
+        panel.follow_search_mode()
+        assert panel.checked_models() == kept
+        with qtbot.waitSignal(panel.modelsFollowed, timeout=5_000):
+            context.set_search_mode(chinese)
+        assert panel.checked_models() == [chinese] and panel.follows_search_mode()
+    finally:
+        panel.shutdown()

@@ -7,6 +7,7 @@ model (or pair of models) should a person use?
 * :mod:`.results` — frozen results that keep their score matrices (threshold sliders recompute
   in milliseconds), and multi-model comparisons with union and rank fusion;
 * :mod:`.runner` — embedding through the store and the indexer, then scoring (cancellable jobs);
+* :mod:`.checks` — does each model read the texts, and may a suggested threshold be offered;
 * :mod:`.report` — JSON, CSV and Markdown exports.
 
 Typical use (what ``clipdesk-cli eval`` does)::
@@ -19,6 +20,18 @@ Typical use (what ``clipdesk-cli eval`` does)::
     write_markdown(report_dict(result, 0.25, dataset="my-classes"), Path("report.md"))
 """
 
+from clipdesk.core.evaluation.checks import (
+    REFUSED_LANGUAGE,
+    REFUSED_NEGATIVE,
+    REFUSED_NO_HITS,
+    Suggestion,
+    dataset_texts,
+    label_file_texts,
+    language_mismatches,
+    models_not_reading,
+    suggest_threshold,
+    suggestions,
+)
 from clipdesk.core.evaluation.datasets import (
     CaptionDataset,
     ClassDataset,
@@ -65,6 +78,9 @@ from clipdesk.core.evaluation.runner import (
 __all__ = [
     "DEFAULT_THRESHOLD",
     "PRF",
+    "REFUSED_LANGUAGE",
+    "REFUSED_NEGATIVE",
+    "REFUSED_NO_HITS",
     "Averages",
     "CaptionComparison",
     "CaptionDataset",
@@ -78,19 +94,26 @@ __all__ = [
     "EvaluationError",
     "PRCurve",
     "RetrievalScores",
+    "Suggestion",
     "class_label_set",
     "csv_rows",
+    "dataset_texts",
     "embed_images",
     "evaluate",
     "evaluate_captions",
     "evaluate_classes",
     "evaluation_paths",
+    "label_file_texts",
     "label_sets_from_files",
+    "language_mismatches",
     "load_captions",
     "load_class_folders",
     "load_dataset",
+    "models_not_reading",
     "open_evaluation_library",
     "report_dict",
+    "suggest_threshold",
+    "suggestions",
     "to_markdown",
     "write_csv",
     "write_json",

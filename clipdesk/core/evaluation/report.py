@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from clipdesk.core.display import json_text
+from clipdesk.core.evaluation.checks import suggest_threshold
 from clipdesk.core.evaluation.metrics import PRF, RetrievalScores
 from clipdesk.core.evaluation.results import (
     DEFAULT_THRESHOLD,
@@ -55,8 +56,15 @@ def report_dict(
     thresholds: float | Mapping[str, float] = DEFAULT_THRESHOLD,
     *,
     dataset: str = "",
+    not_read: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Everything worth exporting about ``result`` as plain JSON-ready values."""
+    """Everything worth exporting about ``result`` as plain JSON-ready values.
+
+    ``not_read`` (model id -> language) names the models that do not read the class names'
+    language: their suggested threshold is refused, as are those without a true positive at
+    it and negative ones (:func:`~clipdesk.core.evaluation.checks.suggest_threshold`): the
+    value is ``None`` and ``suggestion_refused`` says why in one sentence."""
+
     if isinstance(result, CaptionComparison):
         rows = result.table()
         first = result.evaluations[0]
@@ -75,7 +83,7 @@ def report_dict(
         "negatives": int(first_eval.negatives.sum()),
         "skipped": [str(p) for p in first_eval.skipped],
         "thresholds": th, "text_to_image": {}, "zero_shot": {}, "image_to_image": {},
-        "suggested_threshold": {},
+        "suggested_threshold": {}, "suggestion_refused": {},
     }
     for row in result.table(th):
         extra: dict[str, list[Any]] = {}
@@ -101,7 +109,11 @@ def report_dict(
             "positives": _prf_dict(e.image_to_image(th[e.model_id])),
             "with_negatives": _prf_dict(e.image_to_image(th[e.model_id], with_negatives=True)),
         }
-        out["suggested_threshold"][e.model_id] = e.suggested_threshold
+        suggestion = suggest_threshold(e, (not_read or {}).get(e.model_id))
+        out["suggested_threshold"][e.model_id] = suggestion.threshold if suggestion.offered \
+            else None
+        if not suggestion.offered:
+            out["suggestion_refused"][e.model_id] = suggestion.sentence()
     return out
 
 
@@ -149,6 +161,8 @@ def csv_rows(report: Mapping[str, Any]) -> list[tuple[str, str, str, str, str, f
         prf_rows(model, "image_to_image", both["positives"], t)
         prf_rows(model, "image_to_image_with_negatives", both["with_negatives"], t)
     for model, t in report["suggested_threshold"].items():
+        if t is None:  # refused (report["suggestion_refused"] says why)
+            continue
         rows.append((model, "text_to_image", "", "", "suggested_threshold", float(t)))
     return rows
 
@@ -225,8 +239,12 @@ def to_markdown(report: Mapping[str, Any]) -> str:
         f"{model}: " + ", ".join(f"{cls} {t2i[model]['per_class'][cls]['best_f1_threshold']:.3f}"
                                  for cls in report["classes"])
         for model in report["models"]) + ".\n\n")
-    out.write("Suggested default threshold (best macro F1): " + ", ".join(
-        f"{m} {t:.3f}" for m, t in report["suggested_threshold"].items()) + ".\n\n")
+    offered = {m: t for m, t in report["suggested_threshold"].items() if t is not None}
+    if offered:
+        out.write("Suggested default threshold (best macro F1): " + ", ".join(
+            f"{m} {t:.3f}" for m, t in offered.items()) + ".\n\n")
+    for model, sentence in report.get("suggestion_refused", {}).items():
+        out.write(f"{model}: {sentence}\n\n")
     out.write("## Zero-shot classification (argmax)\n\n")
     body = [[m, _pct(z["accuracy"]), _pct(z["macro"]["precision"]), _pct(z["macro"]["recall"]),
              str(z["images"]), str(z["excluded"])] for m, z in report["zero_shot"].items()]

@@ -44,6 +44,19 @@ MULTILINGUAL_HINTS = ("xlm", "mt5", "multilingual", "nllb", "m-clip")
 COPY_CHUNK = 8 * 1024 * 1024
 
 
+class UnknownArchitecture(ModelError):
+    """The architecture of a checkpoint could not be recognised from its weights: the person
+    names it (the CLI's ``--arch``, the GUI's Architecture field) or gives a model config."""
+
+    EXAMPLE = "ViT-B-16"
+
+    def __init__(self, checkpoint: str) -> None:
+        self.checkpoint = checkpoint
+        super().__init__(
+            f"clipdesk could not tell which architecture {checkpoint} is for; name its "
+            f"architecture (e.g. {self.EXAMPLE}) or give its model config JSON.")
+
+
 @dataclass
 class _Plan:
     backend: Backend
@@ -203,9 +216,7 @@ def _plan_from_shapes(checkpoint: Path, backend: Backend | None) -> _Plan:
         if _shapes_of(backend, arch) == wanted:
             log.info("%s looks like %s %s", checkpoint.name, backend.value, arch)
             return _plan_from_arch(checkpoint, arch, backend)
-    raise ModelError(
-        f"clipdesk could not tell which architecture {checkpoint.name} is for; name it "
-        "(e.g. --arch ViT-B-16) or give its model config JSON.")
+    raise UnknownArchitecture(checkpoint.name)
 
 
 def _shapes_of(backend: Backend, arch: str) -> dict[str, tuple[int, ...]] | None:
@@ -284,4 +295,4 @@ def _unique_slug(root: Path, text: str) -> str:
     return slug
 
 
-__all__ = ["InvalidCheckpoint", "import_model"]
+__all__ = ["InvalidCheckpoint", "UnknownArchitecture", "import_model"]

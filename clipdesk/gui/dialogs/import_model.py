@@ -1,10 +1,18 @@
-"""Asking for a local model checkpoint: weights file, optional architecture config, name."""
+"""Asking for a local model checkpoint: weights file, optional architecture config or
+architecture name, and a name.
+
+The form is reopened with what the person typed when an import fails (:meth:`show_error`), so
+a wrong guess costs one field, not the whole form.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -20,17 +28,46 @@ from PySide6.QtWidgets import (
 from clipdesk.gui.dialogs.errors import show_error
 
 CHECKPOINT_FILTER = "*.pt *.pth *.bin *.safetensors *.ckpt"
+# the architectures clipdesk can build without a config (the importer's built-in ones)
+CN_CLIP_ARCHES = ("ViT-B-16", "ViT-L-14", "ViT-L-14-336", "ViT-H-14", "RN50")
+OPEN_CLIP_ARCHES = ("ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336", "ViT-H-14", "ViT-g-14",
+                    "ViT-bigG-14", "ViT-B-16-plus-240", "RN50", "RN101")
+
+
+def known_architectures() -> list[str]:
+    """Architecture names for the Architecture field, as the importer reads them."""
+    return [f"cn_clip:{a}" for a in CN_CLIP_ARCHES] + [f"open_clip:{a}" for a in OPEN_CLIP_ARCHES]
+
+
+@dataclass(frozen=True)
+class ImportValues:
+    """What the form holds: ``config``, ``arch`` and ``name`` are None when left empty."""
+
+    checkpoint: str
+    config: str | None = None
+    arch: str | None = None
+    name: str | None = None
 
 
 class ImportModelDialog(QDialog):
-    """Asks for a checkpoint file, an optional architecture config JSON and a name."""
+    """Asks for a checkpoint file, an optional architecture (config JSON or a known
+    architecture's name) and a name."""
 
-    def __init__(self, parent: QWidget | None = None, checkpoint: str = "") -> None:
+    def __init__(self, parent: QWidget | None = None, checkpoint: str = "", *,
+                 values: ImportValues | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Use a checkpoint file"))
         self.checkpoint = QLineEdit(checkpoint)
         self.config = QLineEdit()
         self.config.setPlaceholderText(self.tr("optional: recognised from the weights"))
+        self.arch = QComboBox()
+        self.arch.setEditable(True)
+        self.arch.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.arch.addItem(self.tr("recognise from the weights"), "")
+        for name in known_architectures():
+            self.arch.addItem(name, name)
+        self.arch.setToolTip(self.tr("The architecture the weights are for, when clipdesk cannot "
+                                     "recognise it and you have no config JSON"))
         self.name = QLineEdit()
         self.name.setPlaceholderText(self.tr("optional"))
         browse_checkpoint = QPushButton(self.tr("Browse…"))
@@ -40,11 +77,17 @@ class ImportModelDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Weights file:"), self._row(self.checkpoint, browse_checkpoint))
         form.addRow(self.tr("Model config (JSON):"), self._row(self.config, browse_config))
+        form.addRow(self.tr("Architecture:"), self.arch)
         form.addRow(self.tr("Name:"), self.name)
         hint = QLabel(self.tr("A Chinese CLIP or OpenCLIP checkpoint (.pt, .pth, .bin or "
                               ".safetensors). For a model of your own architecture, also choose "
                               "its config JSON."))
         hint.setWordWrap(True)
+        self.error_label = QLabel()
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -52,7 +95,10 @@ class ImportModelDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
         layout.addLayout(form)
+        layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+        if values is not None:
+            self.set_values(values)
 
     @staticmethod
     def _row(edit: QLineEdit, button: QPushButton) -> QWidget:
@@ -62,6 +108,35 @@ class ImportModelDialog(QDialog):
         row.addWidget(edit, 1)
         row.addWidget(button)
         return box
+
+    # -- values --------------------------------------------------------------------------------
+
+    def arch_value(self) -> str | None:
+        """The architecture typed or chosen; None for "recognise from the weights"."""
+        text = self.arch.currentText().strip()
+        if not text or text == self.arch.itemText(0):
+            return None
+        return text
+
+    def values(self) -> ImportValues:
+        return ImportValues(self.checkpoint.text().strip(), self.config.text().strip() or None,
+                            self.arch_value(), self.name.text().strip() or None)
+
+    def set_values(self, values: ImportValues) -> None:
+        self.checkpoint.setText(values.checkpoint)
+        self.config.setText(values.config or "")
+        if values.arch:
+            self.arch.setCurrentText(values.arch)
+        else:
+            self.arch.setCurrentIndex(0)
+        self.name.setText(values.name or "")
+
+    def show_error(self, message: str) -> None:
+        """Say in the form why the import failed (the fields keep what was typed)."""
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
+
+    # -- files ---------------------------------------------------------------------------------
 
     def _browse_checkpoint(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

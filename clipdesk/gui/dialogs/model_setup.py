@@ -3,6 +3,10 @@
 Shown on the first run when no model's weights are on this computer, and from Models > Model
 setup. Without a network it says so plainly and offers the file route; closing it without a model
 leaves the app usable for browsing the library.
+
+An imported checkpoint does not silently become the current model: the person is asked "Use
+<name> for indexing and search now?" (:meth:`ModelSetupDialog.ask_use_now`); a failed import
+reopens the form with what was typed and the reason.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTreeWidget,
@@ -34,8 +39,9 @@ from clipdesk.core.jobs import CancelToken, ProgressCallback
 from clipdesk.core.models.base import ModelInfo
 from clipdesk.core.types import Progress, Stage
 from clipdesk.gui.context import AppContext
+from clipdesk.gui.dialogs import errors
 from clipdesk.gui.dialogs.errors import show_error
-from clipdesk.gui.dialogs.import_model import ImportModelDialog
+from clipdesk.gui.dialogs.import_model import ImportModelDialog, ImportValues
 from clipdesk.gui.indexing import format_duration
 from clipdesk.gui.model_texts import model_description
 from clipdesk.gui.workers import JobWorker, start_job, stop_job
@@ -64,6 +70,7 @@ class ModelSetupDialog(QDialog):
     ``modelReady(model_id)`` is emitted when a model was set up and made the current one."""
 
     modelReady = Signal(str)
+    modelImported = Signal(str)  # a checkpoint was imported (current or not)
     offlineShown = Signal(str)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None, *,
@@ -72,6 +79,9 @@ class ModelSetupDialog(QDialog):
         self.context = context
         self._job: JobWorker[object] | None = None
         self._job_model: str | None = None
+        self._import_values: ImportValues | None = None  # of the import running now
+        self.import_form: ImportModelDialog | None = None
+        self._select_after: str | None = None  # selected once the list is refreshed
         self.setWindowTitle(self.tr("Set up a model"))
         self.resize(860, 460)
 
@@ -261,23 +271,43 @@ class ModelSetupDialog(QDialog):
         self.progress_box.show()
         self._start(job, info.model_id, f"download {info.model_id}")
 
-    def choose_checkpoint(self) -> None:
-        dialog = ImportModelDialog(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.import_checkpoint(dialog.checkpoint.text().strip(),
-                               dialog.config.text().strip() or None,
-                               dialog.name.text().strip() or None)
+    def choose_checkpoint(self, values: ImportValues | None = None, error: str = ""
+                          ) -> ImportModelDialog:
+        """The import form (window-modal), filled with ``values`` and saying ``error`` when an
+        import of them failed; OK imports."""
+        dialog = ImportModelDialog(self, values=values)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if error:
+            dialog.show_error(error)
+        dialog.accepted.connect(lambda: self._import_values_of(dialog.values()))
+        self.import_form = dialog
+        dialog.open()
+        return dialog
+
+    def _import_values_of(self, values: ImportValues) -> None:
+        self.import_form = None
+        self.import_checkpoint(values.checkpoint, values.config, values.name, arch=values.arch)
 
     def import_checkpoint(self, checkpoint: str | Path, config: str | Path | None = None,
-                          name: str | None = None) -> None:
-        """Import ``checkpoint`` (built and loaded once, in the background) as a user model."""
+                          name: str | None = None, *, arch: str | None = None) -> None:
+        """Import ``checkpoint`` (built and loaded once, in the background) as a user model;
+        ``arch`` names its architecture when there is no ``config``."""
         if self._job is not None:
             return
         registry = self.context.engine.registry
+        self._import_values = ImportValues(str(checkpoint), str(config) if config else None,
+                                           arch, name)
+        unknown = self.tr("clipdesk could not tell which architecture %1 is for. Choose it "
+                          "under Architecture, or choose the model's config JSON.")
 
         def job(token: CancelToken, progress: ProgressCallback) -> object:
-            return registry.import_model(checkpoint, config=config, name=name)
+            from clipdesk.core.errors import ModelError
+            from clipdesk.core.models.importer import UnknownArchitecture
+
+            try:
+                return registry.import_model(checkpoint, config=config, arch=arch, name=name)
+            except UnknownArchitecture as exc:  # phrased for this form, not the command line
+                raise ModelError(unknown.replace("%1", exc.checkpoint)) from exc
 
         self.notice.hide()
         self.progress.setRange(0, 0)
@@ -328,8 +358,36 @@ class ModelSetupDialog(QDialog):
         # an import returns the new model's info; a download the weights' path
         model_id = result.model_id if isinstance(result, ModelInfo) else self._job_model or ""
         self.context.forget_encoder_state(model_id)
+        if isinstance(result, ModelInfo):
+            self._import_values = None
+            self.modelImported.emit(model_id)
+            if not self.ask_use_now(result):
+                self._select_after = model_id
+                self.notice.setText(self.tr(
+                    "%1 is imported. To index and search with it later, choose it here (Models "
+                    "> Model setup) and press “Use this model”.").replace(
+                    "%1", result.display_name))
+                self.notice.show()
+                return
         self._made_ready(model_id)
         self.accept()
+
+    def ask_use_now(self, info: ModelInfo) -> bool:
+        """Ask whether the imported model should index and search from now on (replaced in
+        tests; no when dialogs are off)."""
+        if not errors.dialogs_enabled:
+            return False
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Model imported"),
+                          self.tr("Use %1 for indexing and search now?").replace(
+                              "%1", info.display_name),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(self.tr("What other models indexed is kept. You can switch later "
+                                       "in Models > Model setup."))
+        use = box.addButton(self.tr("Use it now"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Not now"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is use
 
     def show_offline(self, detail: str) -> None:
         text = self.tr("This computer seems to be offline, so the model cannot be downloaded "
@@ -343,6 +401,10 @@ class ModelSetupDialog(QDialog):
     def _on_failed(self, message: str) -> None:
         self.notice.setText(message)
         self.notice.show()
+        values, self._import_values = self._import_values, None
+        if values is not None:  # the form again, as it was typed, with the reason in it
+            self.choose_checkpoint(values, message)
+            return
         show_error(self, message)
 
     def _on_cancelled(self) -> None:
@@ -355,6 +417,9 @@ class ModelSetupDialog(QDialog):
         self.progress_box.hide()
         self.cancel_button.show()
         self.refresh()
+        if self._select_after is not None:
+            self.select_model(self._select_after)
+            self._select_after = None
 
     def _made_ready(self, model_id: str) -> None:
         self.context.set_current_model(model_id)

@@ -3,7 +3,12 @@
 * :class:`ClassResultsView`: text→image per class at a threshold (slider), macro/micro rows,
   the suggested best-F1 threshold, a PR curve and a precision/recall-vs-threshold plot of the
   selected class; the threshold is kept per model, "union" and "rrf" use the models' own.
-* :class:`ZeroShotView`: argmax classification accuracy, per class numbers, confusion matrix.
+* :class:`ZeroShotView`: argmax classification accuracy, per class numbers, confusion matrix
+  (cells shaded by their share of the true class, light to dark, with a readable text colour).
+
+Every number cell has a tooltip with its row, column and value. A suggested threshold that
+:func:`~clipdesk.core.evaluation.suggest_threshold` refuses is not offered: the view says why
+and disables "Use as default search threshold".
 * :func:`fill_comparison` / :func:`fill_captions`: the model comparison tables.
 """
 
@@ -14,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,10 +39,16 @@ from PySide6.QtWidgets import (
 from clipdesk.core.evaluation import (
     DEFAULT_THRESHOLD,
     PRF,
+    REFUSED_LANGUAGE,
+    REFUSED_NEGATIVE,
+    REFUSED_NO_HITS,
     CaptionComparison,
     ClassComparison,
     ClassEvaluation,
+    Suggestion,
+    suggestions,
 )
+from clipdesk.gui.language_warning import language_name
 from clipdesk.gui.panels.charts import PRChart, ThresholdChart
 
 translate = QCoreApplication.translate
@@ -44,6 +56,8 @@ SLIDER_SCALE = 1000  # the slider moves in thousandths of cosine similarity
 TH_MIN, TH_MAX = -0.2, 1.0
 SWEEP_STEPS = 101
 Cell = str | float | int | None
+# the confusion matrix's shades: a share of 0 is LIGHT, a share of 1 is DARK (a blue ramp)
+LIGHT, DARK = (247, 251, 255), (8, 48, 107)
 
 
 def cell_text(value: Cell) -> str:
@@ -66,17 +80,59 @@ def fill_table(table: QTableWidget, headers: Sequence[str], rows: Sequence[Seque
         table.setVerticalHeaderLabels(list(vertical))
         table.verticalHeader().show()
     for r, row in enumerate(rows):
+        row_name = vertical[r] if vertical is not None and r < len(vertical) else (
+            str(row[0]) if row and isinstance(row[0], str) else "")
         for c, value in enumerate(row):
             item = QTableWidgetItem(cell_text(value))
             item.setData(Qt.ItemDataRole.UserRole, value)
             if not isinstance(value, str):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if value is not None and c < len(headers):
+                    full = f"{value:.4f}" if isinstance(value, float) else str(value)
+                    item.setToolTip(" · ".join(x for x in (row_name, f"{headers[c]}: {full}")
+                                               if x))
+            elif c == 0:
+                item.setToolTip(value)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
 
 
+def shade(share: float) -> tuple[QColor, QColor]:
+    """``(background, text)`` of a cell holding ``share`` (0 to 1): light to dark, with black
+    or white text, whichever reads better on it."""
+    t = min(1.0, max(0.0, float(share)))
+    rgb = [round(a + (b - a) * t) for a, b in zip(LIGHT, DARK, strict=True)]
+    luminance = (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255
+    text = QColor(Qt.GlobalColor.black) if luminance > 0.5 else QColor(Qt.GlobalColor.white)
+    return QColor(*rgb), text
+
+
+def fill_confusion(table: QTableWidget, labels: Sequence[str], confusion: np.ndarray) -> None:
+    """The confusion matrix (rows: true label, columns: predicted), each cell shaded by its
+    share of the row (of the images of that true label), with a tooltip in words."""
+    counts = np.asarray(confusion, dtype=np.int64)
+    fill_table(table, list(labels), [[int(v) for v in row] for row in counts],
+               vertical=list(labels))
+    totals = counts.sum(axis=1)
+    for r, truth in enumerate(labels):
+        for c, predicted in enumerate(labels):
+            item = table.item(r, c)
+            if item is None:
+                continue
+            share = counts[r, c] / totals[r] if totals[r] else 0.0
+            background, text = shade(share)
+            item.setBackground(QBrush(background))
+            item.setForeground(QBrush(text))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            item.setToolTip(translate(
+                "EvaluationTables", "True: %1 · predicted: %2 · %3 images (%4 % of %1)").replace(
+                "%1", truth).replace("%2", predicted).replace("%3", str(int(counts[r, c])))
+                .replace("%4", f"{100 * share:.1f}"))
+
+
 def make_table(parent: QWidget) -> QTableWidget:
     table = QTableWidget(parent)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -111,6 +167,27 @@ def prf_table_rows(prf: PRF, extra: Sequence[Sequence[Cell]] | None = None
     return rows
 
 
+def refusal_text(suggestion: Suggestion, name: str) -> str:
+    """Why ``suggestion`` is not offered, in one sentence of the UI's language ("" when it
+    is)."""
+    th = f"{suggestion.threshold:.3f}"
+    if suggestion.refused == REFUSED_LANGUAGE:
+        return translate("EvaluationTables",
+                         "No threshold is suggested: %1 does not read %2, so its scores for "
+                         "these class names mean little.").replace("%1", name).replace(
+            "%2", language_name(suggestion.language))
+    if suggestion.refused == REFUSED_NO_HITS:
+        return translate("EvaluationTables",
+                         "No threshold is suggested: at its best (%1) not one picture is found "
+                         "in its own class, so the number means nothing.").replace("%1", th)
+    if suggestion.refused == REFUSED_NEGATIVE:
+        return translate("EvaluationTables",
+                         "No threshold is suggested: the best one, %1, is below zero, where "
+                         "nearly every picture matches; this model does not tell these classes "
+                         "apart.").replace("%1", th)
+    return ""
+
+
 def prf_headers() -> list[str]:
     return [translate("EvaluationTables", "Class"), translate("EvaluationTables", "Precision"),
             translate("EvaluationTables", "Recall"), translate("EvaluationTables", "F1"),
@@ -129,6 +206,8 @@ class ClassResultsView(QWidget):
         super().__init__(parent)
         self.result: ClassComparison | None = None
         self.thresholds: dict[str, float] = {}
+        self.suggestions: dict[str, Suggestion] = {}
+        self.names: dict[str, str] = {}
         self.chart_class = 0
         self._sweeps: dict[str, tuple[np.ndarray, ...]] = {}
         self.row_combo = QComboBox(self)
@@ -141,6 +220,7 @@ class ClassResultsView(QWidget):
         self.spin.setSingleStep(0.005)
         self.suggested_label = QLabel(self)
         self.suggested_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.suggested_label.setWordWrap(True)
         self.use_suggested_button = QPushButton(self.tr("Use suggestion"), self)
         self.default_button = QPushButton(self.tr("Use as default search threshold"), self)
         self.table = make_table(self)
@@ -159,11 +239,19 @@ class ClassResultsView(QWidget):
         suggestion.addWidget(self.use_suggested_button)
         suggestion.addWidget(self.default_button)
         charts = QSplitter(Qt.Orientation.Horizontal, self)
+        charts.setChildrenCollapsible(False)
         charts.addWidget(self.pr_chart.view)
         charts.addWidget(self.th_chart.view)
-        split = QSplitter(Qt.Orientation.Vertical, self)
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 3)
+        # the charts take what the table leaves: at least their readable minimum, and the
+        # larger share of a tall window
+        self.splitter = split = QSplitter(Qt.Orientation.Vertical, self)
+        split.setChildrenCollapsible(False)
         split.addWidget(self.table)
         split.addWidget(charts)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([200, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -180,8 +268,13 @@ class ClassResultsView(QWidget):
     # -- content -------------------------------------------------------------------------------
 
     def set_result(self, result: ClassComparison, thresholds: Mapping[str, float] | None = None,
-                   names: Mapping[str, str] | None = None) -> None:
+                   names: Mapping[str, str] | None = None,
+                   not_read: Mapping[str, str] | None = None) -> None:
+        """Show ``result``; ``not_read`` (model id -> language) names the models that do not
+        read the class names: their suggested threshold is not offered."""
         self.result = result
+        self.suggestions = suggestions(result, not_read)
+        self.names = dict(names or {})
         self._sweeps.clear()
         self.thresholds = result.thresholds_for(thresholds or DEFAULT_THRESHOLD)
         self.chart_class = 0
@@ -235,16 +328,26 @@ class ClassResultsView(QWidget):
             return
         self._sync_controls(self.threshold())
         evaluation = self.evaluation()
-        self.use_suggested_button.setEnabled(evaluation is not None)
-        self.default_button.setEnabled(evaluation is not None)
-        if evaluation is not None:
+        suggestion = self.suggestion()
+        offered = suggestion is not None and suggestion.offered
+        self.use_suggested_button.setEnabled(offered)
+        self.default_button.setEnabled(offered)
+        if suggestion is not None and offered:
             self.suggested_label.setText(self.tr(
                 "Suggested threshold (best macro F1): %1").replace(
-                "%1", f"{evaluation.suggested_threshold:.3f}"))
+                "%1", f"{suggestion.threshold:.3f}"))
+        elif suggestion is not None and evaluation is not None:
+            self.suggested_label.setText(refusal_text(
+                suggestion, self.names.get(evaluation.model_id, evaluation.model_id)))
         else:
             self.suggested_label.setText(self.tr(
                 "Union and rank fusion use each model's own threshold."))
         self.update_table()
+
+    def suggestion(self) -> Suggestion | None:
+        """The selected model's suggested threshold (None for "union" and "rrf")."""
+        evaluation = self.evaluation()
+        return self.suggestions.get(evaluation.model_id) if evaluation is not None else None
 
     def current_prf(self) -> PRF | None:
         """The numbers the table shows now."""
@@ -303,14 +406,14 @@ class ClassResultsView(QWidget):
         return found
 
     def _use_suggestion(self) -> None:
-        evaluation = self.evaluation()
-        if evaluation is not None:
-            self.set_threshold(evaluation.suggested_threshold)
+        suggestion = self.suggestion()
+        if suggestion is not None and suggestion.offered:
+            self.set_threshold(suggestion.threshold)
 
     def _request_default(self) -> None:
-        evaluation = self.evaluation()
-        if evaluation is not None:
-            self.defaultThresholdRequested.emit(round(evaluation.suggested_threshold, 3))
+        suggestion = self.suggestion()
+        if suggestion is not None and suggestion.offered:
+            self.defaultThresholdRequested.emit(round(suggestion.threshold, 3))
 
 
 class ZeroShotView(QWidget):
@@ -366,9 +469,7 @@ class ZeroShotView(QWidget):
                 "%1", str(report.excluded))
         self.accuracy_label.setText(text)
         fill_table(self.table, prf_headers(), prf_table_rows(report.per_class))
-        labels = list(report.labels)
-        fill_table(self.confusion, labels, [[int(v) for v in row] for row in report.confusion],
-                   vertical=labels)
+        fill_confusion(self.confusion, list(report.labels), report.confusion)
 
 
 def fill_comparison(table: QTableWidget, result: ClassComparison,

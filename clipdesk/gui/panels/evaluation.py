@@ -7,15 +7,26 @@ never show up in searches). The result keeps its score matrices: the threshold s
 tables and the charts are re-derived from it without encoding anything again. Exports (CSV,
 JSON, Markdown) go through :func:`clipdesk.core.evaluation.report_dict`, so they hold the very
 numbers the CLI prints for the same inputs and thresholds.
+
+The models chosen start from the model choice every panel shares (:meth:`AppContext.search_mode`:
+"auto" checks the indexed model that reads the class names, "A+B" both); ticking models by hand
+keeps them. Before a run each chosen model is checked against the class names (or captions):
+a model that does not read their language stops the run once, with a warning line and a fix
+(use the indexed model that reads them, or open the model choice), or "Evaluate anyway".
+After a run the form folds into one summary line ("Change…" opens it again), so the results
+and charts get the width of the panel.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -26,14 +37,24 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from clipdesk.core.errors import ClipdeskError
-from clipdesk.core.evaluation import DEFAULT_THRESHOLD, ClassComparison
+from clipdesk.core.evaluation import (
+    DEFAULT_THRESHOLD,
+    ClassComparison,
+    dataset_texts,
+    language_mismatches,
+    models_not_reading,
+)
+from clipdesk.core.languages import LanguageMismatch
+from clipdesk.gui.language_warning import language_warning
 from clipdesk.gui.panels.eval_i2i import ImageToImageView
 from clipdesk.gui.panels.eval_views import (
     ClassResultsView,
@@ -59,6 +80,21 @@ OTHERS_AUTO, OTHERS_YES, OTHERS_NO = "auto", "yes", "no"
 EXPORT_KINDS = ("csv", "json", "md")
 
 
+@dataclass(frozen=True)
+class LanguageWarnings:
+    """What the job returns instead of a run when chosen models do not read the texts."""
+
+    mismatches: tuple[LanguageMismatch, ...]
+
+
+def mode_models(mode: str, auto_model: str) -> list[str]:
+    """The models a search mode stands for: ``"A+B"`` both, ``"auto"`` ``auto_model``, else the
+    mode itself (a model id)."""
+    if mode == "auto":
+        return [auto_model]
+    return [m.strip() for m in mode.split("+") if m.strip()]
+
+
 class EvaluationPanel(QWidget):
     """Dataset, models and templates; the job; tables, charts and exports of the result."""
 
@@ -66,13 +102,19 @@ class EvaluationPanel(QWidget):
     jobFailed = Signal(str)
     exported = Signal(str)  # the file written
     defaultThresholdSet = Signal(float)
+    languageWarnings = Signal(object)  # list[LanguageMismatch]: the run did not start
+    modelsFollowed = Signal(object)  # list[str]: the models the shared model choice checked
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.run: EvaluationRun | None = None
         self.last_error = ""
+        self.mismatches: list[LanguageMismatch] = []
         self._worker: JobWorker[Any] | None = None
+        self._models_touched = False  # ticked by hand: the shared model choice no longer applies
+        self._syncing = False
+        self._mode_request = 0
 
         self.dataset_edit = QLineEdit(self)
         self.dataset_edit.setPlaceholderText(self.tr(
@@ -81,6 +123,9 @@ class EvaluationPanel(QWidget):
         self.captions_button = QPushButton(self.tr("Caption file…"), self)
         self.models_list = QListWidget(self)
         self.models_list.setMaximumHeight(120)
+        self.chosen_label = QLabel(self)
+        self.chosen_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.chosen_label.setWordWrap(True)
         self.templates = TemplateChooser(self)
         self.others_combo = QComboBox(self)
         self.others_combo.addItem(self.tr("when there is a negatives folder"), OTHERS_AUTO)
@@ -92,6 +137,13 @@ class EvaluationPanel(QWidget):
         self.summary = QLabel(self)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)
+        self.form_button = QPushButton(self.tr("Change…"), self)
+        self.form_button.setToolTip(self.tr("Show the dataset, models and templates again"))
+        self.warnings_box = QWidget(self)
+        self.warnings_layout = QVBoxLayout(self.warnings_box)
+        self.warnings_layout.setContentsMargins(0, 0, 0, 0)
+        self.anyway_button = QPushButton(self.tr("Evaluate anyway"), self.warnings_box)
+        self.warnings_box.hide()
 
         self.class_view = ClassResultsView(self)
         self.zero_shot_view = ZeroShotView(self)
@@ -104,26 +156,40 @@ class EvaluationPanel(QWidget):
         self.result_tabs.addTab(self.image_view, self.tr("Image→image"))
         self.result_tabs.addTab(self.comparison_table, self.tr("Model comparison"))
         self.result_tabs.addTab(self.captions_table, self.tr("Caption retrieval"))
-        self.export_buttons = {
-            "csv": QPushButton(self.tr("Export CSV…"), self),
-            "json": QPushButton(self.tr("Export JSON…"), self),
-            "md": QPushButton(self.tr("Markdown report…"), self),
+        self.export_actions = {
+            "csv": QAction(self.tr("Export CSV…"), self),
+            "json": QAction(self.tr("Export JSON…"), self),
+            "md": QAction(self.tr("Markdown report…"), self),
         }
+        self.export_button = QToolButton(self)
+        self.export_button.setText(self.tr("Export"))
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        export_menu = QMenu(self.export_button)
+        for action in self.export_actions.values():
+            export_menu.addAction(action)
+        self.export_button.setMenu(export_menu)
 
         self._build_layout()
         self.folder_button.clicked.connect(self.choose_folder)
         self.captions_button.clicked.connect(self.choose_captions)
-        self.run_button.clicked.connect(self.start)
-        for kind, button in self.export_buttons.items():
-            button.clicked.connect(lambda _checked=False, k=kind: self.export(k))
+        self.run_button.clicked.connect(lambda: self.start())
+        self.anyway_button.clicked.connect(lambda: self.start(anyway=True))
+        self.form_button.clicked.connect(self.toggle_form)
+        for kind, action in self.export_actions.items():
+            action.triggered.connect(lambda _checked=False, k=kind: self.export(k))
         self.class_view.thresholdChanged.connect(lambda _v: self._refresh_comparison())
         self.class_view.thresholdChanged.connect(
             lambda _v: self.image_view.set_thresholds(self.class_view.thresholds))
         self.class_view.defaultThresholdRequested.connect(self.set_default_threshold)
+        self.models_list.itemChanged.connect(self._on_model_ticked)
+        self.dataset_edit.editingFinished.connect(self.follow_search_mode)
         context.currentModelChanged.connect(lambda _m: self.refresh_models())
+        context.searchModeChanged.connect(lambda _m: self.follow_search_mode(reset=True))
         self.refresh_models()
         self._show_kind(None)
         self._sync_buttons()
+        self.follow_search_mode()
 
     def _build_layout(self) -> None:
         inputs = QGroupBox(self.tr("Evaluate models"), self)
@@ -141,49 +207,173 @@ class EvaluationPanel(QWidget):
             column.addWidget(widget)
             if widget is self.dataset_edit:
                 column.addLayout(dataset_buttons)
+            if widget is self.models_list:
+                column.addWidget(self.chosen_label)
         column.addLayout(others)
         column.addWidget(self.run_button)
         column.addStretch(1)
 
+        anyway_row = QHBoxLayout()
+        anyway_row.addStretch(1)
+        anyway_row.addWidget(self.anyway_button)
+        self.warnings_layout.addLayout(anyway_row)
+
         exports = QHBoxLayout()
         exports.addWidget(self.summary, 1)
-        for button in self.export_buttons.values():
-            exports.addWidget(button)
+        exports.addWidget(self.form_button)
+        exports.addWidget(self.export_button)
         results = QWidget(self)
         results_layout = QVBoxLayout(results)
         results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addWidget(self.warnings_box)
         results_layout.addLayout(exports)
         results_layout.addWidget(self.result_tabs, 1)
 
-        inputs_and_results(self, inputs, results, self.jobs, sizes=(340, 900), results_stretch=3)
+        self.splitter = inputs_and_results(self, inputs, results, self.jobs, sizes=(340, 900),
+                                           results_stretch=3)
+        form = self.splitter.widget(0)
+        assert form is not None
+        self.form: QWidget = form
+
+    # -- the form: folded into the summary line after a run --------------------------------------
+
+    def form_collapsed(self) -> bool:
+        return self.form.isHidden()
+
+    def collapse_form(self) -> None:
+        """Fold the inputs away: the summary line says what was evaluated, "Change…" opens
+        them again, and the results get the panel's width."""
+        self.form.hide()
+        self.form_button.setText(self.tr("Change…"))
+        self.form_button.setToolTip(self.tr("Show the dataset, models and templates again"))
+        self._sync_buttons()
+
+    def expand_form(self) -> None:
+        self.form.show()
+        self.form_button.setText(self.tr("Hide the inputs"))
+        self.form_button.setToolTip(self.tr("Give the results the whole width"))
+        self._sync_buttons()
+
+    def toggle_form(self) -> None:
+        if self.form_collapsed():
+            self.expand_form()
+            self.dataset_edit.setFocus()
+        else:
+            self.collapse_form()
 
     # -- inputs --------------------------------------------------------------------------------
 
     def refresh_models(self) -> None:
         """List the models whose weights are here; the checked ones stay checked."""
         checked = set(self.checked_models()) or {self.context.current_model_id()}
-        self.models_list.clear()
-        for info in self.context.usable_models():
-            item = QListWidgetItem(info.display_name, self.models_list)
-            item.setData(Qt.ItemDataRole.UserRole, info.model_id)
-            item.setToolTip(info.model_id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if info.model_id in checked
-                               else Qt.CheckState.Unchecked)
+        self._syncing = True
+        try:
+            self.models_list.clear()
+            for info in self.context.usable_models():
+                item = QListWidgetItem(info.display_name, self.models_list)
+                item.setData(Qt.ItemDataRole.UserRole, info.model_id)
+                item.setToolTip(info.model_id)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if info.model_id in checked
+                                   else Qt.CheckState.Unchecked)
+        finally:
+            self._syncing = False
+        self._show_chosen()
 
     def checked_models(self) -> list[str]:
         items = (self.models_list.item(i) for i in range(self.models_list.count()))
         return [str(it.data(Qt.ItemDataRole.UserRole)) for it in items
                 if it.checkState() == Qt.CheckState.Checked]
 
-    def set_models(self, model_ids: list[str]) -> None:
-        for i in range(self.models_list.count()):
-            item = self.models_list.item(i)
-            wanted = item.data(Qt.ItemDataRole.UserRole) in model_ids
-            item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+    def set_models(self, model_ids: Sequence[str]) -> None:
+        """Check exactly ``model_ids`` (a choice of the person's: the shared model choice no
+        longer changes it)."""
+        self._models_touched = True
+        self._check(model_ids)
+
+    def _check(self, model_ids: Sequence[str]) -> None:
+        self._syncing = True
+        try:
+            for i in range(self.models_list.count()):
+                item = self.models_list.item(i)
+                wanted = item.data(Qt.ItemDataRole.UserRole) in model_ids
+                item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+        finally:
+            self._syncing = False
+        self._show_chosen()
+
+    def _on_model_ticked(self, _item: QListWidgetItem) -> None:
+        if not self._syncing:
+            self._models_touched = True
+            self._show_chosen()
+
+    def follows_search_mode(self) -> bool:
+        """Whether the checked models are the shared model choice's (nobody ticked by hand)."""
+        return not self._models_touched
+
+    def _show_chosen(self) -> None:
+        names = ", ".join(self.context.model_name(m) for m in self.checked_models())
+        if not names:
+            text = self.tr("No model chosen.")
+        elif self.follows_search_mode():
+            text = self.tr("Chosen: %1, as the model choice of every panel (%2) says.").replace(
+                "%1", names).replace("%2", self._mode_text(self.context.search_mode()))
+        else:
+            text = self.tr("Chosen: %1").replace("%1", names)
+        self.chosen_label.setText(text)
+
+    def _mode_text(self, mode: str) -> str:
+        if mode == "auto":
+            return self.tr("automatic, by language")
+        return " + ".join(self.context.model_name(m) for m in mode_models(mode, ""))
+
+    def follow_search_mode(self, reset: bool = False) -> None:
+        """Check the models of the shared model choice for this dataset (in the background:
+        "auto" asks the library which indexed model reads the class names), unless models were
+        ticked by hand (``reset``: the shared choice changed, follow it again)."""
+        if reset:
+            self._models_touched = False
+        if self._models_touched:
+            return
+        mode = self.context.search_mode()
+        text = self.dataset_edit.text().strip()
+        path = Path(text).expanduser() if text else None
+        engine = self.context.engine
+        fallback = self.context.current_model_id()
+        self._mode_request += 1
+        request = self._mode_request
+
+        def models() -> list[str]:
+            texts: list[str] = []
+            if path is not None:
+                try:
+                    texts = dataset_texts(path)
+                except ClipdeskError:
+                    texts = []
+            auto = fallback
+            if mode == "auto":
+                try:
+                    auto = engine.model_for(texts, "auto")
+                except ClipdeskError:  # nothing indexed yet: the current model
+                    auto = fallback
+            return mode_models(mode, auto)
+
+        self.context.run_task(models, lambda ids: self._follow(request, ids))
+
+    def _follow(self, request: int, model_ids: list[str]) -> None:
+        if request != self._mode_request or self._models_touched:
+            return  # a newer request, or the person ticked models meanwhile
+        usable = {str(self.models_list.item(i).data(Qt.ItemDataRole.UserRole))
+                  for i in range(self.models_list.count())}
+        wanted = [m for m in model_ids if m in usable]
+        if not wanted and self.context.current_model_id() in usable:
+            wanted = [self.context.current_model_id()]
+        self._check(wanted)
+        self.modelsFollowed.emit(wanted)
 
     def set_dataset(self, path: Path) -> None:
         self.dataset_edit.setText(str(path))
+        self.follow_search_mode()
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder of class folders"))
@@ -196,10 +386,87 @@ class EvaluationPanel(QWidget):
         if name:
             self.set_dataset(Path(name))
 
+    # -- language warnings ---------------------------------------------------------------------
+
+    def mismatch_text(self, mismatch: LanguageMismatch) -> str:
+        """The warning line of ``mismatch``, as every panel phrases it."""
+        return language_warning(mismatch, self.context.model_name)
+
+    def show_warnings(self, mismatches: Sequence[LanguageMismatch]) -> None:
+        """One line per mismatch with its fix button, above the results."""
+        self.clear_warnings()
+        self.mismatches = list(mismatches)
+        for mismatch in self.mismatches:
+            row = QWidget(self.warnings_box)
+            row.setObjectName("languageWarning")
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            label = QLabel("⚠ " + self.mismatch_text(mismatch), row)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+            line.addWidget(label, 1)
+            if mismatch.readers and mismatch.fix:
+                button = QPushButton(self.tr("Use %1 instead").replace(
+                    "%1", self.context.model_name(mismatch.fix)), row)
+                button.clicked.connect(lambda _c=False, m=mismatch: self.fix_mismatch(m))
+            else:
+                button = QPushButton(self.tr("Choose a model…"), row)
+                button.clicked.connect(lambda _c=False, m=mismatch: self.open_model_choice(m))
+            line.addWidget(button)
+            self.warnings_layout.insertWidget(self.warnings_layout.count() - 1, row)
+        self.warnings_box.setVisible(bool(self.mismatches))
+
+    def warning_rows(self) -> list[QWidget]:
+        return [w for w in self.warnings_box.findChildren(QWidget, "languageWarning")
+                if w.parent() is self.warnings_box]
+
+    def warning_button(self, index: int) -> QPushButton:
+        """The fix button of the ``index``-th warning line."""
+        return self.warning_rows()[index].findChildren(QPushButton)[0]
+
+    def clear_warnings(self) -> None:
+        for row in self.warning_rows():
+            self.warnings_layout.removeWidget(row)
+            row.setParent(None)
+            row.deleteLater()
+        self.mismatches = []
+        self.warnings_box.hide()
+
+    def fix_mismatch(self, mismatch: LanguageMismatch) -> None:
+        """Evaluate ``mismatch.fix`` (an indexed model that reads the texts) instead of the
+        model that does not read them."""
+        fix = mismatch.fix
+        if fix is None:
+            return
+        chosen = [fix if m == mismatch.model_id else m for m in self.checked_models()]
+        self.set_models(list(dict.fromkeys(chosen)))
+        self.show_warnings([m for m in self.mismatches if m is not mismatch])
+        if self.form_collapsed():
+            self.expand_form()
+        self.jobs.set_message(self.tr("%1 is chosen instead of %2. Press Evaluate.").replace(
+            "%1", self.context.model_name(fix)).replace(
+            "%2", self.context.model_name(mismatch.model_id)))
+
+    def open_model_choice(self, mismatch: LanguageMismatch | None = None) -> QWidget:
+        """The model choice (Models > Model setup), with the model that would read the texts
+        selected."""
+        from clipdesk.gui.dialogs.model_setup import ModelSetupDialog
+
+        dialog = ModelSetupDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if mismatch is not None and mismatch.fix is not None:
+            dialog.select_model(mismatch.fix)
+        dialog.modelReady.connect(lambda _m: self.refresh_models())
+        dialog.open()
+        return dialog
+
     # -- the job -------------------------------------------------------------------------------
 
-    def start(self) -> bool:
-        """Start the evaluation of the chosen inputs; False (and a message) when it cannot."""
+    def start(self, anyway: bool = False) -> bool:
+        """Start the evaluation of the chosen inputs; False (and a message) when it cannot.
+
+        Chosen models that do not read the class names (or captions) stop it first, with
+        their warnings (:attr:`languageWarnings`), unless ``anyway``."""
         if self._worker is not None:
             return False
         text = self.dataset_edit.text().strip()
@@ -216,12 +483,24 @@ class EvaluationPanel(QWidget):
         path = Path(text).expanduser()
         others = {OTHERS_YES: True, OTHERS_NO: False}.get(str(self.others_combo.currentData()))
         engine = self.context.engine
+        if not anyway:
+            self.clear_warnings()
 
-        def job(token: CancelToken, progress: ProgressCallback) -> EvaluationRun:
+        def job(token: CancelToken, progress: ProgressCallback
+                ) -> EvaluationRun | LanguageWarnings:
+            if not anyway and path.exists():
+                try:
+                    texts = dataset_texts(path)
+                except ClipdeskError:
+                    texts = []  # the evaluation says what is wrong with the dataset
+                found = language_mismatches(engine, texts, models)
+                if found:
+                    return LanguageWarnings(tuple(found))
             return engine.evaluate(path, models, templates=templates, others=others,
                                    token=token, progress=progress)
 
-        worker: JobWorker[EvaluationRun] = JobWorker(job, name="evaluate", parent=self)
+        worker: JobWorker[EvaluationRun | LanguageWarnings] = JobWorker(
+            job, name="evaluate", parent=self)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._fail)
         worker.cancelled.connect(lambda: self.jobs.set_message(self.tr("Cancelled.")))
@@ -245,10 +524,17 @@ class EvaluationPanel(QWidget):
         self.jobs.set_message(message)
         self.jobFailed.emit(message)
 
-    def _on_finished(self, run: EvaluationRun) -> None:
-        self.show_run(run)
+    def _on_finished(self, value: EvaluationRun | LanguageWarnings) -> None:
+        if isinstance(value, LanguageWarnings):
+            self.show_warnings(value.mismatches)
+            self.jobs.set_message(self.tr(
+                "Not evaluated: a chosen model does not read the class names' language (see "
+                "above)."))
+            self.languageWarnings.emit(list(value.mismatches))
+            return
+        self.show_run(value)
         self.jobs.set_message(self.tr("Evaluation finished."))
-        self.evaluationFinished.emit(run)
+        self.evaluationFinished.emit(value)
 
     # -- showing a result ----------------------------------------------------------------------
 
@@ -258,7 +544,8 @@ class EvaluationPanel(QWidget):
         return {m: self.context.model_name(m) for m in self.run.result.model_ids}
 
     def show_run(self, run: EvaluationRun) -> None:
-        """Show ``run``'s result (public so that a result computed elsewhere can be shown)."""
+        """Show ``run``'s result (public so that a result computed elsewhere can be shown), and
+        fold the form into the summary line."""
         self.run = run
         result, names = run.result, self.names()
         if isinstance(result, ClassComparison):
@@ -266,7 +553,9 @@ class EvaluationPanel(QWidget):
             text = self.tr("%1: %2 images in %3 classes, %4 negatives").replace(
                 "%1", run.name).replace("%2", str(len(first.images))).replace(
                 "%3", str(len(result.classes))).replace("%4", str(int(first.negatives.sum())))
-            self.class_view.set_result(result, None, names)
+            not_read = models_not_reading(self.context.engine.registry.get, result.classes,
+                                          result.model_ids)
+            self.class_view.set_result(result, None, names, not_read)
             self.zero_shot_view.set_result(result, names)
             self.image_view.set_result(result, self.class_view.thresholds, names)
             self._refresh_comparison()
@@ -278,12 +567,14 @@ class EvaluationPanel(QWidget):
                 "%3", str(len(first_caption.images)))
             fill_captions(self.captions_table, result, names)
             self._show_kind("captions")
+        text += " · " + ", ".join(names.get(m, m) for m in result.model_ids)
         skipped = result.evaluations[0].skipped
         if skipped:
             text += " · " + self.tr("%1 pictures could not be read").replace(
                 "%1", str(len(skipped)))
         self.summary.setText(text)
-        self._sync_buttons()
+        self.summary.setToolTip(text)
+        self.collapse_form()
 
     def _refresh_comparison(self) -> None:
         if self.run is not None and isinstance(self.run.result, ClassComparison):
@@ -333,11 +624,15 @@ class EvaluationPanel(QWidget):
                 return
             path = Path(name)
         run, thresholds, target = self.run, self.thresholds(), path
+        info_of = self.context.engine.registry.get
 
         def write() -> str:
             from clipdesk.core.evaluation import report_dict, write_csv, write_json, write_markdown
 
-            report = report_dict(run.result, thresholds or DEFAULT_THRESHOLD, dataset=run.name)
+            not_read = models_not_reading(info_of, run.result.classes, run.result.model_ids) \
+                if isinstance(run.result, ClassComparison) else {}
+            report = report_dict(run.result, thresholds or DEFAULT_THRESHOLD, dataset=run.name,
+                                 not_read=not_read)
             writer = {"csv": write_csv, "json": write_json, "md": write_markdown}[kind]
             try:
                 writer(report, target)
@@ -354,8 +649,9 @@ class EvaluationPanel(QWidget):
     def _sync_buttons(self) -> None:
         busy = self._worker is not None
         self.run_button.setEnabled(not busy)
-        for button in self.export_buttons.values():
-            button.setEnabled(self.run is not None)
+        self.anyway_button.setEnabled(not busy)
+        self.form_button.setVisible(self.run is not None or self.form_collapsed())
+        self.export_button.setEnabled(self.run is not None)
 
     def shutdown(self) -> None:
         """Cancel a running evaluation (the window is closing)."""
