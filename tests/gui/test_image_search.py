@@ -21,6 +21,8 @@ def make_panel(qtbot: QtBot, context: Any) -> ImageSearchPanel:
     qtbot.addWidget(panel)
     panel.resize(900, 700)
     panel.show()
+    # the tiny models' random vectors are all near-identical: one row per photo, unstacked
+    panel.view.set_stacking(False)
     return panel
 
 
@@ -123,6 +125,7 @@ def test_paste_from_clipboard(qtbot: QtBot, indexed_context: Any) -> None:
 def test_find_similar_from_the_view(qtbot: QtBot, indexed_context: Any) -> None:
     text_panel = TextSearchPanel(indexed_context)
     qtbot.addWidget(text_panel)
+    text_panel.view.set_stacking(False)  # the tiny model's random vectors: all near-identical
     image_panel = make_panel(qtbot, indexed_context)
     text_panel.findSimilarRequested.connect(image_panel.find_similar)  # as the main window does
     try:

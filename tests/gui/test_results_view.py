@@ -122,7 +122,8 @@ def test_context_menu_actions(qtbot: QtBot, grid, monkeypatch) -> None:
     menu = view.build_context_menu(index)
     assert menu is not None
     names = [a.objectName() for a in menu.actions() if a.objectName()]
-    assert names == ["preview", "open", "show_in_folder", "copy_path", "copy_image", "find_similar"]
+    assert names == ["preview", "open", "show_in_folder", "copy_path", "copy_image", "find_similar",
+                     "show_folders"]
 
     view.context_action(menu, "open").trigger()
     assert opened == [str(paths[1])]

@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import combinations
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QSlider,
     QSpinBox,
+    QStyle,
+    QStyleOptionComboBox,
     QWidget,
 )
 
@@ -37,6 +39,7 @@ _ALL, _ROOT, _FOLDER, _CHOOSE = "all", "root:", "folder:", "choose"
 THRESHOLD_STEPS = 100  # the slider moves in hundredths of cosine similarity
 THRESHOLD_MIN = -20  # in steps; the leftmost position means "off" (no threshold)
 THRESHOLD_MAX = 100
+TAG_LABEL_WIDTH = 160  # px: a longer tag label is elided in its middle (its count never is)
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,13 @@ class FilterBar(QWidget):
         self.date_from = OptionalDateEdit(self)
         self.date_to = OptionalDateEdit(self)
         self.tag_combo = QComboBox(self)
-        self.tag_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.tag_combo.setMaximumWidth(200)
+        # as wide as the chosen tag needs (see _fit_tag_combo), not as the longest one: a bar
+        # short of room squeezes every widget below what it asks for, cutting "红色 (47)"
+        self.tag_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.tag_combo.setMinimumContentsLength(4)
         self.tag_combo.setToolTip(self.tr("Show only photos with this tag"))
+        self.tag_combo.currentIndexChanged.connect(lambda _i: self._fit_tag_combo())
         self.set_labels({})
         self._roots: list[Root] = []
         self._folders: list[Path] = []  # folders picked by hand, kept across refreshes
@@ -184,12 +191,17 @@ class FilterBar(QWidget):
         combo.blockSignals(True)
         combo.clear()
         combo.addItem(self.tr("Any tag"), None)
+        metrics = combo.fontMetrics()
         for label in sorted(labels, key=lambda text: (text.casefold(), text)):
-            text = self.tr("%1 (%2)").replace("%2", str(labels[label])).replace("%1", label)
+            short = metrics.elidedText(label, Qt.TextElideMode.ElideMiddle, TAG_LABEL_WIDTH)
+            text = self.tr("%1 (%2)").replace("%2", str(labels[label])).replace("%1", short)
             combo.addItem(text, label)
+            if short != label:  # the whole label, as plain text
+                combo.setItemData(combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         found = combo.findData(keep) if isinstance(keep, str) else 0
         combo.setCurrentIndex(max(0, found))
         combo.blockSignals(False)
+        self._fit_tag_combo()
         if isinstance(keep, str) and found < 0:
             self.changed.emit()  # the tag chosen so far is gone
 
@@ -202,6 +214,19 @@ class FilterBar(QWidget):
             found = combo.count() - 1
         combo.setCurrentIndex(found)
         self.changed.emit()
+
+    def _fit_tag_combo(self) -> None:
+        """Keep the chosen tag readable: "红色 (47)" whole, however short of room the bar is
+        (the folder combo gives way first)."""
+        combo = self.tag_combo
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        metrics = combo.fontMetrics()
+        text = QSize(metrics.horizontalAdvance(combo.currentText()) + 2, metrics.height())
+        size = combo.style().sizeFromContents(
+            QStyle.ContentsType.CT_ComboBox, option, text, combo)
+        combo.setMinimumWidth(size.width())
+        combo.updateGeometry()
 
     def tag(self) -> str | None:
         data = self.tag_combo.currentData()

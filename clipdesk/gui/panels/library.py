@@ -1,11 +1,16 @@
-"""The library sidebar: root folders with photo counts and state; re-scan, remove, skipped files."""
+"""The library sidebar: root folders with photo counts and state; re-scan, remove, skipped files.
+
+Each folder shows its name, with as much of its parent as tells it apart from another root of the
+same name ("Photos — alice" and "Photos — bob"); its full path is the row's tooltip.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QDesktopServices, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -67,8 +72,12 @@ class LibraryPanel(QWidget):
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_FOLDER, QHeaderView.ResizeMode.Stretch)
-        for col in (COL_PHOTOS, COL_STATE, COL_ERRORS):
+        for col in (COL_PHOTOS, COL_ERRORS):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # a long state ("640 of 1,908 indexed · unfinished") must not squeeze the folder names
+        # out of a narrow sidebar: it gets at most a share of the width (elided; tooltip whole)
+        header.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Interactive)
+        self.tree.viewport().installEventFilter(self)
 
         self.empty_hint = QLabel(self.tr("Drop photo folders here, or add one with "
                                          "File > Add folder (Ctrl+O)."))
@@ -138,18 +147,34 @@ class LibraryPanel(QWidget):
             state += " · " + self.tr("%1 missing").replace("%1", str(root.missing_count))
         return state
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.tree.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        wanted = max(self.tree.sizeHintForColumn(COL_STATE),
+                     self.tree.header().sectionSizeHint(COL_STATE))
+        share = self.tree.viewport().width() * 35 // 100
+        self.tree.setColumnWidth(COL_STATE, max(48, min(wanted, share)))
+
     def _redraw(self) -> None:
         selected = self.selected_root()
         self.tree.clear()
         link = self.palette().color(QPalette.ColorRole.Link)
-        names = [file_name(root.path) for root in self._roots]
-        for root, name in zip(self._roots, names, strict=True):
-            # the folder's name, or its whole path when two roots share a name
-            label = name if names.count(name) == 1 else shown(root.path)
+        labels = folder_labels([root.path for root in self._roots])
+        for root, (name, parent) in zip(self._roots, labels, strict=True):
+            # the folder's name, and its parent when two roots share a name
+            label = self.tr("%1 — %2").replace("%2", parent).replace("%1", name) if parent \
+                else name
             item = QTreeWidgetItem([label, str(root.photo_count), self.state_text(root),
                                     str(root.skipped_count) if root.skipped_count else ""])
             item.setData(COL_FOLDER, ROOT_ROLE, root.id)
-            item.setToolTip(COL_FOLDER, plain_tooltip(shown(root.path)))
+            path_tip = plain_tooltip(shown(root.path))
+            for column in (COL_FOLDER, COL_PHOTOS):  # the whole row tells its path
+                item.setToolTip(column, path_tip)
+            item.setToolTip(COL_STATE, plain_tooltip(shown(root.path) + "\n"
+                                                     + self.state_text(root)))
             item.setTextAlignment(COL_PHOTOS, Qt.AlignmentFlag.AlignRight
                                   | Qt.AlignmentFlag.AlignVCenter)
             if root.skipped_count:
@@ -159,12 +184,14 @@ class LibraryPanel(QWidget):
                 item.setForeground(COL_ERRORS, link)
                 item.setToolTip(COL_ERRORS, self.tr("Show the files that could not be read"))
             if root.state is RootState.OFFLINE:
-                item.setToolTip(COL_STATE, self.tr("The folder cannot be reached (an unplugged "
-                                                   "drive?). Its photos stay in the library."))
+                item.setToolTip(COL_STATE, plain_tooltip(
+                    shown(root.path) + "\n" + self.tr("The folder cannot be reached (an unplugged "
+                                                      "drive?). Its photos stay in the library.")))
             self.tree.addTopLevelItem(item)
             if selected is not None and root.id == selected.id:
                 self.tree.setCurrentItem(item)
         self.empty_hint.setVisible(not self._roots)
+        self._fit_columns()
         self.refreshed.emit()
 
     def selected_root(self) -> Root | None:
@@ -219,3 +246,25 @@ class LibraryPanel(QWidget):
 
 def open_folder(path: Path) -> None:
     QDesktopServices.openUrl(file_url(path))
+
+
+def folder_labels(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    """(name, parent) to show for each folder: the parent is empty unless another folder has
+    the same name, and then it is as many of the last parent folders as tell them apart
+    (``alice``, or ``2019/alice`` when that is not enough), shown."""
+    names = [file_name(p) for p in paths]
+    out: list[tuple[str, str]] = []
+    for path, name in zip(paths, names, strict=True):
+        twins = [p for p, n in zip(paths, names, strict=True) if n == name and p != path]
+        if not twins:
+            out.append((name, ""))
+            continue
+        parents = path.parent.parts
+        depth = 1
+        while depth < len(parents) and any(
+            q.parent.parts[-depth:] == parents[-depth:] for q in twins
+        ):
+            depth += 1
+        tail = parents[-depth:]
+        out.append((name, shown(Path(*tail) if tail else path.parent)))
+    return out

@@ -9,6 +9,8 @@
 * Workers (``QRunnable`` in a private ``QThreadPool``) only make ``QImage``; the ``QPixmap`` is made
   on the GUI thread when the result arrives through a queued signal, then kept in an LRU cache
   bounded by bytes. Pixmaps carry the device pixel ratio, so they stay sharp on HiDPI screens.
+* When the grid's thumbnail size changes, the pixmaps of the old size stay on screen (scaled) until
+  those of the new size arrive: a size slider never blanks the grid.
 """
 
 from __future__ import annotations
@@ -175,6 +177,9 @@ class ThumbnailLoader(QObject):
         self._max_bytes = max(0, int(max_bytes))
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._bytes = 0
+        # pixmaps of the size shown before: drawn (scaled) until their new ones are ready
+        self._stale: OrderedDict[str, QPixmap] = OrderedDict()
+        self._stale_bytes = 0
         self._failed: set[str] = set()
         self._queue = _Queue()
         self._pool = QThreadPool(self)
@@ -199,7 +204,9 @@ class ThumbnailLoader(QObject):
     def set_target(self, logical_size: int, device_pixel_ratio: float = 1.0) -> None:
         """Make thumbnails for ``logical_size`` px items on a screen of that pixel ratio.
 
-        Changing either drops the cached pixmaps (they were made for another size)."""
+        Changing either retires the cached pixmaps (they were made for another size): they are
+        no longer :meth:`cached`, but :meth:`pixmap` still answers them until the new ones
+        arrive."""
         ratio = max(1.0, float(device_pixel_ratio))
         pixel_size = max(16, round(logical_size * ratio))
         if (logical_size, ratio) == (self._logical_size, self._ratio):
@@ -207,7 +214,11 @@ class ThumbnailLoader(QObject):
         self._logical_size, self._ratio, self._pixel_size = logical_size, ratio, pixel_size
         with self._queue.lock:
             self._queue.pixel_size = pixel_size
-        self.clear()
+        self.cancel_pending()
+        self._stale, self._stale_bytes = self._pixmaps, self._bytes
+        self._pixmaps = OrderedDict()
+        self._bytes = 0
+        self._failed.clear()
 
     # -- cache -----------------------------------------------------------------------------------
 
@@ -234,10 +245,12 @@ class ThumbnailLoader(QObject):
         return key in self._failed
 
     def pixmap(self, request: ThumbRequest) -> QPixmap | None:
-        """The pixmap of ``request`` if ready; else None, and it is loaded in the background."""
+        """The pixmap of ``request`` if ready; else it is loaded in the background, and the
+        answer is the one of the size shown before, if any (else None)."""
         pixmap = self.cached(request.key)
         if pixmap is None and request.key not in self._failed:
             self.request(request)
+            return self._stale.get(request.key)
         return pixmap
 
     def clear(self) -> None:
@@ -246,6 +259,8 @@ class ThumbnailLoader(QObject):
         self._pixmaps.clear()
         self._failed.clear()
         self._bytes = 0
+        self._stale.clear()
+        self._stale_bytes = 0
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -299,6 +314,12 @@ class ThumbnailLoader(QObject):
             self._bytes -= _pixmap_bytes(old)
         self._pixmaps[key] = pixmap
         self._bytes += _pixmap_bytes(pixmap)
+        stale = self._stale.pop(key, None)
+        if stale is not None:
+            self._stale_bytes -= _pixmap_bytes(stale)
+        while self._stale and self._bytes + self._stale_bytes > self._max_bytes:
+            _, dropped = self._stale.popitem(last=False)  # the old size goes first
+            self._stale_bytes -= _pixmap_bytes(dropped)
         while self._bytes > self._max_bytes and len(self._pixmaps) > 1:
             _, evicted = self._pixmaps.popitem(last=False)
             self._bytes -= _pixmap_bytes(evicted)
