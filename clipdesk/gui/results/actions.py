@@ -12,10 +12,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QProcess, QUrl
+from PySide6.QtCore import QCoreApplication, QMimeData, QProcess, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from clipdesk.gui.names import file_url
+from clipdesk.gui.names import file_url, shown
 from clipdesk.gui.results.model import files_mime_data
 from clipdesk.gui.results.thumbs import pil_to_qimage
 
@@ -34,16 +35,54 @@ def open_file(path: Path) -> bool:
     return bool(open_url(file_url(path)))
 
 
-def show_in_folder(path: Path) -> bool:
-    """Show ``path`` selected in the system file manager (its folder where that is not possible)."""
+def show_in_folder(path: Path, parent: QWidget | None = None) -> bool:
+    """Show ``path`` selected in the system file manager (its folder where that is not possible).
+
+    When nothing can show the folder, the person is told so (a message naming the folder) and
+    the folder's path is put on the clipboard, so they can go there themselves; False then.
+    """
+    if _reveal(path):
+        return True
+    log.info("no file manager could show %s", path.parent)
+    folder_not_shown(path.parent, parent)
+    return False
+
+
+def _reveal(path: Path) -> bool:
     native = str(path)
-    if sys.platform == "win32":
-        return start_detached("explorer.exe", ["/select,", native])
-    if sys.platform == "darwin":
-        return start_detached("open", ["-R", native])
-    if _freedesktop_show_items(path):
+    if sys.platform == "win32" and start_detached("explorer.exe", ["/select,", native]):
+        return True
+    if sys.platform == "darwin" and start_detached("open", ["-R", native]):
+        return True
+    if sys.platform not in ("win32", "darwin") and _freedesktop_show_items(path):
         return True
     return bool(open_url(file_url(path.parent)))
+
+
+def folder_not_shown(folder: Path, parent: QWidget | None = None) -> QMessageBox:
+    """Say that ``folder`` could not be shown, with its path (also put on the clipboard).
+
+    The message box is not modal (``open``), so nothing waits on it; it is returned for tests.
+    """
+    text = shown(folder)
+    QGuiApplication.clipboard().setText(text)
+    owner = parent.window() if parent is not None else QApplication.activeWindow()
+    box = QMessageBox(owner)
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setObjectName("folder_not_shown")
+    box.setWindowTitle(QCoreApplication.translate("clipdesk", "Show in Folder"))
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(
+        QCoreApplication.translate(
+            "clipdesk",
+            "No file manager could be opened to show this folder; its path is copied to the "
+            "clipboard: %1",
+        ).replace("%1", text)
+    )
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    box.open()
+    return box
 
 
 def _freedesktop_show_items(path: Path) -> bool:

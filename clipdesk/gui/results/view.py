@@ -8,6 +8,7 @@ what is on screen loads first. An empty grid shows a helpful sentence instead of
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, Signal
@@ -17,6 +18,7 @@ from PySide6.QtGui import (
     QDrag,
     QKeyEvent,
     QKeySequence,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -28,12 +30,22 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QWidg
 
 from clipdesk.gui.results import actions
 from clipdesk.gui.results.delegate import DEFAULT_ICON_SIZE, ResultDelegate
-from clipdesk.gui.results.model import ResultItem, ResultsModel
+from clipdesk.gui.results.model import ResultItem, ResultRole, ResultsModel
 from clipdesk.gui.results.preview import PreviewDialog
 
 log = logging.getLogger(__name__)
 
 DRAG_ICON = 96
+MIN_ICON_SIZE = 64  # the thumbnail sizes the grid offers (slider, Ctrl++ / Ctrl+- / Ctrl+0)
+MAX_ICON_SIZE = 384
+ICON_STEP = 32
+THUMB_STEP = 64  # thumbnails are made in steps of this size and scaled to what is shown
+
+
+def thumbnail_target(icon_size: int) -> int:
+    """The size thumbnails are made at for ``icon_size`` px items: the next step up, so moving
+    the size slider a little rescales what is there instead of decoding everything again."""
+    return -(-max(1, icon_size) // THUMB_STEP) * THUMB_STEP
 
 
 class ResultsView(QListView):
@@ -41,6 +53,8 @@ class ResultsView(QListView):
 
     findSimilarRequested = Signal(int)  # file id: "find photos like this one"
     previewOpened = Signal(object)  # the PreviewDialog just shown
+    iconSizeChanged = Signal(int)  # the thumbnail size shown, in logical pixels
+    showFolderChanged = Signal(bool)  # each item shows its folder under its name
 
     def __init__(self, parent: QWidget | None = None, *, icon_size: int = DEFAULT_ICON_SIZE):
         super().__init__(parent)
@@ -66,6 +80,35 @@ class ResultsView(QListView):
         self._empty_message = ""
         self.last_preview: PreviewDialog | None = None
         self.doubleClicked.connect(self.open_preview)
+        self.zoom_in_action = self._view_action(
+            "zoom_in", self.tr("Larger Thumbnails"), lambda: self.zoom(1),
+            QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+="))
+        self.zoom_out_action = self._view_action(
+            "zoom_out", self.tr("Smaller Thumbnails"), lambda: self.zoom(-1),
+            QKeySequence(QKeySequence.StandardKey.ZoomOut))
+        self.zoom_reset_action = self._view_action(
+            "zoom_reset", self.tr("Default Thumbnail Size"),
+            lambda: self.set_icon_size(DEFAULT_ICON_SIZE), QKeySequence("Ctrl+0"))
+        self.show_folder_action = self._view_action(
+            "show_folders", self.tr("Show Folders"), None)
+        self.show_folder_action.setCheckable(True)
+        self.show_folder_action.setIconText(self.tr("Folders"))  # on a tool button
+        self.show_folder_action.setToolTip(self.tr("Show each photo’s folder under its name"))
+        self.show_folder_action.toggled.connect(self.set_show_folder)
+
+    def _view_action(self, name: str, text: str, slot: Callable[[], object] | None,
+                     *keys: QKeySequence) -> QAction:
+        """An action of the grid itself (its shortcuts work while the grid has the focus)."""
+        action = QAction(text, self)
+        action.setObjectName(name)
+        keys = tuple(k for k in keys if not k.isEmpty())
+        if keys:
+            action.setShortcuts(list(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        if slot is not None:
+            action.triggered.connect(slot)
+        return action
 
     # -- set-up ----------------------------------------------------------------------------------
 
@@ -82,9 +125,66 @@ class ResultsView(QListView):
         return self._delegate.icon_size
 
     def set_icon_size(self, size: int) -> None:
+        """Show thumbnails ``size`` px wide (kept within the sizes offered)."""
+        size = max(MIN_ICON_SIZE, min(MAX_ICON_SIZE, int(size)))
+        if size == self._delegate.icon_size:
+            return
         self._delegate.set_icon_size(size)
         self._sync_thumbnail_target()
         self._update_grid()
+        self.iconSizeChanged.emit(size)
+
+    def zoom(self, steps: int) -> None:
+        """Larger (``steps`` > 0) or smaller thumbnails, one size step per step."""
+        current = self._delegate.icon_size
+        base = (current // ICON_STEP) * ICON_STEP
+        if steps > 0:
+            target = base + steps * ICON_STEP
+        else:
+            target = (base if base < current else base - ICON_STEP) + (steps + 1) * ICON_STEP
+        self.set_icon_size(target)
+
+    @property
+    def show_folder(self) -> bool:
+        return self._delegate.show_folder
+
+    def set_show_folder(self, on: bool) -> None:
+        """Show each photo's folder (elided in the middle) under its name."""
+        on = bool(on)
+        self.show_folder_action.setChecked(on)
+        if on == self._delegate.show_folder:
+            return
+        self._delegate.set_show_folder(on)
+        self._update_grid()
+        self.showFolderChanged.emit(on)
+
+    def set_stacking(self, on: bool) -> None:
+        """Stack near-identical photos or not; the current photo and the selection stay."""
+        model = self.results_model()
+        if model is None or model.is_stacking() == bool(on):
+            return
+        current = self.currentIndex().data(ResultRole.FILE_ID)
+        chosen = {it.file_id for it in self.selected_items()}
+        model.set_stacking(on)
+        self._restore(model, current, chosen)
+
+    def _restore(self, model: ResultsModel, current: object, chosen: set[int]) -> None:
+        selection = self.selectionModel()
+        for row, item in enumerate(model.items()):
+            if item.file_id in chosen:
+                selection.select(model.index(row, 0),
+                                 selection.SelectionFlag.Select)
+        if isinstance(current, int):
+            found = model.row_of_file(current)
+            if found is not None:
+                index = model.index(found, 0)
+                selection.setCurrentIndex(index, selection.SelectionFlag.NoUpdate)
+                self.scrollTo(index)
+
+    def toggle_stack(self, index: QModelIndex) -> bool:
+        """Open (or close) the stack of the item at ``index``; False when it is not in one."""
+        model = self.results_model()
+        return model is not None and index.isValid() and model.toggle_stack(index.row())
 
     def _update_grid(self) -> None:
         """Spread the columns over the whole width (calibre's habit): equal cells, no ragged
@@ -115,7 +215,8 @@ class ResultsView(QListView):
         model = self.results_model()
         loader = model.thumbnail_loader if model is not None else None
         if loader is not None:
-            loader.set_target(self._delegate.icon_size, self.devicePixelRatioF())
+            target = thumbnail_target(self._delegate.icon_size)
+            loader.set_target(target, self.devicePixelRatioF())
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -186,6 +287,8 @@ class ResultsView(QListView):
             thumbnail=thumb if isinstance(thumb, QPixmap) else None,
             tags=item.tags,
             parent=self.window(),
+            grid=self,  # the loupe walks through this grid's results, and syncs it on return
+            row=index.row(),
         )
         dialog.findSimilarRequested.connect(self.findSimilarRequested)
         dialog.show()
@@ -217,7 +320,7 @@ class ResultsView(QListView):
         opener.triggered.connect(lambda: _open_all(paths))
         folder = menu.addAction(self.tr("Show in Folder"))
         folder.setObjectName("show_in_folder")
-        folder.triggered.connect(lambda: actions.show_in_folder(first.path))
+        folder.triggered.connect(lambda: actions.show_in_folder(first.path, self))
         menu.addSeparator()
         copy_path = menu.addAction(
             self.tr("Copy Path") if len(paths) == 1 else self.tr("Copy Paths")
@@ -232,7 +335,43 @@ class ResultsView(QListView):
         similar = menu.addAction(self.tr("Find Similar"))
         similar.setObjectName("find_similar")
         similar.triggered.connect(lambda: self.findSimilarRequested.emit(first.file_id))
+        model = self.results_model()
+        stack = model.stack_items(index.row()) if model is not None else ()
+        if model is not None and len(stack) > 1:
+            menu.addSeparator()
+            if model.is_stack_open(index.row()):
+                fold = menu.addAction(self.tr("Stack Again"))
+            else:
+                fold = menu.addAction(self.tr("Show All %n", "", len(stack)))
+            fold.setObjectName("toggle_stack")
+            fold.triggered.connect(lambda: self.toggle_stack(index))
+        menu.addSeparator()
+        menu.addAction(self.show_folder_action)
         return menu
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A click on a stack's "×N" badge opens or closes the stack (and selects nothing)."""
+        pos = event.position().toPoint()
+        if event.button() == Qt.MouseButton.LeftButton and self._on_stack_badge(pos):
+            self.toggle_stack(self.indexAt(pos))
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def _on_stack_badge(self, pos: QPoint) -> bool:
+        index = self.indexAt(pos)
+        size = index.data(ResultRole.STACK_SIZE) if index.isValid() else None
+        if not isinstance(size, int) or size < 2:
+            return False
+        badge = self._delegate.stack_badge_rect(self.visualRect(index), size, self.fontMetrics())
+        return badge.adjusted(-2, -2, 2, 2).contains(pos.toPointF())
+
+    def stack_badge_center(self, index: QModelIndex) -> QPoint:
+        """The middle of the stack badge of the item at ``index`` (viewport coordinates)."""
+        size = index.data(ResultRole.STACK_SIZE)
+        badge = self._delegate.stack_badge_rect(
+            self.visualRect(index), size if isinstance(size, int) else 1, self.fontMetrics())
+        return badge.center().toPoint()
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         index = self.indexAt(event.pos())
