@@ -126,6 +126,11 @@ def test_chinese_query_routes_to_the_chinese_model(
     result = run_json(capsys, *data, "search", "sunset", "--model", both, "--top-k", "30")
     assert result["models"] == [tiny_open_clip.model_id, tiny_cn_clip.model_id]
     assert len({h["file_id"] for h in result["hits"]}) == 24
+    # Chinese words given to the English-only model: searched, with the warning and the fix
+    code, _, err = run(capsys, *data, "search", "海边的日落", "--model", tiny_open_clip.model_id)
+    assert code == EXIT_OK
+    assert f"{tiny_open_clip.model_id} does not read Chinese" in err
+    assert f"Use {tiny_cn_clip.model_id}, which reads Chinese" in err
 
 
 def test_image_query_finds_itself_first(

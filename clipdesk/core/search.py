@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clipdesk.core.errors import ClipdeskError
-from clipdesk.core.languages import contains_cjk
+from clipdesk.core.languages import LanguageMismatch, check_language, contains_cjk
 from clipdesk.core.types import SearchHit
 
 if TYPE_CHECKING:
@@ -110,6 +110,8 @@ class SearchResult:
     # set when "auto" found no model for the query's language ("zh" or "en"): the GUI phrases
     # the notice itself, in the person's language
     fallback_language: str | None = None
+    # set when the chosen model(s) do not read the words: the GUI phrases it and offers the fix
+    mismatch: LanguageMismatch | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -124,6 +126,7 @@ class PlannedQuery:
     vectors: Mapping[str, np.ndarray]  # the (dim,) unit query vector of each answering model
     notice: str = ""
     fallback_language: str | None = None
+    mismatch: LanguageMismatch | None = None  # the chosen model does not read the words
 
     def asks(self, query: Query, model: str) -> bool:
         """Whether ``query`` with ``model`` is the same question (the number of results and
@@ -295,7 +298,19 @@ class Searcher:
             raise ModelNotLoaded(*waiting)
         vectors = {m: self.query_vector(query, m) for m in model_ids}
         fallback = ("zh" if contains_cjk(query.text) else "en") if notice else None
-        return PlannedQuery(query, model, tuple(model_ids), vectors, notice, fallback)
+        mismatch = None if model == AUTO else self._mismatch(query.text, model_ids)
+        if mismatch is not None:
+            notice = mismatch.sentence()
+        return PlannedQuery(query, model, tuple(model_ids), vectors, notice, fallback, mismatch)
+
+    def _mismatch(self, text: str, model_ids: Sequence[str]) -> LanguageMismatch | None:
+        """The chosen model(s) do not read the words of the query (none of them)."""
+        positive, _ = parse_query_text(text)
+        if not positive:
+            return None
+        found = [check_language([positive], m, self._infos, self.indexed_models())
+                 for m in model_ids]
+        return found[0] if all(found) else None
 
     def search(self, query: Query, model: str = AUTO) -> SearchResult:
         """Run ``query`` with ``model`` (an id, ``"auto"``, or ``"A+B"`` for union)."""
@@ -320,7 +335,7 @@ class Searcher:
             for r, (i, s) in enumerate(((i, s) for i, s in scored if i in photos), start=1)
         )
         return SearchResult(hits=hits, model_ids=plan.model_ids, notice=plan.notice,
-                            fallback_language=plan.fallback_language)
+                            fallback_language=plan.fallback_language, mismatch=plan.mismatch)
 
     def count(self, plan: PlannedQuery, threshold: float) -> dict[str, int]:
         """Photos scoring at least ``threshold`` per answering model (a live match count)."""

@@ -297,6 +297,18 @@ def test_auto_without_chinese_model_says_so() -> None:
     assert searcher.search(Query(text="red", top_k=2)).fallback_language is None
 
 
+def test_a_chosen_model_that_does_not_read_the_words_is_named_with_the_fix() -> None:
+    searcher, _ = make_searcher()
+    result = searcher.search(Query(text="红色 -圆形", top_k=2), "m:en")
+    assert result.mismatch is not None and result.mismatch.language == "zh"
+    assert result.mismatch.readers == ("m:zh",) and result.mismatch.fix == "m:zh"
+    assert result.notice.startswith("m:en does not read Chinese") and "Use m:zh" in result.notice
+    assert searcher.search(Query(text="red", top_k=2), "m:en").mismatch is None
+    assert searcher.search(Query(text="红色", top_k=2), "m:zh").mismatch is None
+    assert searcher.search(Query(text="红色", top_k=2), "m:en+m:zh").mismatch is None  # one reads
+    assert searcher.search(Query(image_file_id=1, top_k=2), "m:en").mismatch is None
+
+
 def test_union_fuses_two_models() -> None:
     searcher, _ = make_searcher(flip_b=True)
     result = searcher.search(Query(text="red circle", top_k=4), "m:en+m:zh")

@@ -19,6 +19,8 @@ def make_panel(qtbot: QtBot, context: Any) -> TextSearchPanel:
     qtbot.addWidget(panel)
     panel.resize(900, 700)
     panel.show()
+    # the tiny models' random vectors are all near-identical: one row per photo, unstacked
+    panel.view.set_stacking(False)
     return panel
 
 
@@ -136,6 +138,25 @@ def test_empty_states(qtbot: QtBot, app_context: Any) -> None:
         panel.shutdown()
 
 
+def test_nothing_indexed_gives_way_as_indexing_goes_on(
+    qtbot: QtBot, app_context: Any, coco_photos: Any,
+) -> None:
+    """Folders added but no photo indexed yet: the grid says indexing will fill it; once photos
+    are in, it asks for a query instead of repeating "nothing is indexed"."""
+    panel = make_panel(qtbot, app_context)
+    try:
+        folder = coco_photos(3)
+        with app_context.engine.store.writer() as lib:
+            lib.add_root(folder)
+        qtbot.waitUntil(lambda: "No photo is indexed yet" in panel.view.empty_message,
+                        timeout=20_000)
+        app_context.engine.index(model_id=app_context.current_model_id())
+        qtbot.waitUntil(lambda: "Type what you are looking for" in panel.view.empty_message,
+                        timeout=20_000)
+    finally:
+        panel.shutdown()
+
+
 def test_model_loads_then_search_runs(qtbot: QtBot, indexed_context: Any) -> None:
     """A context whose model is not loaded yet: the panel asks for it and searches when ready."""
     from clipdesk.core.engine import Engine
@@ -200,6 +221,39 @@ def test_union_of_two_models_and_auto_routing(
         assert len(panel.last_outcome.model_ids) == 1
     finally:
         panel.shutdown()
+
+
+def test_a_model_that_does_not_read_the_words_is_named_with_a_one_click_fix(
+    qtbot: QtBot, indexed_context: Any, tiny_cn_clip: Any
+) -> None:
+    """Chinese words with the English-only model chosen: the panel says so and "Use <the
+    Chinese model>" switches every panel to it; the two search panels share one choice."""
+    engine = indexed_context.engine
+    english = indexed_context.current_model_id()
+    engine.index(model_id=tiny_cn_clip.model_id)
+    panel = make_panel(qtbot, indexed_context)
+    other = make_panel(qtbot, indexed_context)  # stands for the image search panel
+    try:
+        qtbot.waitUntil(lambda: panel.model_combo.findData(tiny_cn_clip.model_id) >= 0,
+                        timeout=10_000)
+        panel.model_combo.set_mode(english)
+        assert indexed_context.search_mode() == english
+        qtbot.waitUntil(lambda: other.model_combo.mode() == english, timeout=10_000)
+        with qtbot.waitSignal(panel.searchFinished, timeout=20_000):
+            panel.set_query_text("一只猫")
+        assert len(panel.last_outcome.hits) == 20  # still searched
+        assert "does not read Chinese" in panel.notice_label.text()
+        assert panel.fix_button.isVisibleTo(panel)
+        assert panel.fix_button.text() == f"Use {indexed_context.model_name(tiny_cn_clip.model_id)}"
+        with qtbot.waitSignal(panel.searchFinished, timeout=20_000):
+            panel.fix_button.click()
+        assert panel.last_outcome.model_ids == (tiny_cn_clip.model_id,)
+        assert indexed_context.search_mode() == tiny_cn_clip.model_id
+        assert other.model_combo.mode() == tiny_cn_clip.model_id
+        assert not panel.fix_button.isVisibleTo(panel) and not panel.notice_label.text()
+    finally:
+        panel.shutdown()
+        other.shutdown()
 
 
 def test_filter_bar_values(qtbot: QtBot, tmp_path: Path) -> None:

@@ -18,11 +18,14 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from clipdesk.core.search import ModelNotLoaded, NothingIndexed, Query, SearchResult
+from clipdesk.core.stacks import Stack, library_stacks
 from clipdesk.core.types import Photo, Root, SearchHit
+from clipdesk.gui.language_warning import language_warning
 from clipdesk.gui.panels.filters import FilterBar, ModelModeCombo, ThresholdBar
+from clipdesk.gui.results.header import ResultsHeader, view_settings
 from clipdesk.gui.results.model import ResultsModel, tag_labels
 from clipdesk.gui.results.thumbs import ThumbnailLoader
 from clipdesk.gui.results.view import ResultsView
@@ -58,6 +61,8 @@ class SearchOutcome:
     notice: str = ""
     counts: Mapping[str, int] | None = None  # photos at or above the threshold, per model
     tags: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # tag labels per file id
+    stacks: tuple[Stack, ...] | None = None  # near-identical hits grouped (clipdesk.core.stacks)
+    fix: str | None = None  # the indexed model that reads the words, when the chosen one does not
 
 
 @dataclass(frozen=True)
@@ -98,11 +103,17 @@ def run_search(context: AppContext, plans: QueryPlans, query: Query, mode: str
     photos = library.photos(ids)
     tags = tag_labels(library.tags(ids))
     notice = _notice(result, context.model_name)
-    return SearchOutcome(Outcome.RESULTS, result.hits, photos, result.model_ids, notice, tags=tags)
+    fix = result.mismatch.readers[0] if result.mismatch and result.mismatch.readers else None
+    answered = result.model_ids[0] if result.model_ids else None  # its vectors tell twins
+    stacks = tuple(library_stacks(library, result.hits, answered, photos))
+    return SearchOutcome(Outcome.RESULTS, result.hits, photos, result.model_ids, notice, tags=tags,
+                         stacks=stacks, fix=fix)
 
 
 def _notice(result: SearchResult, model_name: Callable[[str], str]) -> str:
     """The core's routing notice, phrased in the UI language."""
+    if result.mismatch is not None:
+        return language_warning(result.mismatch, model_name)
     if result.fallback_language is None:
         return result.notice
     model = model_name(result.model_ids[0]) if result.model_ids else ""
@@ -147,6 +158,8 @@ class SearchPanel(QWidget):
         self.view = ResultsView(self)
         self.view.setModel(self.results)
         self.view.findSimilarRequested.connect(self.findSimilarRequested)
+        self.header = ResultsHeader(self.results, self.view, self,
+                                    settings=view_settings(context.engine.paths.window_state_file))
         self.model_combo = ModelModeCombo(self)
         self.filters = FilterBar(self)
         self.options = ThresholdBar(self, threshold=settings.search_threshold, top_k=settings.top_k)
@@ -154,7 +167,12 @@ class SearchPanel(QWidget):
         self.notice_label.setWordWrap(True)
         self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
         self.notice_label.hide()
+        self.fix_button = QPushButton(self)  # "Use <the model that reads the words>"
+        self.fix_button.hide()
+        self.fix_button.clicked.connect(self._apply_fix)
+        self._fix: str | None = None
 
+        self._has_roots = False  # the library has folders (indexing may not have begun)
         self.match_count: int | None = None  # the live count shown (None: none)
         self.last_outcome: SearchOutcome | None = None
         self.last_error = ""
@@ -188,7 +206,11 @@ class SearchPanel(QWidget):
         layout.addWidget(query_area)
         layout.addLayout(options)
         layout.addWidget(self.options)
-        layout.addWidget(self.notice_label)
+        notice = QHBoxLayout()
+        notice.addWidget(self.notice_label, 1)
+        notice.addWidget(self.fix_button)
+        layout.addLayout(notice)
+        layout.addWidget(self.header)
         layout.addWidget(self.view, 1)
 
     # -- for subclasses --------------------------------------------------------------------------
@@ -274,14 +296,14 @@ class SearchPanel(QWidget):
             self._show_empty(self._model_message(outcome.model_ids))
         else:
             self._waiting_for = set()
-            self.results.set_results(outcome.hits, outcome.photos, outcome.tags)
+            self.results.set_results(outcome.hits, outcome.photos, outcome.tags, outcome.stacks)
             self.view.set_empty_message(
                 translate(
                     "SearchPanel",
                     "No photos match. Try other words, a lower threshold or fewer filters.",
                 )
             )
-            self._show_notice(outcome.notice)
+            self._show_notice(outcome.notice, outcome.fix)
             if outcome.hits:
                 self.view.scrollToTop()
         self.searchFinished.emit()
@@ -314,6 +336,9 @@ class SearchPanel(QWidget):
         self.options.set_count_text(text)
 
     def _nothing_indexed_message(self) -> str:
+        if self._has_roots:
+            return translate("SearchPanel", "No photo is indexed yet. They appear here as soon "
+                             "as indexing has done the first ones.")
         return translate(
             "SearchPanel", "Nothing is indexed yet: add a photo folder (Ctrl+O) or drop one here."
         )
@@ -337,9 +362,19 @@ class SearchPanel(QWidget):
         self.view.set_empty_message(message)
         self._show_notice("")
 
-    def _show_notice(self, text: str) -> None:
+    def _show_notice(self, text: str, fix: str | None = None) -> None:
         self.notice_label.setText(text)
         self.notice_label.setVisible(bool(text))
+        self._fix = fix
+        if fix is not None:
+            self.fix_button.setText(translate("SearchPanel", "Use %1").replace(
+                "%1", self.context.model_name(fix)))
+        self.fix_button.setVisible(fix is not None)
+
+    def _apply_fix(self) -> None:
+        """Answer with the model that reads the words, in every panel."""
+        if self._fix is not None:
+            self.context.set_search_mode(self._fix)
 
     # -- reacting --------------------------------------------------------------------------------
 
@@ -383,8 +418,10 @@ class SearchPanel(QWidget):
                                     self.context.search_mode())
         self.filters.set_roots(facts.roots)
         self.filters.set_labels(facts.labels)
-        if not model_ids and self.build_query() is None:
-            self.view.set_empty_message(self._nothing_indexed_message())
+        self._has_roots = bool(facts.roots)
+        if self.build_query() is None:  # "nothing indexed" gives way once photos are in
+            self.view.set_empty_message(self.idle_message() if model_ids
+                                        else self._nothing_indexed_message())
 
     def _on_mode_chosen(self, mode: str) -> None:
         self.context.set_search_mode(mode)  # every panel follows
