@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QProcess, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -133,6 +133,7 @@ class ClipdeskApp:
         self.window = MainWindow(self.context)
         self.window.setWindowIcon(app_icon())
         self.instance.pathsReceived.connect(self.window.receive_paths)
+        self.window.restartRequested.connect(self.restart)
         self._started = False
         self._first_paint: _FirstPaint | None = None
 
@@ -166,6 +167,19 @@ class ClipdeskApp:
         _quit_on_sigint(self.window)
         return int(self.qapp.exec())
 
+    def restart(self) -> bool:
+        """Close the window (it asks first while indexing runs) and start clipdesk again, so
+        that a new language or device takes effect. False when the person kept the window."""
+        if not self.window.close():
+            return False
+        self.instance.close()  # the new window must not hand its start over to this one
+        program, arguments = restart_command(self.args.data_dir)
+        log.info("restarting: %s %s", program, " ".join(arguments))
+        if not start_detached(program, arguments):
+            log.error("clipdesk could not be started again (%s)", program)
+        self.qapp.quit()
+        return True
+
     def shutdown(self) -> bool:
         """Stop indexing, model loads and tasks; True when every thread ended in time."""
         self.window.controller.shutdown(SHUTDOWN_TIMEOUT_MS)
@@ -175,6 +189,21 @@ class ClipdeskApp:
         sys.excepthook = self._previous_hook
         log.info("clipdesk stopped")
         return ended
+
+
+def restart_command(data_dir: str | os.PathLike[str] | None) -> tuple[str, list[str]]:
+    """The program and arguments that start this clipdesk again on the same data folder (the
+    frozen app itself, or this Python with ``-m clipdesk``); the language comes from the
+    settings, not from a ``--lang`` given before."""
+    arguments = ["--data-dir", str(data_dir)] if data_dir else []
+    if getattr(sys, "frozen", False):
+        return sys.executable, arguments
+    return sys.executable, ["-m", "clipdesk", *arguments]
+
+
+def start_detached(program: str, arguments: list[str]) -> bool:
+    ok, _pid = QProcess.startDetached(program, arguments)
+    return bool(ok)
 
 
 class _FirstPaint(QObject):

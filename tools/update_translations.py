@@ -25,7 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "clipdesk"
 I18N_DIR = PACKAGE / "i18n"
-LANGUAGES = ("zh_CN",)
+LANGUAGES = ("zh_CN", "en")
+PLURALS_ONLY = "en"  # English needs only the forms of "%n photo(s)": "1 photo", "2 photos"
 
 # A message is identified by its context (the class for self.tr), source text and disambiguation.
 MessageKey = tuple[str, str, str]
@@ -74,10 +75,13 @@ def qt_tool(name: str) -> Path:
 
 
 def lupdate(ts_file: Path, *, language: str) -> None:
-    """Merge the strings of ``source_files()`` into ``ts_file`` (created when missing)."""
+    """Merge the strings of ``source_files()`` into ``ts_file`` (created when missing). For
+    English, only the plural strings (``%n photo(s)``): their singular and plural forms."""
     files = [str(p.relative_to(REPO)) for p in source_files()]
     cmd = [str(qt_tool("lupdate")), "-silent", "-no-obsolete", "-locations", "none"]
     cmd += ["-source-language", "en", "-target-language", language]
+    if language == PLURALS_ONLY:
+        cmd.append("-pluralonly")
     subprocess.run([*cmd, *files, "-ts", str(ts_file)], cwd=REPO, check=True, timeout=300)
 
 

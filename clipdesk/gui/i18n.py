@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 log = logging.getLogger(__name__)
 
 I18N_DIR = Path(__file__).resolve().parent.parent / "i18n"
-SUPPORTED = ("zh_CN",)  # locales with a translation; English needs none
+SUPPORTED = ("zh_CN",)  # locales with a translation; English has only its plural forms
 
 _installed: list[QTranslator] = []
 
@@ -45,6 +45,10 @@ def install_translators(app: QCoreApplication, choice: str) -> str:
         system = QLocale.system()
         english = system.language() == QLocale.Language.English
         QLocale.setDefault(system if english else QLocale("en_US"))
+        plurals = QTranslator(app)  # "1 photo", "2 photos" instead of "%n photo(s)"
+        if plurals.load(str(translation_file("en"))):
+            app.installTranslator(plurals)
+            _installed.append(plurals)
         return "en"
     QLocale.setDefault(QLocale(language))
     loaded = False

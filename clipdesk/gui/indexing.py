@@ -347,7 +347,7 @@ class IndexProgressWidget(QWidget):
             self.label.setText(self.tr("Paused"))
 
     def show_progress(self, p: Progress) -> None:
-        self.label.setText(progress_text(p))
+        self.label.setText(progress_text(p, paused=self.controller.is_paused()))
         if p.total > 0 and p.stage in (Stage.EMBEDDING, Stage.HASHING):
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
@@ -369,8 +369,15 @@ class IndexProgressWidget(QWidget):
         self.hide()
 
 
-def progress_text(p: Progress) -> str:
+def progress_text(p: Progress, *, paused: bool = False) -> str:
+    """One line for a progress report; ``paused``: the job is paused (no rate, no time left:
+    batches already under way still report while it pauses)."""
     translate = QCoreApplication.translate
+    if paused:
+        if p.stage is Stage.EMBEDDING and p.total:
+            return translate("clipdesk", "Paused at %1 of %2").replace(
+                "%1", f"{p.done:,}").replace("%2", f"{p.total:,}")
+        return translate("clipdesk", "Paused")
     if p.stage is Stage.WAITING:
         if p.current:
             return translate("clipdesk", "Waiting for another clipdesk (process %1) to finish "
@@ -382,8 +389,8 @@ def progress_text(p: Progress) -> str:
         return translate("clipdesk", "Checking changed files: %1 of %2").replace(
             "%1", str(p.done)).replace("%2", str(p.total))
     if p.stage is Stage.EMBEDDING:
-        text = translate("clipdesk", "Indexing %1 of %2").replace("%1", str(p.done)).replace(
-            "%2", str(p.total))
+        text = translate("clipdesk", "Indexing %1 of %2").replace("%1", f"{p.done:,}").replace(
+            "%2", f"{p.total:,}")
         if p.rate > 0:
             text += " · " + translate("clipdesk", "%1 photos/s").replace("%1", f"{p.rate:.1f}")
         if p.eta_s is not None and p.done < p.total:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -30,20 +32,22 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk import __version__
-from clipdesk.core.store.records import MissingFiles
-from clipdesk.core.types import IndexReport, Progress, Root, RootState
+from clipdesk.core.store.records import LibraryStats, MissingFiles
+from clipdesk.core.types import IndexReport, Root, RootState
 from clipdesk.gui.context import ERROR, LOADING, MISSING, READY, AppContext, device_label
 from clipdesk.gui.dialogs import errors
 from clipdesk.gui.dialogs.errors import show_error
 from clipdesk.gui.dialogs.model_setup import ModelSetupDialog
 from clipdesk.gui.dialogs.settings import SettingsDialog
+from clipdesk.gui.dialogs.tag_manager import TagManagerDialog
 from clipdesk.gui.health import LibraryHealth
-from clipdesk.gui.indexing import IndexingController, IndexProgressWidget, progress_text
+from clipdesk.gui.indexing import IndexingController, IndexProgressWidget
 from clipdesk.gui.panels.evaluation import EvaluationPanel
 from clipdesk.gui.panels.image_search import ImageSearchPanel
 from clipdesk.gui.panels.library import LibraryPanel
 from clipdesk.gui.panels.tagging import TaggingPanel
 from clipdesk.gui.panels.text_search import TextSearchPanel
+from clipdesk.gui.results.focusring import FocusRing
 from clipdesk.paths import create_private_file
 
 if TYPE_CHECKING:
@@ -57,6 +61,17 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".
                             ".heic", ".heif"})
 CLOSE_TIMEOUT_MS = 15_000
 LIBRARY_WIDTH = 300
+# what to do when the chosen model lacks photos (MainWindow.ask_switch)
+SWITCH_AND_INDEX, SWITCH_LATER, SWITCH_CANCEL = "index", "later", "cancel"
+
+
+def _unique_keys(keys: list[QKeySequence]) -> list[QKeySequence]:
+    """``keys`` without empty and repeated ones (a platform's standard key may be either)."""
+    out: list[QKeySequence] = []
+    for key in keys:
+        if not key.isEmpty() and key not in out:
+            out.append(key)
+    return out
 
 
 def local_paths(urls: list[QUrl]) -> list[Path]:
@@ -65,6 +80,8 @@ def local_paths(urls: list[QUrl]) -> list[Path]:
 
 class MainWindow(QMainWindow):
     """The clipdesk window over one :class:`AppContext`."""
+
+    restartRequested = Signal()  # the person chose "Restart now" (a new language or device)
 
     def __init__(self, context: AppContext, settings: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
@@ -79,6 +96,8 @@ class MainWindow(QMainWindow):
         self.qsettings = settings
         self.controller = IndexingController(context, self)
         self._ask_before_quit = True
+        self.ask_switch: Callable[[str, int], str] = self._ask_switch  # replaced by tests
+        self.ask_restart: Callable[[], bool] = self._ask_restart  # replaced by tests
         self.health = LibraryHealth(context, self, self.controller.stop)
         self.setWindowTitle(self.tr("clipdesk"))
         self.setAcceptDrops(True)
@@ -96,6 +115,7 @@ class MainWindow(QMainWindow):
         self.text_panel.findSimilarRequested.connect(self.find_similar)
         self.image_panel.findSimilarRequested.connect(self.find_similar)
         self.tagging_panel.findSimilarRequested.connect(self.find_similar)
+        self.tagging_panel.indexWithRequested.connect(self.index_with)
         for panel in (self.text_panel, self.image_panel):  # a new default threshold shows there
             self.evaluation_panel.defaultThresholdSet.connect(panel.options.set_threshold)
         self.progress_widget = IndexProgressWidget(self.controller)
@@ -116,6 +136,7 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
+        self.focus_ring = FocusRing(self)  # Tab to a button or field: a frame that can be seen
 
         context.libraryChanged.connect(self.refresh_library_status)
         # another process (clipdesk-cli) may write to this library: noticed by the database
@@ -127,10 +148,8 @@ class MainWindow(QMainWindow):
         self._watch.start()
         context.currentModelChanged.connect(lambda _m: self.refresh_models())
         context.encoderStateChanged.connect(self._on_encoder_state)
-        self.controller.progressed.connect(self._on_index_progress)
         self.controller.finished.connect(self._on_index_finished)
         self.controller.failed.connect(self._on_index_failed)
-        self.controller.runningChanged.connect(self._on_running_changed)
         self.refresh_models()
         self.refresh_library_status()
         self.restore_geometry()
@@ -140,14 +159,12 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.library_label = QLabel()
-        self.index_label = QLabel(self.tr("Idle"))
         self.model_combo = QComboBox()
         self.model_combo.setToolTip(self.tr("The model that indexes and searches"))
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.model_combo.activated.connect(self._on_model_chosen)
         self.device_label = QLabel()
-        bar.addWidget(self.library_label)
-        bar.addWidget(self.index_label, 1)
+        bar.addWidget(self.library_label, 1)
         bar.addPermanentWidget(QLabel(self.tr("Model:")))
         bar.addPermanentWidget(self.model_combo)
         bar.addPermanentWidget(self.device_label)
@@ -157,13 +174,22 @@ class MainWindow(QMainWindow):
         self.add_folder_action = self._action(self.tr("&Add folder…"), self.choose_folder,
                                               QKeySequence.StandardKey.Open)
         file_menu.addAction(self.add_folder_action)
-        file_menu.addAction(self._action(self.tr("&Settings…"), self.open_settings,
-                                         QKeySequence.StandardKey.Preferences))
+        self.settings_action = self._action(self.tr("&Settings…"), self.open_settings)
+        # Ctrl+, everywhere (Cmd+, on macOS), and the platform's own key where it has another
+        self.settings_action.setShortcuts(_unique_keys(
+            [QKeySequence("Ctrl+,"), QKeySequence(QKeySequence.StandardKey.Preferences)]))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         quit_action = self._action(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # also where Quit has no standard key
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        # no key of its own: Ctrl+Z undoes a tag save where the tagging panel has the focus
+        self.undo_tags_action = self._action(self.tr("&Undo tag save"), self.undo_tag_save)
+        edit_menu.addAction(self.undo_tags_action)
+        self._build_view_menu()
 
         library_menu = self.menuBar().addMenu(self.tr("&Library"))
         library_menu.addAction(self._action(self.tr("&Re-scan all folders"),
@@ -178,6 +204,7 @@ class MainWindow(QMainWindow):
                                             lambda: self.library_panel.show_skipped(None)))
         library_menu.addAction(self._action(self.tr("&Forget missing photos…"),
                                             self.forget_missing))
+        library_menu.addAction(self._action(self.tr("Manage &tags…"), self.open_tag_manager))
         library_menu.addSeparator()
         library_menu.addAction(self._action(self.tr("&Check library…"), self.health.check))
         library_menu.addAction(self._action(self.tr("Restore from &backup…"),
@@ -192,6 +219,40 @@ class MainWindow(QMainWindow):
         about = self._action(self.tr("&About clipdesk"), self.show_about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu.addAction(about)
+
+    def _build_view_menu(self) -> None:
+        """View: Ctrl+F to the search box, Ctrl+1..4 to the tabs (listed with their keys)."""
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self.find_action = self._action(self.tr("&Find"), self.focus_query)
+        self.find_action.setShortcuts(_unique_keys(
+            [QKeySequence("Ctrl+F"), QKeySequence(QKeySequence.StandardKey.Find)]))
+        view_menu.addAction(self.find_action)
+        view_menu.addSeparator()
+        self.tab_actions: list[QAction] = []
+        for number in range(self.tabs.count()):
+            action = QAction(self.tabs.tabText(number), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number + 1}"))
+            action.triggered.connect(lambda _checked=False, n=number: self.tabs.setCurrentIndex(n))
+            view_menu.addAction(action)
+            self.tab_actions.append(action)
+
+    def query_field(self) -> QLineEdit | None:
+        """The current search tab's query box (None on tabs without one)."""
+        panel = self.tabs.currentWidget()
+        if panel is self.text_panel:
+            return self.text_panel.query_edit
+        if panel is self.image_panel:
+            return self.image_panel.text_edit
+        return None
+
+    def focus_query(self) -> bool:
+        """Ctrl+F: the query box of the current search tab gets the focus, its text selected."""
+        field = self.query_field()
+        if field is None:
+            return False
+        field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        field.selectAll()
+        return True
 
     def _action(self, text: str, slot: object, shortcut: QKeySequence.StandardKey | None = None
                 ) -> QAction:
@@ -261,14 +322,6 @@ class MainWindow(QMainWindow):
         self.library_label.setText(text)
 
     # -- indexing ------------------------------------------------------------------------------
-
-    def _on_index_progress(self, p: object) -> None:
-        if isinstance(p, Progress):
-            self.index_label.setText(progress_text(p))
-
-    def _on_running_changed(self, running: bool) -> None:
-        if not running:
-            self.index_label.setText(self.tr("Idle"))
 
     def _on_index_finished(self, report: IndexReport | None) -> None:
         if report is None:
@@ -380,14 +433,46 @@ class MainWindow(QMainWindow):
         self._show_encoder_state(current)
 
     def _on_model_chosen(self, index: int) -> None:
+        """Switch the model that indexes and searches; when it lacks photos, ask before the
+        (long) indexing: now, later, or not switch after all."""
         model_id = str(self.model_combo.itemData(index))
-        if model_id == self.context.current_model_id():
+        previous = self.context.current_model_id()
+        if model_id == previous:
             return
-        self.context.set_current_model(model_id)
-        self.refresh_library_status()
-        # the new model only embeds what it lacks; the other models' vectors stay
-        if self.library_panel.roots():
-            self.controller.rescan(None)
+
+        def decide(stats: LibraryStats) -> None:
+            todo = max(0, stats.photos - stats.model_counts.get(model_id, 0))
+            choice = self.ask_switch(model_id, todo) if todo else SWITCH_AND_INDEX
+            if choice == SWITCH_CANCEL:
+                self.model_combo.setCurrentIndex(self.model_combo.findData(previous))
+                return
+            self.context.set_current_model(model_id)
+            self.refresh_library_status()
+            # the new model only embeds what it lacks; the other models' vectors stay
+            if todo and choice == SWITCH_AND_INDEX:
+                self.controller.rescan(None)
+
+        self.context.run_task(lambda: self.context.library().stats(), decide,
+                              lambda message: show_error(self, message))
+
+    def _ask_switch(self, model_id: str, todo: int) -> str:
+        """Index ``todo`` photos with the newly chosen model now, later, or cancel."""
+        if not errors.dialogs_enabled:
+            return SWITCH_AND_INDEX
+        name = self.context.model_name(model_id)
+        question = self.tr("%n photo(s) are not indexed with %1 yet. Index them now? This "
+                           "takes a while; the vectors of the other models stay, so switching "
+                           "back costs nothing.", "", todo).replace("%1", name)
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Switch the model"), question,
+                          parent=self)
+        now = box.addButton(self.tr("Index now"), QMessageBox.ButtonRole.AcceptRole)
+        later = box.addButton(self.tr("Switch, index later"), QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(now)
+        box.exec()
+        clicked = box.clickedButton()
+        return SWITCH_AND_INDEX if clicked is now else SWITCH_LATER if clicked is later \
+            else SWITCH_CANCEL
 
     def _on_encoder_state(self, model_id: str, _state: str) -> None:
         if model_id == self.context.current_model_id():
@@ -413,6 +498,7 @@ class MainWindow(QMainWindow):
         dialog = ModelSetupDialog(self.context, self, first_run=first_run)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.modelReady.connect(lambda _m: self.refresh_models())
+        dialog.modelImported.connect(lambda _m: self.refresh_models())  # even if not used now
         if then_index:
             dialog.modelReady.connect(lambda _m: self.controller.rescan(None))
         dialog.open()
@@ -429,8 +515,26 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.context, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._on_settings_saved)
         dialog.open()
         return dialog
+
+    def _on_settings_saved(self, changed: list[str]) -> None:
+        """A new language or device takes effect at the next start: offer it now."""
+        if {"ui_language", "device"} & set(changed) and self.ask_restart():
+            self.restartRequested.emit()
+
+    def _ask_restart(self) -> bool:
+        if not errors.dialogs_enabled:
+            return False
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Restart clipdesk"),
+                          self.tr("The new language or device is used once clipdesk starts "
+                                  "again. Restart now?"), parent=self)
+        now = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(now)
+        box.exec()
+        return box.clickedButton() is now
 
     def show_about(self) -> None:
         box = QMessageBox(self)
@@ -443,6 +547,40 @@ class MainWindow(QMainWindow):
             "%1", str(self.context.engine.paths.root)))
         box.setIconPixmap(self.windowIcon().pixmap(64, 64))
         box.open()
+
+    def open_tag_manager(self) -> TagManagerDialog:
+        """Library ▸ Manage tags…: rename, merge, delete tags; "Show photos" searches them."""
+        dialog = TagManagerDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.showPhotosRequested.connect(self.show_tag_photos)
+        dialog.open()
+        return dialog
+
+    def show_tag_photos(self, label: str) -> None:
+        """The text search filtered by the tag ``label`` (the label is the query when the
+        query box is empty: a text search needs words)."""
+        self.tabs.setCurrentWidget(self.text_panel)
+        if not self.text_panel.query_text():
+            self.text_panel.set_query_text(label, search=False)
+        self.text_panel.filters.set_tag(label)
+
+    def undo_tag_save(self) -> None:
+        """Edit ▸ Undo tag save: the newest tag change is undone (in the tagging panel's job)."""
+        self.tabs.setCurrentWidget(self.tagging_panel)
+        self.tagging_panel.undo_last_save()
+
+    def index_with(self, model_id: str) -> None:
+        """"Index with <model>…" (the tagging panel's language fix): after a yes, that model
+        becomes the current one and indexes every folder (the other models' vectors stay)."""
+        name = self.context.model_name(model_id)
+        question = self.tr("Index your photos with %1? It reads the language of your labels. "
+                           "This can take a while; the vectors of the other models are kept."
+                           ).replace("%1", name)
+        if not self.confirm(self.tr("Index with %1").replace("%1", name), question):
+            return
+        self.context.set_current_model(model_id)
+        self.refresh_library_status()
+        self.controller.rescan(None)
 
     def find_similar(self, file_id: int) -> None:
         """Show the image search for photos like library photo ``file_id``."""
@@ -531,7 +669,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         if self.controller.is_running():
-            self.index_label.setText(self.tr("Stopping…"))
+            self.progress_widget.label.setText(self.tr("Stopping…"))
         if not self.controller.shutdown(CLOSE_TIMEOUT_MS):
             log.warning("indexing did not stop in time; its committed batches are kept")
         self.text_panel.shutdown()

@@ -118,6 +118,10 @@
         <translation>精确率</translation>
     </message>
     <message>
+        <source>Recall %1 · precision %2</source>
+        <translation>召回率 %1 · 精确率 %2</translation>
+    </message>
+    <message>
         <source>Precision-recall curve: %1</source>
         <translation>精确率-召回率曲线：%1</translation>
     </message>
@@ -148,6 +152,10 @@
     <message>
         <source>Value</source>
         <translation>数值</translation>
+    </message>
+    <message>
+        <source>Threshold %1: precision %2 · recall %3 · F1 %4</source>
+        <translation>阈值 %1：精确率 %2 · 召回率 %3 · F1 %4</translation>
     </message>
     <message>
         <source>Precision and recall by threshold: %1</source>
@@ -185,6 +193,18 @@
         <translation>开始评估</translation>
     </message>
     <message>
+        <source>Change…</source>
+        <translation>修改…</translation>
+    </message>
+    <message>
+        <source>Show the dataset, models and templates again</source>
+        <translation>重新显示数据集、模型和模板</translation>
+    </message>
+    <message>
+        <source>Evaluate anyway</source>
+        <translation>仍然评估</translation>
+    </message>
+    <message>
         <source>Per class</source>
         <translation>按类别</translation>
     </message>
@@ -217,6 +237,10 @@
         <translation>Markdown 报告…</translation>
     </message>
     <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
         <source>Evaluate models</source>
         <translation>评估模型</translation>
     </message>
@@ -237,6 +261,30 @@
         <translation>“其他”标签：</translation>
     </message>
     <message>
+        <source>Hide the inputs</source>
+        <translation>隐藏输入</translation>
+    </message>
+    <message>
+        <source>Give the results the whole width</source>
+        <translation>让结果占满整个宽度</translation>
+    </message>
+    <message>
+        <source>No model chosen.</source>
+        <translation>未选择模型。</translation>
+    </message>
+    <message>
+        <source>Chosen: %1, as the model choice of every panel (%2) says.</source>
+        <translation>已选择：%1，与所有面板共用的模型选择（%2）一致。</translation>
+    </message>
+    <message>
+        <source>Chosen: %1</source>
+        <translation>已选择：%1</translation>
+    </message>
+    <message>
+        <source>automatic, by language</source>
+        <translation>自动，按语言选择</translation>
+    </message>
+    <message>
         <source>Choose a folder of class folders</source>
         <translation>选择包含类别文件夹的文件夹</translation>
     </message>
@@ -247,6 +295,18 @@
     <message>
         <source>Caption files (*.jsonl *.json)</source>
         <translation>描述文件 (*.jsonl *.json)</translation>
+    </message>
+    <message>
+        <source>Use %1 instead</source>
+        <translation>改用 %1</translation>
+    </message>
+    <message>
+        <source>Choose a model…</source>
+        <translation>选择模型…</translation>
+    </message>
+    <message>
+        <source>%1 is chosen instead of %2. Press Evaluate.</source>
+        <translation>已用 %1 代替 %2。请点击“评估”。</translation>
     </message>
     <message>
         <source>Choose a dataset first.</source>
@@ -263,6 +323,10 @@
     <message>
         <source>Loading the models…</source>
         <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Not evaluated: a chosen model does not read the class names&apos; language (see above).</source>
+        <translation>未评估：所选的某个模型不理解类别名称的语言（见上方）。</translation>
     </message>
     <message>
         <source>Evaluation finished.</source>
@@ -326,6 +390,22 @@
     <message>
         <source>Recall</source>
         <translation>召回率</translation>
+    </message>
+    <message>
+        <source>True: %1 · predicted: %2 · %3 images (%4 % of %1)</source>
+        <translation>真实：%1 · 预测：%2 · %3 张图片（占 %1 的 %4 %）</translation>
+    </message>
+    <message>
+        <source>No threshold is suggested: %1 does not read %2, so its scores for these class names mean little.</source>
+        <translation>不建议阈值：%1 不理解%2，它对这些类别名称的得分没有意义。</translation>
+    </message>
+    <message>
+        <source>No threshold is suggested: at its best (%1) not one picture is found in its own class, so the number means nothing.</source>
+        <translation>不建议阈值：即使在最佳阈值（%1）下，也没有一张图片被归入它自己的类别，这个数字没有意义。</translation>
+    </message>
+    <message>
+        <source>No threshold is suggested: the best one, %1, is below zero, where nearly every picture matches; this model does not tell these classes apart.</source>
+        <translation>不建议阈值：最佳阈值 %1 小于零，几乎所有图片都会匹配；这个模型分不清这些类别。</translation>
     </message>
     <message>
         <source>F1</source>
@@ -544,6 +624,14 @@
         <translation>可选：可从权重自动识别</translation>
     </message>
     <message>
+        <source>recognise from the weights</source>
+        <translation>根据权重自动识别</translation>
+    </message>
+    <message>
+        <source>The architecture the weights are for, when clipdesk cannot recognise it and you have no config JSON</source>
+        <translation>权重对应的架构：当 clipdesk 无法识别、你又没有配置 JSON 时填写</translation>
+    </message>
+    <message>
         <source>optional</source>
         <translation>可选</translation>
     </message>
@@ -558,6 +646,10 @@
     <message>
         <source>Model config (JSON):</source>
         <translation>模型配置（JSON）：</translation>
+    </message>
+    <message>
+        <source>Architecture:</source>
+        <translation>架构：</translation>
     </message>
     <message>
         <source>Name:</source>
@@ -704,6 +796,33 @@ beach | sand and sea | people on a beach</translation>
     </message>
 </context>
 <context>
+    <name>LanguageCheck</name>
+    <message>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <source>%1 does not read %2: its scores for these words mean little.</source>
+        <translation>%1 不理解%2：它对这些文字的得分没有意义。</translation>
+    </message>
+    <message>
+        <source>Use %1, which reads %2 and has your photos indexed.</source>
+        <translation>请改用 %1，它理解%2，且已为你的照片建立索引。</translation>
+    </message>
+    <message>
+        <source>Index your photos with %1, which reads %2.</source>
+        <translation>请用理解%2的 %1 为照片建立索引。</translation>
+    </message>
+    <message>
+        <source>No model on this computer reads %1; download one in Models ▸ Model setup.</source>
+        <translation>这台电脑上没有理解%1的模型；请在“模型 ▸ 模型设置”中下载一个。</translation>
+    </message>
+</context>
+<context>
     <name>LibraryHealth</name>
     <message>
         <source>The library is sound: %1 passed SQLite&apos;s integrity check.</source>
@@ -817,6 +936,10 @@ beach | sand and sea | people on a beach</translation>
         <translation>%1 张已不在</translation>
     </message>
     <message>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+    <message>
         <source>Show the files that could not be read</source>
         <translation>显示无法读取的文件</translation>
     </message>
@@ -876,10 +999,6 @@ beach | sand and sea | people on a beach</translation>
         <translation>图库</translation>
     </message>
     <message>
-        <source>Idle</source>
-        <translation>空闲</translation>
-    </message>
-    <message>
         <source>The model that indexes and searches</source>
         <translation>用于索引和搜索的模型</translation>
     </message>
@@ -902,6 +1021,14 @@ beach | sand and sea | people on a beach</translation>
     <message>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo tag save</source>
+        <translation>撤销保存标签(&amp;U)</translation>
     </message>
     <message>
         <source>&amp;Library</source>
@@ -928,6 +1055,10 @@ beach | sand and sea | people on a beach</translation>
         <translation>忘记已不在的照片(&amp;F)…</translation>
     </message>
     <message>
+        <source>Manage &amp;tags…</source>
+        <translation>管理标签(&amp;T)…</translation>
+    </message>
+    <message>
         <source>&amp;Check library…</source>
         <translation>检查图库(&amp;C)…</translation>
     </message>
@@ -950,6 +1081,14 @@ beach | sand and sea | people on a beach</translation>
     <message>
         <source>&amp;About clipdesk</source>
         <translation>关于 clipdesk(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>查找(&amp;F)</translation>
     </message>
     <message>
         <source>Add a photo folder</source>
@@ -1015,6 +1154,24 @@ beach | sand and sea | people on a beach</translation>
         <source>Resuming the indexing of %1 folders that did not finish.</source>
         <translation>正在继续 %1 个未完成文件夹的索引。</translation>
     </message>
+    <message numerus="yes">
+        <source>%n photo(s) are not indexed with %1 yet. Index them now? This takes a while; the vectors of the other models stay, so switching back costs nothing.</source>
+        <translation>
+            <numerusform>有 %n 张照片还没有用 %1 建立索引。现在建立索引吗？这需要一些时间；其他模型的向量会保留，切换回去不需要重新索引。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Switch the model</source>
+        <translation>切换模型</translation>
+    </message>
+    <message>
+        <source>Index now</source>
+        <translation>立即索引</translation>
+    </message>
+    <message>
+        <source>Switch, index later</source>
+        <translation>切换，稍后索引</translation>
+    </message>
     <message>
         <source>ready on %1</source>
         <translation>已就绪（%1）</translation>
@@ -1032,6 +1189,22 @@ beach | sand and sea | people on a beach</translation>
         <translation>无法加载</translation>
     </message>
     <message>
+        <source>Restart clipdesk</source>
+        <translation>重新启动 clipdesk</translation>
+    </message>
+    <message>
+        <source>The new language or device is used once clipdesk starts again. Restart now?</source>
+        <translation>新的语言或设备将在 clipdesk 重新启动后生效。现在重新启动吗？</translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation>立即重新启动</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
         <source>About clipdesk</source>
         <translation>关于 clipdesk</translation>
     </message>
@@ -1046,6 +1219,14 @@ Data folder: %1</source>
         <translation>用中文或英文描述，按内容搜索您自己的照片。CLIP 模型在本机运行，任何数据都不会离开这台电脑。
 
 数据文件夹：%1</translation>
+    </message>
+    <message>
+        <source>Index your photos with %1? It reads the language of your labels. This can take a while; the vectors of the other models are kept.</source>
+        <translation>要用 %1 为照片建立索引吗？它理解你的标签所用的语言。这可能需要一些时间；其他模型的向量会保留。</translation>
+    </message>
+    <message>
+        <source>Index with %1</source>
+        <translation>用 %1 建立索引</translation>
     </message>
     <message>
         <source>Indexing is still running. Quit anyway? What is done is kept, and the rest continues the next time clipdesk starts.</source>
@@ -1178,6 +1359,10 @@ Data folder: %1</source>
         <translation>正在连接…</translation>
     </message>
     <message>
+        <source>clipdesk could not tell which architecture %1 is for. Choose it under Architecture, or choose the model&apos;s config JSON.</source>
+        <translation>clipdesk 无法判断 %1 对应哪种架构。请在“架构”中选择，或选择该模型的配置 JSON。</translation>
+    </message>
+    <message>
         <source>Checking the model file…</source>
         <translation>正在校验模型文件…</translation>
     </message>
@@ -1198,6 +1383,26 @@ Data folder: %1</source>
         <translation>剩余 %1</translation>
     </message>
     <message>
+        <source>%1 is imported. To index and search with it later, choose it here (Models &gt; Model setup) and press “Use this model”.</source>
+        <translation>%1 已导入。以后要用它建立索引和搜索，请在这里（模型 &gt; 模型设置）选中它并点击“使用此模型”。</translation>
+    </message>
+    <message>
+        <source>Model imported</source>
+        <translation>模型已导入</translation>
+    </message>
+    <message>
+        <source>Use %1 for indexing and search now?</source>
+        <translation>现在就用 %1 建立索引和搜索吗？</translation>
+    </message>
+    <message>
+        <source>What other models indexed is kept. You can switch later in Models &gt; Model setup.</source>
+        <translation>其他模型已建立的索引会保留。之后可以在“模型 &gt; 模型设置”中切换。</translation>
+    </message>
+    <message>
+        <source>Use it now</source>
+        <translation>立即使用</translation>
+    </message>
+    <message>
         <source>This computer seems to be offline, so the model cannot be downloaded now. If you have its weights file, choose “Use a checkpoint file on this computer…”.</source>
         <translation>这台电脑似乎未连接网络，暂时无法下载模型。如果您已有模型的权重文件，请选择“使用本机上的检查点文件…”。</translation>
     </message>
@@ -1215,10 +1420,6 @@ Data folder: %1</source>
 </context>
 <context>
     <name>PreviewDialog</name>
-    <message>
-        <source>Preview</source>
-        <translation>预览</translation>
-    </message>
     <message>
         <source>Loading…</source>
         <translation>正在加载…</translation>
@@ -1248,6 +1449,42 @@ Data folder: %1</source>
         <translation>标签：</translation>
     </message>
     <message>
+        <source>Previous photo</source>
+        <translation>上一张</translation>
+    </message>
+    <message>
+        <source>Next photo</source>
+        <translation>下一张</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适合窗口</translation>
+    </message>
+    <message>
+        <source>Fit the photo in the window</source>
+        <translation>让照片适合窗口大小</translation>
+    </message>
+    <message>
+        <source>100 %</source>
+        <translation>100 %</translation>
+    </message>
+    <message>
+        <source>Actual size</source>
+        <translation>实际大小</translation>
+    </message>
+    <message>
+        <source>Full Window</source>
+        <translation>全屏</translation>
+    </message>
+    <message>
         <source>Open</source>
         <translation>打开</translation>
     </message>
@@ -1258,6 +1495,18 @@ Data folder: %1</source>
     <message>
         <source>Find Similar</source>
         <translation>查找相似照片</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>← → other photos · F full window · Esc back to the results</source>
+        <translation>← → 切换照片 · F 全屏 · Esc 返回结果</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>第 %1 张，共 %2 张</translation>
     </message>
     <message>
         <source>This picture cannot be shown.</source>
@@ -1272,7 +1521,103 @@ Data folder: %1</source>
     </message>
 </context>
 <context>
+    <name>ResultsHeader</name>
+    <message>
+        <source>Order of the results (the search is not run again)</source>
+        <translation>结果的排列顺序（不会重新搜索）</translation>
+    </message>
+    <message>
+        <source>Best match</source>
+        <translation>最匹配</translation>
+    </message>
+    <message>
+        <source>Date taken</source>
+        <translation>拍摄日期</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Stack similar</source>
+        <translation>堆叠相似照片</translation>
+    </message>
+    <message>
+        <source>Show copies and near-identical photos (bursts) as one tile; its “×N” badge opens the stack</source>
+        <translation>把副本和几乎相同的照片（连拍）显示为一个图块；点击“×N”标记展开</translation>
+    </message>
+    <message>
+        <source>Thumbnail size (Ctrl++, Ctrl+−; Ctrl+0: default)</source>
+        <translation>缩略图大小（Ctrl++、Ctrl+−；Ctrl+0：默认）</translation>
+    </message>
+    <message>
+        <source>Sort:</source>
+        <translation>排序：</translation>
+    </message>
+    <message>
+        <source>Size:</source>
+        <translation>大小：</translation>
+    </message>
+    <message>
+        <source>No photos</source>
+        <translation>没有照片</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n 张照片</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n in stacks</source>
+        <translation>
+            <numerusform>其中 %n 张在堆叠中</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>best match %1</source>
+        <translation>最佳匹配 %1</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsModel</name>
+    <message numerus="yes">
+        <source>%n near-identical photo(s) in this stack</source>
+        <translation>
+            <numerusform>这一堆中有 %n 张几乎相同的照片</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ResultsView</name>
+    <message>
+        <source>Larger Thumbnails</source>
+        <translation>放大缩略图</translation>
+    </message>
+    <message>
+        <source>Smaller Thumbnails</source>
+        <translation>缩小缩略图</translation>
+    </message>
+    <message>
+        <source>Default Thumbnail Size</source>
+        <translation>默认缩略图大小</translation>
+    </message>
+    <message>
+        <source>Show Folders</source>
+        <translation>显示文件夹</translation>
+    </message>
+    <message>
+        <source>Folders</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Show each photo’s folder under its name</source>
+        <translation>在每张照片的名称下显示其所在文件夹</translation>
+    </message>
     <message>
         <source>Preview</source>
         <translation>预览</translation>
@@ -1300,6 +1645,16 @@ Data folder: %1</source>
     <message>
         <source>Find Similar</source>
         <translation>查找相似照片</translation>
+    </message>
+    <message>
+        <source>Stack Again</source>
+        <translation>重新堆叠</translation>
+    </message>
+    <message numerus="yes">
+        <source>Show All %n</source>
+        <translation>
+            <numerusform>显示全部 %n 张</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1336,6 +1691,10 @@ Data folder: %1</source>
         <translation>匹配：%1</translation>
     </message>
     <message>
+        <source>No photo is indexed yet. They appear here as soon as indexing has done the first ones.</source>
+        <translation>还没有照片建立索引。索引完成第一批后，照片就会出现在这里。</translation>
+    </message>
+    <message>
         <source>Nothing is indexed yet: add a photo folder (Ctrl+O) or drop one here.</source>
         <translation>尚未建立任何索引：请添加照片文件夹（Ctrl+O），或将文件夹拖到这里。</translation>
     </message>
@@ -1346,6 +1705,10 @@ Data folder: %1</source>
     <message>
         <source>Loading the model %1… the search runs when it is ready.</source>
         <translation>正在加载模型 %1…加载完成后将自动开始搜索。</translation>
+    </message>
+    <message>
+        <source>Use %1</source>
+        <translation>改用 %1</translation>
     </message>
 </context>
 <context>
@@ -1487,6 +1850,143 @@ Data folder: %1</source>
     </message>
 </context>
 <context>
+    <name>TagChanges</name>
+    <message>
+        <source>saving tags %1</source>
+        <translation>保存标签 %1</translation>
+    </message>
+    <message>
+        <source>renaming “%1” to “%2”</source>
+        <translation>把“%1”重命名为“%2”</translation>
+    </message>
+    <message>
+        <source>merging %1 into “%2”</source>
+        <translation>把 %1 合并为“%2”</translation>
+    </message>
+    <message>
+        <source>deleting %1</source>
+        <translation>删除 %1</translation>
+    </message>
+</context>
+<context>
+    <name>TagManagerDialog</name>
+    <message>
+        <source>Manage tags</source>
+        <translation>管理标签</translation>
+    </message>
+    <message>
+        <source>Tag</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Yours</source>
+        <translation>你设置的</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Merge…</source>
+        <translation>合并…</translation>
+    </message>
+    <message>
+        <source>Make the selected tags one tag</source>
+        <translation>把选中的标签合并为一个</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Show photos</source>
+        <translation>显示照片</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>No photo has a tag yet.</source>
+        <translation>还没有照片带有标签。</translation>
+    </message>
+    <message>
+        <source>Undo %1</source>
+        <translation>撤销%1</translation>
+    </message>
+    <message>
+        <source>Nothing to undo</source>
+        <translation>没有可撤销的操作</translation>
+    </message>
+    <message>
+        <source>Rename tag</source>
+        <translation>重命名标签</translation>
+    </message>
+    <message>
+        <source>New name of the tag “%1”:</source>
+        <translation>标签“%1”的新名称：</translation>
+    </message>
+    <message>
+        <source>Merge tags</source>
+        <translation>合并标签</translation>
+    </message>
+    <message>
+        <source>Merge %1 into one tag named:</source>
+        <translation>把 %1 合并为一个标签，名称：</translation>
+    </message>
+    <message>
+        <source>Delete the tag “%1” from %2 photos (%3 tagged by you, %4 automatically)?</source>
+        <translation>要从 %2 张照片上删除标签“%1”吗（%3 张由你设置，%4 张自动设置）？</translation>
+    </message>
+    <message>
+        <source>Undo puts them back.</source>
+        <translation>撤销可以恢复它们。</translation>
+    </message>
+    <message>
+        <source>Delete tags</source>
+        <translation>删除标签</translation>
+    </message>
+    <message>
+        <source>Working…</source>
+        <translation>正在处理…</translation>
+    </message>
+    <message>
+        <source>There is no tag change to undo.</source>
+        <translation>没有可撤销的标签更改。</translation>
+    </message>
+    <message>
+        <source>Undone: %1.</source>
+        <translation>已撤销：%1。</translation>
+    </message>
+    <message>
+        <source>Done: %1 (%2 photos). Undo puts it back.</source>
+        <translation>已完成：%1（%2 张照片）。撤销可以恢复。</translation>
+    </message>
+</context>
+<context>
+    <name>TagModelCombo</name>
+    <message>
+        <source>Automatic (by language)</source>
+        <translation>自动（按语言选择）</translation>
+    </message>
+    <message>
+        <source>%1 (%2 photos)</source>
+        <translation>%1（%2 张照片）</translation>
+    </message>
+    <message>
+        <source>%1 + %2 (the one that reads the labels)</source>
+        <translation>%1 + %2（使用理解标签语言的那个）</translation>
+    </message>
+</context>
+<context>
     <name>TagRuleEditor</name>
     <message>
         <source>both conditions</source>
@@ -1543,10 +2043,6 @@ Data folder: %1</source>
 <context>
     <name>TaggingPanel</name>
     <message>
-        <source>Photos are scored with the vectors of this model</source>
-        <translation>用该模型的向量为照片打分</translation>
-    </message>
-    <message>
         <source>Score photos</source>
         <translation>为照片打分</translation>
     </message>
@@ -1587,8 +2083,32 @@ Data folder: %1</source>
         <translation>标签何时生效？</translation>
     </message>
     <message>
-        <source>%1 (%2 photos)</source>
-        <translation>%1（%2 张照片）</translation>
+        <source>Photos are scored with the vectors of this model; the same choice as in the search panels</source>
+        <translation>用这个模型的向量为照片评分；与搜索面板共用同一个选择</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Nothing to undo</source>
+        <translation>没有可撤销的操作</translation>
+    </message>
+    <message>
+        <source>Scored with: %1, it reads %2</source>
+        <translation>评分模型：%1，它理解%2</translation>
+    </message>
+    <message>
+        <source>Scored with: %1</source>
+        <translation>评分模型：%1</translation>
+    </message>
+    <message>
+        <source>Use %1</source>
+        <translation>改用 %1</translation>
+    </message>
+    <message>
+        <source>Index with %1…</source>
+        <translation>用 %1 建立索引…</translation>
     </message>
     <message>
         <source>Loading the model and encoding the labels…</source>
@@ -1611,8 +2131,44 @@ Data folder: %1</source>
         <translation>%2 张照片中有 %1 张至少获得一个标签。</translation>
     </message>
     <message>
+        <source>Nothing was saved.</source>
+        <translation>没有保存任何内容。</translation>
+    </message>
+    <message>
+        <source>Tag %1 photos “%2”</source>
+        <translation>为 %1 张照片加上“%2”</translation>
+    </message>
+    <message>
+        <source>No photo gets any of these tags under this rule. Save anyway?</source>
+        <translation>按这个规则，没有照片会得到这些标签。仍要保存吗？</translation>
+    </message>
+    <message>
+        <source>%1 photos are scored: their automatic tags of these labels are replaced.</source>
+        <translation>已为 %1 张照片评分：它们这些标签的自动标签会被替换。</translation>
+    </message>
+    <message>
+        <source>(%1 earlier automatic tags of these labels are replaced.)</source>
+        <translation>（这些标签之前的 %1 个自动标签会被替换。）</translation>
+    </message>
+    <message>
+        <source>Tags you set yourself are kept. Undo puts back what was there.</source>
+        <translation>你自己设置的标签会保留。撤销可以恢复原来的标签。</translation>
+    </message>
+    <message>
         <source>Saving tags…</source>
         <translation>正在保存标签…</translation>
+    </message>
+    <message>
+        <source>Undoing…</source>
+        <translation>正在撤销…</translation>
+    </message>
+    <message>
+        <source>There is no tag change to undo.</source>
+        <translation>没有可撤销的标签更改。</translation>
+    </message>
+    <message>
+        <source>Undone: %1. The tags of %2 photos are as they were before.</source>
+        <translation>已撤销：%1。%2 张照片的标签已恢复原样。</translation>
     </message>
     <message>
         <source>Cancelled: the tags of %1 photos were saved.</source>
@@ -1625,6 +2181,10 @@ Data folder: %1</source>
     <message>
         <source>Cancelled.</source>
         <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Undo %1</source>
+        <translation>撤销%1</translation>
     </message>
     <message>
         <source>Preview: %1 photos would be tagged “%2”</source>
@@ -1779,6 +2339,14 @@ Data folder: %1</source>
         <translation>%1 小时 %2 分钟</translation>
     </message>
     <message>
+        <source>Paused at %1 of %2</source>
+        <translation>已暂停：%1 / %2</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
         <source>Waiting for another clipdesk (process %1) to finish writing to the library…</source>
         <translation>正在等待另一个 clipdesk（进程 %1）写完图库…</translation>
     </message>
@@ -1813,6 +2381,14 @@ Data folder: %1</source>
     <message>
         <source>Done</source>
         <translation>完成</translation>
+    </message>
+    <message>
+        <source>Show in Folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>No file manager could be opened to show this folder; its path is copied to the clipboard: %1</source>
+        <translation>无法打开文件管理器来显示这个文件夹；它的路径已复制到剪贴板：%1</translation>
     </message>
 </context>
 </TS>

@@ -27,6 +27,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _english_ui(qapp: Any) -> Iterator[None]:
+    """Every GUI test sees the English UI as a person does (its plural forms: "1 photo",
+    "2 photos"), whatever an earlier test installed (a Chinese window, a started app)."""
+    from clipdesk.gui.i18n import install_translators
+
+    install_translators(qapp, "en")
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _no_modal_error_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Error dialogs are recorded (clipdesk.gui.dialogs.errors.last_errors()), never shown:
     a modal dialog would block the test."""

@@ -145,3 +145,36 @@ def test_a_missing_x11_library_is_a_sentence_not_a_qt_abort(
     assert "libxcb-cursor0" in err and "sudo apt install libxcb-cursor0" in err
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # another platform needs none of them
     assert app.missing_platform_libraries() == []
+
+
+def test_restart_now_starts_clipdesk_again_on_the_same_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp: Any,
+) -> None:
+    """A new language offers "Restart now": the window closes, this instance stops answering
+    (the new one must not hand its start over to it), and `python -m clipdesk` starts again."""
+    started: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(app_module, "start_detached",
+                        lambda program, arguments: started.append((program, arguments)) or True)
+    data = tmp_path / "data"
+    app = app_module.ClipdeskApp(["clipdesk", "--data-dir", str(data), "--lang", "en"])
+    quits: list[int] = []
+    monkeypatch.setattr(app.qapp, "quit", lambda: quits.append(1))
+    try:
+        app.show()
+        asked: list[int] = []
+        app.window.ask_restart = lambda: asked.append(1) or True
+        app.window._on_settings_saved(["thumbnail_size"])  # nothing that needs a restart
+        assert asked == [] and started == []
+        app.window._on_settings_saved(["ui_language"])
+        assert asked == [1] and quits == [1] and not app.window.isVisible()
+        assert started == [(sys.executable, ["-m", "clipdesk", "--data-dir", str(data)])]
+        assert app.instance._server is None
+    finally:
+        app.shutdown()
+
+
+def test_the_restart_command_runs() -> None:
+    program, arguments = app_module.restart_command(None)
+    done = subprocess.run([program, *arguments, "--help"], capture_output=True, text=True,
+                          timeout=120, cwd=REPO)
+    assert done.returncode == 0 and "--data-dir" in done.stdout

@@ -59,10 +59,25 @@ def test_translations_keep_placeholders_mnemonics_and_ellipses() -> None:
             assert text.strip() == text or message.source.strip() != message.source, message.key
 
 
-def test_no_new_strings_in_the_code() -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_new_strings_in_the_code(language: str) -> None:
     """lupdate over clipdesk/**/*.py (into a temporary copy) finds nothing the .ts lacks."""
-    committed = {m.key for m in _messages()}
-    assert current_keys("zh_CN") - committed == set()
+    committed = {m.key for m in _messages(language)}
+    assert current_keys(language) - committed == set()
+
+
+def test_english_says_1_photo_and_2_photos(qapp: object) -> None:
+    """English has its own plural forms: never "0 photo(s)"."""
+    messages = _messages("en")
+    assert messages and all(m.numerus for m in messages)
+    for message in messages:
+        assert message.kind == "" and len(message.forms) == 2, message.key
+        assert all(f and "(s)" not in f and "%n" in f for f in message.forms), message.key
+        assert message.forms[0] != message.forms[1], message.key
+    translator = QTranslator()
+    assert translator.load(str(qm_path("en")))
+    assert translator.translate("ResultsHeader", "%n photo(s)", None, 1) == "%n photo"
+    assert translator.translate("ResultsHeader", "%n photo(s)", None, 0) == "%n photos"
 
 
 def test_qm_loads_and_matches_the_ts(qapp: object) -> None:
@@ -173,3 +188,14 @@ def test_builtin_model_descriptions_are_translatable(qapp: Any) -> None:
         assert all(_has_chinese(model_description(d)) for d in descriptions)
     finally:
         install_translators(qapp, "en")
+
+
+HALF_WIDTH_NEXT_TO_HAN = re.compile(r"[\u4e00-\u9fff][?!,:;]|(?<!;)[?!,:](?=[\u4e00-\u9fff])")
+
+
+def test_chinese_punctuation_is_full_width() -> None:
+    """「要退出吗？」, not 「要退出吗?」: Chinese sentences take full-width punctuation (file
+    dialog filters, with their ";;", are left alone)."""
+    for message in _messages():
+        for text in filter(None, _texts(message)):
+            assert not HALF_WIDTH_NEXT_TO_HAN.search(text.replace(";;", "")), (message.key, text)

@@ -99,8 +99,13 @@ def test_progress_widget_pause_resume_and_cancel_button(
     assert controller.is_running() and widget.isVisibleTo(widget.parentWidget() or widget)
     widget.pause_button.click()
     assert controller.is_paused() and widget.pause_button.text() == "Resume"
+    # a batch already under way reports while pausing: no rate and no time left shown
+    widget.show_progress(Progress(Stage.EMBEDDING, 640, 1908, rate=3.0, eta_s=120))
+    assert widget.label.text() == "Paused at 640 of 1,908"
     widget.pause_button.click()
     assert not controller.is_paused() and widget.pause_button.text() == "Pause"
+    widget.show_progress(Progress(Stage.EMBEDDING, 641, 1908, rate=3.0, eta_s=120))
+    assert widget.label.text().startswith("Indexing 641 of 1,908 · ")
     widget.pause_button.click()  # paused again: cancel must wake it
     with qtbot.waitSignal(controller.runningChanged, timeout=JOB_TIMEOUT_MS,
                           check_params_cb=lambda running: not running):

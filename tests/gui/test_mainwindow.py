@@ -88,7 +88,8 @@ def test_folder_drop_indexes_and_refreshes_the_panels(
         "20", "indexed", "")
     qtbot.waitUntil(lambda: window.library_label.text().startswith("Photos: 20 · Folders: 1"),
                     timeout=TIMEOUT_MS)
-    assert window.index_label.text() == "Idle"
+    assert not window.progress_widget.isVisible()  # progress is shown once, in its own bar
+    assert not hasattr(window, "index_label")
 
 
 def test_photo_drop_goes_to_the_image_search(
@@ -220,9 +221,31 @@ def test_second_model_indexes_and_keeps_the_first(
     window.refresh_models()
     index = window.model_combo.findData(tiny_cn_clip.model_id)
     assert index >= 0
+    asked: list[tuple[str, int]] = []
+
+    def ask(model_id: str, todo: int, answer: str = "cancel") -> str:
+        asked.append((model_id, todo))
+        return answer
+
+    window.ask_switch = ask
+    window.model_combo.setCurrentIndex(index)
+    window.model_combo.activated.emit(index)  # as when the person picks it: asked first
+    qtbot.waitUntil(lambda: window.model_combo.currentData() == first, timeout=TIMEOUT_MS)
+    assert asked == [(tiny_cn_clip.model_id, 6)] and app_context.current_model_id() == first
+    window.ask_switch = lambda m, n: ask(m, n, "later")  # switched, nothing indexed
+    window.model_combo.setCurrentIndex(index)
+    window.model_combo.activated.emit(index)
+    qtbot.waitUntil(lambda: app_context.current_model_id() == tiny_cn_clip.model_id,
+                    timeout=TIMEOUT_MS)
+    assert not window.controller.is_running()
+    window.model_combo.setCurrentIndex(window.model_combo.findData(first))
+    window.model_combo.activated.emit(window.model_combo.currentIndex())  # all there: no ask
+    qtbot.waitUntil(lambda: app_context.current_model_id() == first, timeout=TIMEOUT_MS)
+    assert len(asked) == 2
+    window.ask_switch = lambda m, n: ask(m, n, "index")
     with qtbot.waitSignal(window.controller.finished, timeout=TIMEOUT_MS) as blocker:
         window.model_combo.setCurrentIndex(index)
-        window.model_combo.activated.emit(index)  # as when the person picks it
+        window.model_combo.activated.emit(index)
     assert app_context.current_model_id() == tiny_cn_clip.model_id
     assert blocker.args[0].embedded == 6
     assert library_stats(app_context).model_counts == {first: 6, tiny_cn_clip.model_id: 6}
@@ -235,7 +258,7 @@ def test_menus_shortcuts_and_geometry(
     ini = tmp_path / "window.ini"
     window = make_window(qtbot, app_context, ini)
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Library", "&Models", "&Help"]
+    assert menus == ["&File", "&Edit", "&View", "&Library", "&Models", "&Help"]
     assert window.add_folder_action.shortcut() == QKeySequence("Ctrl+O")
     file_actions = window.menuBar().actions()[0].menu().actions()
     assert any(a.shortcut() == QKeySequence("Ctrl+Q") for a in file_actions)
@@ -246,9 +269,9 @@ def test_menus_shortcuts_and_geometry(
     assert QSettings(str(ini), QSettings.Format.IniFormat).value("window/geometry")
     again = make_window(qtbot, app_context, ini)
     assert again.height() == 560
-    again.resize(QSize(again.width(), 500))
+    again.resize(QSize(again.width(), 540))
     again.close()
-    assert make_window(qtbot, app_context, ini).height() == 500
+    assert make_window(qtbot, app_context, ini).height() == 540
 
 
 def test_first_run_without_a_model_offers_the_setup(
