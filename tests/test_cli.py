@@ -17,18 +17,7 @@ from PIL import Image
 from clipdesk.cli import EXIT_ERROR, EXIT_OK, main
 from clipdesk.core.models.base import ModelInfo
 from clipdesk.paths import DataPaths
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["-q", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == EXIT_OK, err
-    return json.loads(out)
+from tests.cli_run import run, run_json
 
 
 @pytest.fixture

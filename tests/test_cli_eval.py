@@ -9,11 +9,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from clipdesk.cli import EXIT_ERROR, EXIT_OK, main
+from clipdesk.cli import EXIT_ERROR, EXIT_OK
 from clipdesk.core import evaluation as ev
 from clipdesk.core.engine import Engine
 from clipdesk.core.labels import Label, LabelSet, label_vectors
@@ -21,19 +20,8 @@ from clipdesk.core.models.base import ModelInfo
 from clipdesk.core.store import Library, TagSource
 from clipdesk.core.tagging import TagRule, compute_scores
 from clipdesk.paths import DataPaths
+from tests.cli_run import run, run_json
 from tests.fixtures.eval_data import make_coco_captions, make_coco_classes
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["-q", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == EXIT_OK, err
-    return json.loads(out)
 
 
 def test_eval_classes_matches_the_core(

@@ -3,29 +3,16 @@ the language warning, the model chosen by the search mode, and how to undo a run
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from clipdesk.cli import EXIT_ERROR, EXIT_OK, main
+from clipdesk.cli import EXIT_ERROR, EXIT_OK
 from clipdesk.core.models.base import ModelInfo
 from clipdesk.core.store import Library
 from clipdesk.paths import DataPaths
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["-q", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == EXIT_OK, err
-    return json.loads(out)
+from tests.cli_run import run, run_json
 
 
 def _index(capsys: pytest.CaptureFixture[str], data: tuple[str, ...], photos: Path,

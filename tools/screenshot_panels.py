@@ -1,11 +1,15 @@
 """Screenshots of the tagging and evaluation panels with the trained shapes test models.
 
-    xvfb-run -s "-screen 0 1500x950x24" python tools/screenshot_panels.py --out docs
+    xvfb-run -s "-screen 0 1700x1100x24" python tools/screenshot_panels.py --out docs \
+        --size 1600x1000 --lang zh_CN
+    xvfb-run -s "-screen 0 1700x1100x24" python tools/screenshot_panels.py --out docs \
+        --size 1024x700 --lang en --suffix=-en-1024
 
-Imports the Chinese shapes model (tests/fixtures/models) the way a person imports a checkpoint,
-indexes a generated shapes folder, then drives the real panels: Chinese colour labels tagged
-with live preview, and an evaluation of colour class folders (folder name = label). Saves
-``screenshot-tagging-zh.png`` and ``screenshot-evaluation-zh.png``.
+Imports the shapes test models (tests/fixtures/models) the way a person imports a checkpoint,
+indexes a generated shapes folder, then drives the real panels: colour labels (Chinese with the
+Chinese model, English with the English one) tagged with live preview, and an evaluation of
+colour class folders (folder name = label). Saves ``screenshot-tagging<suffix>.png`` and
+``screenshot-evaluation<suffix>.png`` (suffix ``-zh`` unless given).
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     parser.add_argument("--size", default="1400x900")
+    parser.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    parser.add_argument("--suffix", default="-zh")
     args = parser.parse_args()
+    chinese = args.lang == "zh_CN"
+    names = COLOURS_ZH if chinese else {k: k for k in COLOURS_ZH}
     sys.path.insert(0, str(REPO))
     from clipdesk.core.engine import Engine
     from clipdesk.paths import DataPaths
@@ -34,25 +42,26 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="clipdesk-panels-"))
     engine = Engine(DataPaths(work / "data"))
-    _, cn = import_test_models(engine.paths)
-    engine.settings.model_id = cn.model_id
+    en, cn = import_test_models(engine.paths)
+    model = cn if chinese else en
+    engine.settings.model_id = model.model_id
     engine.settings.device = "cpu"
     engine.save_settings()
-    library_dir = work / "形状照片"
+    library_dir = work / ("形状照片" if chinese else "Shapes")
     generate_folder(library_dir, 96, seed=11,
                     classes=[c.key for c in CLASSES if c.colour.key in COLOURS_ZH])
-    dataset = work / "颜色评估"
-    for i, (key, zh) in enumerate(COLOURS_ZH.items()):
-        generate_folder(dataset / zh, 12, seed=100 + i,
+    dataset = work / ("颜色评估" if chinese else "Colour classes")
+    for i, (key, name) in enumerate(names.items()):
+        generate_folder(dataset / name, 12, seed=100 + i,
                         classes=[c.key for c in CLASSES if c.colour.key == key])
     with engine.library(write=True) as library:
-        engine.indexer(library, engine.encoder(cn.model_id)).run([library_dir])
+        engine.indexer(library, engine.encoder(model.model_id)).run([library_dir])
 
     from PySide6.QtCore import QCoreApplication, QEventLoop
 
     from clipdesk.app import ClipdeskApp
 
-    app = ClipdeskApp(["clipdesk", "--data-dir", str(engine.paths.root), "--lang", "zh_CN"])
+    app = ClipdeskApp(["clipdesk", "--data-dir", str(engine.paths.root), "--lang", args.lang])
     width, height = (int(v) for v in args.size.split("x"))
     app.window.resize(width, height)
     app.show()
@@ -66,33 +75,33 @@ def main() -> int:
                 return
             time.sleep(0.02)
 
-    pump(60, lambda: app.context.encoder_if_ready(cn.model_id) is not None)
+    pump(60, lambda: app.context.encoder_if_ready(model.model_id) is not None)
     window = app.window
     args.out.mkdir(parents=True, exist_ok=True)
 
     tagging = window.tagging_panel
     window.tabs.setCurrentWidget(tagging)
     pump(2)
-    tagging.editor.set_labels_text("\n".join(COLOURS_ZH.values()))
+    tagging.editor.set_labels_text("\n".join(names.values()))
     done: list[bool] = []
     tagging.scoresReady.connect(lambda: done.append(True))
     tagging.score_photos()
     pump(120, lambda: bool(done))
-    tagging.show_tag("红色")
+    tagging.show_tag(names["red"])
     pump(5)
-    window.grab().save(str(args.out / "screenshot-tagging-zh.png"))
+    window.grab().save(str(args.out / f"screenshot-tagging{args.suffix}.png"))
 
     evaluation = window.evaluation_panel
     window.tabs.setCurrentWidget(evaluation)
     evaluation.set_dataset(dataset)
-    evaluation.set_models([cn.model_id])
+    evaluation.set_models([model.model_id])
     finished: list[object] = []
     evaluation.evaluationFinished.connect(finished.append)
     evaluation.start()
     pump(300, lambda: bool(finished))
     pump(3)
-    window.grab().save(str(args.out / "screenshot-evaluation-zh.png"))
-    print("saved", sorted(p.name for p in args.out.glob("screenshot-*-zh.png")))
+    window.grab().save(str(args.out / f"screenshot-evaluation{args.suffix}.png"))
+    print("saved", sorted(p.name for p in args.out.glob(f"screenshot-*{args.suffix}.png")))
     app.shutdown()
     return 0
 

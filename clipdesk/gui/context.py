@@ -80,10 +80,7 @@ class AppContext(QObject):
         Vectors of other models stay in the library; the new model starts loading."""
         if model_id != self.engine.settings.model_id:
             self.engine.settings.model_id = model_id
-            try:
-                self.engine.save_settings()
-            except OSError as exc:
-                log.warning("could not save the settings: %s", exc)
+            self._save_settings()
             self.currentModelChanged.emit(model_id)
         self.request_encoder(model_id)
 
@@ -97,11 +94,14 @@ class AppContext(QObject):
         if mode == self.engine.settings.search_mode:
             return
         self.engine.settings.search_mode = mode
+        self._save_settings()
+        self.searchModeChanged.emit(mode)
+
+    def _save_settings(self) -> None:
         try:
             self.engine.save_settings()
-        except OSError as exc:
+        except OSError as exc:  # a read-only data folder: the choice holds for this session
             log.warning("could not save the settings: %s", exc)
-        self.searchModeChanged.emit(mode)
 
     def model_info(self, model_id: str) -> ModelInfo | None:
         try:

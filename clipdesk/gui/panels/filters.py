@@ -337,7 +337,9 @@ class ModelModeCombo(QComboBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # long union names ("A + B (both)") are cut in the closed box, whole in the list
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(16)
         self.setToolTip(self.tr("Which model answers the query"))
         self.set_models([], {})
         self.currentIndexChanged.connect(lambda _i: self.modeChanged.emit(self.mode()))

@@ -198,14 +198,16 @@ class SearchPanel(QWidget):
             app.aboutToQuit.connect(self.shutdown)
 
     def _build_layout(self, query_area: QWidget) -> None:
-        options = QHBoxLayout()
-        options.addWidget(self.model_combo)
-        options.addSpacing(12)
-        options.addWidget(self.filters, 1)
+        # the filters have a row of their own and the model shares the threshold's: the panel
+        # fits beside the library sidebar in a 1024 px wide window
+        answer = QHBoxLayout()
+        answer.addWidget(self.model_combo)
+        answer.addSpacing(12)
+        answer.addWidget(self.options, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(query_area)
-        layout.addLayout(options)
-        layout.addWidget(self.options)
+        layout.addWidget(self.filters)
+        layout.addLayout(answer)
         notice = QHBoxLayout()
         notice.addWidget(self.notice_label, 1)
         notice.addWidget(self.fix_button)
