@@ -2139,6 +2139,17 @@ Data folder: %1</source>
         <translation>为 %1 张照片加上“%2”</translation>
     </message>
     <message>
+        <source>%1?</source>
+        <comment>a list of &apos;Tag n photos “label”&apos; lines as one question</comment>
+        <translation>%1？</translation>
+    </message>
+    <message>
+        <source>,
+</source>
+        <translation>，
+</translation>
+    </message>
+    <message>
         <source>No photo gets any of these tags under this rule. Save anyway?</source>
         <translation>按这个规则，没有照片会得到这些标签。仍要保存吗？</translation>
     </message>

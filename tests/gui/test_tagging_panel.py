@@ -316,3 +316,26 @@ def test_save_asks_first_and_undo_puts_back_what_was_there(
         assert panel.jobs.label.text().startswith("Undone: saving tags “dog”, “cat”")
     finally:
         panel.shutdown()
+
+
+def test_the_save_question_is_one_sentence_in_the_ui_language(
+    qtbot: QtBot, app_context: Any, qapp: Any,
+) -> None:
+    """「为 1,593 张照片加上“蓝色”？」: the list and its question mark come from the translation,
+    never a half-width "?" glued on in the code."""
+    from clipdesk.core.tagging import SavePlan
+    from clipdesk.gui.i18n import install_translators
+
+    plan = SavePlan("m", photos=2000, tagged=1700, counts={"蓝色": 1593, "红色": 107},
+                    replaced={"蓝色": 12})
+    panel = make_panel(qtbot, app_context)
+    try:
+        english = panel.save_question(plan)
+        assert english.startswith("Tag 1,593 photos “蓝色”,\nTag 107 photos “红色”?\n\n")
+        install_translators(qapp, "zh_CN")
+        chinese = panel.save_question(plan)
+        first = chinese.split("\n\n")[0]
+        assert first.endswith("？") and "?" not in chinese and "1,593" in first
+    finally:
+        install_translators(qapp, "en")
+        panel.shutdown()

@@ -498,8 +498,9 @@ class TaggingPanel(QWidget):
         """"Tag 1,593 photos “蓝色”…?" with every label's count and what is replaced."""
         lines = [self.tr("Tag %1 photos “%2”").replace("%1", f"{n:,}").replace("%2", label)
                  for label, n in plan.counts.items() if n]
-        if lines:
-            text = ",\n".join(lines) + "?"
+        if lines:  # the list and its question mark come from the translation (「？」 in Chinese)
+            text = self.tr("%1?", "a list of 'Tag n photos “label”' lines as one question"
+                           ).replace("%1", self.tr(",\n").join(lines))
         else:
             text = self.tr("No photo gets any of these tags under this rule. Save anyway?")
         text += "\n\n" + self.tr("%1 photos are scored: their automatic tags of these labels "
