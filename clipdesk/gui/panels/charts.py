@@ -43,7 +43,11 @@ def _axis(title: str, lo: float, hi: float, label_format: str = "%.1f") -> QValu
     axis.setLabelsFont(_small_font())
     axis.setRange(lo, hi)
     axis.setLabelFormat(label_format)
-    axis.setTickCount(6)
+    # ticks at 0, 0.2, … 1.0 exactly: the range runs a little past 1 so that a line at 1.0
+    # stays visible, and evenly spread ticks would sit at 0.21, 0.42, … labelled 0.2, 0.4, …
+    axis.setTickType(QValueAxis.TickType.TicksDynamic)
+    axis.setTickAnchor(0.0)
+    axis.setTickInterval(0.2)
     return axis
 
 
