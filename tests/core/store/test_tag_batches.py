@@ -11,7 +11,7 @@ from clipdesk.core.types import FileStatus
 from clipdesk.paths import DataPaths
 
 
-def _photos(lib: Library, folder: Path, n: int) -> list[int]:
+def add_photos(lib: Library, folder: Path, n: int) -> list[int]:
     lib.ensure_model("m:a", 2)
     root = lib.add_root(folder)
     return lib.commit_batch("m:a", [
@@ -21,7 +21,7 @@ def _photos(lib: Library, folder: Path, n: int) -> list[int]:
 
 def test_replace_tags_per_source(data_paths: DataPaths, tmp_path: Path) -> None:
     with Library.open(data_paths, write=True) as lib:
-        a, b, c = _photos(lib, tmp_path / "p", 3)
+        a, b, c = add_photos(lib, tmp_path / "p", 3)
         lib.set_tags(a, ["keep me"])  # manual
         lib.replace_tags({a: {"cat": 0.3, "sofa": None}, b: {"cat": 0.2}, 99999: {"x": 1.0}},
                          model_id="m:a")
@@ -40,7 +40,7 @@ def test_replace_tags_per_source(data_paths: DataPaths, tmp_path: Path) -> None:
 
 def test_file_ids_by_tags(data_paths: DataPaths, tmp_path: Path) -> None:
     with Library.open(data_paths, write=True) as lib:
-        a, b, c = _photos(lib, tmp_path / "p", 3)
+        a, b, c = add_photos(lib, tmp_path / "p", 3)
         lib.replace_tags({a: {"cat": 0.3}, b: {"cat": 0.3, "dog": 0.2}})
         lib.set_tags(c, ["dog"])
         assert lib.file_ids(tags=["cat"]).tolist() == [a, b]

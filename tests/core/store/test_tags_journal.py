@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from clipdesk.core.errors import StoreError
-from clipdesk.core.store import FileUpdate, Library, TagSource
+from clipdesk.core.store import Library, TagSource
 from clipdesk.core.store.records import TagChangeKind, TagCount, TagJournal
 from clipdesk.core.store.writes import KEEP_TAG_CHANGES
-from clipdesk.core.types import FileStatus
 from clipdesk.paths import DataPaths
-
-
-def _photos(lib: Library, folder: Path, n: int) -> list[int]:
-    lib.ensure_model("m:a", 2)
-    root = lib.add_root(folder)
-    return lib.commit_batch("m:a", [
-        FileUpdate(root.id, f"{i}.jpg", 1, 0, FileStatus.OK, content_hash=str(i),
-                   vector=np.array([1.0, 0.0])) for i in range(n)])
+from tests.core.store.test_tag_batches import add_photos
 
 
 def _state(lib: Library, ids: list[int]) -> set[tuple[int, str, str, float | None, str | None]]:
@@ -43,7 +34,7 @@ def test_undo_of_a_save_in_batches_restores_exactly_and_keeps_manual_tags(
     data_paths: DataPaths, tmp_path: Path,
 ) -> None:
     with Library.open(data_paths, write=True) as lib:
-        a, b, c, d = _photos(lib, tmp_path / "p", 4)
+        a, b, c, d = add_photos(lib, tmp_path / "p", 4)
         lib.set_tags(a, ["蓝色"])  # manual: never touched by a save or its undo
         lib.replace_tags({a: {"蓝色": 0.31, "sky": 0.2}, b: {"红色": 0.25}}, model_id="m:old")
         lib.replace_tags({c: {"other label": 0.5}}, model_id="m:old")
@@ -70,7 +61,7 @@ def test_undo_survives_a_restart_and_goes_back_one_change_at_a_time(
     data_paths: DataPaths, tmp_path: Path,
 ) -> None:
     with Library.open(data_paths, write=True) as lib:
-        a, b = _photos(lib, tmp_path / "p", 2)
+        a, b = add_photos(lib, tmp_path / "p", 2)
         first = _state(lib, [a, b])
         _save(lib, {a: {"cat": 0.3}, b: {"dog": 0.2}}, ("cat", "dog"))
         second = _state(lib, [a, b])
@@ -84,7 +75,7 @@ def test_undo_survives_a_restart_and_goes_back_one_change_at_a_time(
 
 def test_rename_merge_delete_and_their_undo(data_paths: DataPaths, tmp_path: Path) -> None:
     with Library.open(data_paths, write=True) as lib:
-        a, b, c = _photos(lib, tmp_path / "p", 3)
+        a, b, c = add_photos(lib, tmp_path / "p", 3)
         lib.set_tags(a, ["blue", "sea"])
         lib.replace_tags({a: {"蓝色": 0.3}, b: {"蓝色": 0.2, "blue": 0.25}, c: {"navy": 0.4}},
                          model_id="m:a")
@@ -126,7 +117,7 @@ def test_rename_merge_delete_and_their_undo(data_paths: DataPaths, tmp_path: Pat
 def test_auto_tag_counts_and_the_journal_is_bounded(data_paths: DataPaths,
                                                    tmp_path: Path) -> None:
     with Library.open(data_paths, write=True) as lib:
-        a, b, c = _photos(lib, tmp_path / "p", 3)
+        a, b, c = add_photos(lib, tmp_path / "p", 3)
         lib.set_tags(a, ["cat"])
         lib.replace_tags({a: {"cat": 0.3}, b: {"cat": 0.2, "dog": 0.1}})
         assert lib.auto_tag_counts(["cat", "dog", "bird"], [a, b, c]) == {
@@ -142,7 +133,7 @@ def test_auto_tag_counts_and_the_journal_is_bounded(data_paths: DataPaths,
 def test_a_deleted_file_takes_its_journal_rows_with_it(data_paths: DataPaths,
                                                       tmp_path: Path) -> None:
     with Library.open(data_paths, write=True) as lib:
-        root_ids = _photos(lib, tmp_path / "p", 2)
+        root_ids = add_photos(lib, tmp_path / "p", 2)
         _save(lib, {root_ids[0]: {"cat": 0.3}, root_ids[1]: {"cat": 0.4}}, ("cat",))
         lib.apply_scan([], [root_ids[0]])
         lib.purge_missing()
