@@ -221,7 +221,7 @@ def test_index_takes_worker_and_gpu_decode_options(
 
     def spy(self: Engine, library: Any, encoder: Any) -> Any:
         indexer = real(self, library, encoder)
-        seen.append((indexer.pipeline.workers, indexer.pipeline.gpu_decode))
+        seen.append((indexer.decode_workers, indexer.gpu_decode))
         return indexer
 
     monkeypatch.setattr(Engine, "indexer", spy)

@@ -31,7 +31,7 @@ from clipdesk.paths import DataPaths
 if TYPE_CHECKING:
     from clipdesk.core.evaluation import CaptionComparison, ClassComparison
     from clipdesk.core.evaluation.datasets import Dataset
-    from clipdesk.core.indexer import Indexer
+    from clipdesk.core.indexer import EncoderOnDemand, Indexer
     from clipdesk.core.labels import LabelSet
     from clipdesk.core.languages import LanguageMismatch
     from clipdesk.core.models.base import Encoder, ModelInfo
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIN_INDEX_BATCH = 32  # photos per commit at least, whatever the model's batch on the device
 
 
 @dataclass(frozen=True)
@@ -196,19 +195,18 @@ class Engine:
 
         return ThumbnailCache(self.paths.thumbnail_dir, size=self.settings.thumbnail_size)
 
-    def indexer(self, library: Library, encoder: Encoder) -> Indexer:
+    def indexer(self, library: Library, encoder: Encoder | EncoderOnDemand) -> Indexer:
         """An indexer with the settings: the batch fills the device (the encoder's own batch
         size, chosen from free memory, unless the settings name one), one decode worker per
-        core unless set, GPU decoding of JPEGs unless turned off."""
+        core unless set, GPU decoding of JPEGs unless turned off. ``encoder`` may be loaded on
+        demand: only when the run finds something to embed."""
         from clipdesk.core.indexer import Indexer
 
-        batch = self.settings.batch_size or max(
-            MIN_INDEX_BATCH, int(getattr(encoder, "batch_size", 0) or 0))
         return Indexer(
             library,
             encoder,
             thumbnails=self.thumbnails(),
-            batch_size=batch,
+            batch_size=self.settings.batch_size or None,
             decode_workers=self.settings.decode_workers,
             max_pixels=self.settings.max_megapixels * 1_000_000,
             gpu_decode=self.settings.gpu_decode,
@@ -255,10 +253,14 @@ class Engine:
                 return None
             root_ids = [library.add_root(folder).id for folder in folders] or None
             report(Progress(Stage.SCANNING, 0, 0))  # the roots are there: panels may show them
-            encoder = self.encoder(model_id, download=download, progress=download_progress,
-                                   token=token)
-            return self.indexer(library, encoder).run_roots(root_ids, token=token,
-                                                            progress=report)
+            from clipdesk.core.indexer import EncoderOnDemand
+
+            chosen = model_id
+            # scanned and compared first: the model loads only when something must be embedded
+            on_demand = EncoderOnDemand(self.model_info(chosen), lambda: self.encoder(
+                chosen, download=download, progress=download_progress, token=token))
+            return self.indexer(library, on_demand).run_roots(root_ids, token=token,
+                                                              progress=report)
 
     def purge_missing(self, older_than_days: float | None = None, *, apply: bool = True,
                       token: CancelToken | None = None) -> MissingFiles:

@@ -30,11 +30,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clipdesk.core.errors import ModelError
 from clipdesk.core.imaging import DEFAULT_MAX_PIXELS
 from clipdesk.core.jobs import Cancelled, CancelToken, ProgressCallback, no_progress
 from clipdesk.core.pipeline.embed import DEFAULT_PREFETCH_BYTES, Embedded, EmbedPipeline, Work
@@ -46,7 +47,7 @@ from clipdesk.core.store.records import FileMove, FileUpdate
 from clipdesk.core.types import FileStatus, IndexReport, Progress, Root, RootState, Stage
 
 if TYPE_CHECKING:
-    from clipdesk.core.models.base import Encoder
+    from clipdesk.core.models.base import Encoder, ModelInfo
     from clipdesk.core.store import Library
     from clipdesk.core.thumbnails import ThumbnailCache
 
@@ -78,16 +79,28 @@ def _relative_folders(root: Path, folders: Sequence[Path]) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class EncoderOnDemand:
+    """The model to index with, loaded only once a run has something to embed: a rescan that
+    finds nothing new costs no model load (hundreds of MB read, seconds on a laptop)."""
+
+    info: ModelInfo
+    load: Callable[[], Encoder]
+
+
+MIN_BATCH = 32  # photos per commit at least, whatever the model's batch on the device
+
+
 class Indexer:
     """Indexes library roots with one encoder into one writable :class:`Library`."""
 
     def __init__(
         self,
         library: Library,
-        encoder: Encoder,
+        encoder: Encoder | EncoderOnDemand,
         *,
         thumbnails: ThumbnailCache | None = None,
-        batch_size: int = 32,
+        batch_size: int | None = 32,
         decode_workers: int = 0,
         max_pixels: int | None = DEFAULT_MAX_PIXELS,
         gpu_decode: bool = True,
@@ -95,20 +108,60 @@ class Indexer:
         file_timeout_s: float = 300.0,
         worker_target: WorkerTarget = worker_main,
     ) -> None:
-        """``decode_workers`` 0 means one per CPU core; ``prefetch_bytes`` bounds the decoded
-        pixels waiting for the encoder; ``gpu_decode`` lets the GPU decode plain JPEGs when the
-        model runs on CUDA; ``file_timeout_s`` is how long one file may take to decode."""
+        """``encoder``: loaded, or loaded on demand (:class:`EncoderOnDemand`);
+        ``batch_size`` ``None``: the encoder's own batch (chosen from the device's free memory),
+        at least :data:`MIN_BATCH`; ``decode_workers`` 0 means one per CPU core;
+        ``prefetch_bytes`` bounds the decoded pixels waiting for the encoder; ``gpu_decode``
+        lets the GPU decode plain JPEGs when the model runs on CUDA; ``file_timeout_s`` is how
+        long one file may take to decode."""
         self.library = library
-        self.encoder = encoder
         self.thumbnails = thumbnails
-        self.pipeline = EmbedPipeline(
-            encoder, thumbnails=thumbnails, batch_size=batch_size, workers=decode_workers,
+        self.decode_workers = decode_workers
+        self.gpu_decode = gpu_decode
+        if isinstance(encoder, EncoderOnDemand):
+            self._on_demand: EncoderOnDemand | None = encoder
+            self._encoder: Encoder | None = None
+            self.model_info = encoder.info
+        else:
+            self._on_demand, self._encoder = None, encoder
+            self.model_info = encoder.info
+        self._make_pipeline: Callable[[Encoder, int], EmbedPipeline] = lambda encoder, batch: \
+            EmbedPipeline(
+            encoder, thumbnails=thumbnails, batch_size=batch, workers=decode_workers,
             max_pixels=max_pixels, gpu_decode=gpu_decode, prefetch_bytes=prefetch_bytes,
             file_timeout_s=file_timeout_s, worker_target=worker_target)
+        self._batch_size = batch_size
+        self._pipeline: EmbedPipeline | None = None
 
     @property
     def model_id(self) -> str:
-        return self.encoder.info.model_id
+        return self.model_info.model_id
+
+    @property
+    def encoder_loaded(self) -> bool:
+        return self._encoder is not None
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder, loaded now if it was given on demand."""
+        if self._encoder is None:
+            assert self._on_demand is not None
+            encoder = self._on_demand.load()
+            if int(encoder.dim) != int(self.model_info.embed_dim):
+                raise ModelError(f"{self.model_id} gives {encoder.dim}-d vectors, but its "
+                                 f"description says {self.model_info.embed_dim}; import it again.")
+            self._encoder = encoder
+        return self._encoder
+
+    @property
+    def pipeline(self) -> EmbedPipeline:
+        """The decode-and-embed pipeline (needs the encoder: built when first used)."""
+        if self._pipeline is None:
+            encoder = self.encoder
+            batch = self._batch_size or max(MIN_BATCH,
+                                            int(getattr(encoder, "batch_size", 0) or 0))
+            self._pipeline = self._make_pipeline(encoder, batch)
+        return self._pipeline
 
     def run(
         self,
@@ -132,12 +185,12 @@ class Indexer:
         token = token or CancelToken()
         report = progress or no_progress
         lib = self.library
-        lib.ensure_model(self.model_id, int(self.encoder.dim))
+        dim = int(self._encoder.dim) if self._encoder is not None else self.model_info.embed_dim
+        lib.ensure_model(self.model_id, int(dim))
         wanted = set(root_ids) if root_ids is not None else None
         roots = [r for r in lib.roots() if wanted is None or r.id in wanted]  # with counts
         tally = _Tally()
         cancelled = False
-        self.pipeline.gpu_decoded = 0
         online: dict[int, tuple[Root, RootScan]] = {}
         try:
             online = self._scan(roots, tally, token, report)
@@ -161,7 +214,8 @@ class Indexer:
             unchanged=tally.unchanged, missing=tally.missing, skipped=tally.skipped,
             embedded=tally.embedded, offline_roots=tuple(tally.offline),
             unreadable_dirs=tuple(tally.unreadable), cancelled=cancelled,
-            errors=tuple(tally.errors), gpu_decoded=self.pipeline.gpu_decoded,
+            errors=tuple(tally.errors),
+            gpu_decoded=self._pipeline.gpu_decoded if self._pipeline is not None else 0,
         )
 
     # -- 1. scan -------------------------------------------------------------------------------

@@ -692,3 +692,33 @@ def test_unfinished_work_is_recorded_in_the_library(data_paths: DataPaths, photo
     with Library.open(data_paths) as lib:
         (root,) = lib.roots()
     assert not root.unfinished and (root.photo_count, root.found_count) == (20, 20)
+
+
+def test_the_model_loads_only_when_something_must_be_embedded(
+    data_paths: DataPaths, photos: Path
+) -> None:
+    """Scan and compare first: a rescan that finds nothing new never loads the model."""
+    from dataclasses import replace
+
+    from clipdesk.core.errors import ModelError
+    from clipdesk.core.indexer import EncoderOnDemand
+
+    encoder = FakeEncoder()
+    loads: list[int] = []
+
+    def load() -> FakeEncoder:
+        loads.append(1)
+        return encoder
+
+    on_demand = EncoderOnDemand(encoder.info, load)
+    make_photos(photos, 3)
+    first = run(data_paths, on_demand, [photos])  # type: ignore[arg-type]
+    assert first.embedded == 3 and loads == [1]
+    again = run(data_paths, on_demand)  # type: ignore[arg-type]
+    assert again.unchanged == 3 and again.embedded == 0 and loads == [1]  # no load
+    make_photos(photos, 1, start=10)
+    assert run(data_paths, on_demand).embedded == 1 and loads == [1, 1]  # type: ignore[arg-type]
+    wrong = EncoderOnDemand(replace(encoder.info, model_id="fake:other", embed_dim=7), load)
+    make_photos(photos, 1, start=20)
+    with pytest.raises(ModelError, match="gives 24-d vectors"):
+        run(data_paths, wrong)  # type: ignore[arg-type]
