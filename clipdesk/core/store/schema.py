@@ -166,7 +166,7 @@ class VectorCacheRow(Base):
         ForeignKey("models.model_id", ondelete="CASCADE"), primary_key=True
     )
     generation: Mapped[int] = mapped_column(Integer, nullable=False)
-    checksum: Mapped[str] = mapped_column(String, nullable=False)  # sha256 of the file
+    checksum: Mapped[str] = mapped_column(String, nullable=False)  # xxh3:<hex> (or sha256)
     count: Mapped[int] = mapped_column(Integer, nullable=False)
     max_row: Mapped[int] = mapped_column(Integer, nullable=False)  # largest embeddings.id in it
     filename: Mapped[str] = mapped_column(String, nullable=False)  # inside the vector folder

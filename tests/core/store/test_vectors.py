@@ -62,7 +62,7 @@ def test_index_holds_exactly_the_sqlite_vectors_and_is_published(data_paths: Dat
         record = _record(lib)
         path = data_paths.vector_dir / record.filename
         assert record.count == 20
-        assert record.checksum == sha256_file(path)
+        assert record.checksum == vector_files.file_checksum(path)
         assert not list(data_paths.vector_dir.glob("*.tmp"))
 
 
@@ -97,6 +97,31 @@ def test_a_current_cache_file_is_loaded_not_rebuilt(
     assert built == []
 
 
+def test_a_cache_checked_with_sha256_by_an_earlier_version_still_loads(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checksums are XXH3-128 now (memory speed); a file recorded with a bare SHA-256 is
+    checked with SHA-256 and used, not rebuilt; a damaged one is still refused."""
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 10)
+        lib.refresh_vector_cache()
+        record = _record(lib)
+        assert record.checksum.startswith("xxh3:") and len(record.checksum) == 5 + 32
+        path = _cache_file(lib)
+        with lib.db.write() as s:
+            s.get(VectorCacheRow, record.model_id).checksum = sha256_file(path)  # type: ignore[union-attr]
+    built = _read_counter(monkeypatch)
+    with Library.open(data_paths) as lib:
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+    assert built == []
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with Library.open(data_paths) as lib:
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+    assert built == [10]  # rebuilt from SQLite
+
+
 def test_a_missing_cache_file_is_rebuilt_and_republished(
     data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -109,7 +134,7 @@ def test_a_missing_cache_file_is_rebuilt_and_republished(
     with Library.open(data_paths) as lib:  # a reader may publish: nobody holds the lock
         _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
         assert built == [10]
-        assert path.exists() and _record(lib).checksum == sha256_file(path)
+        assert path.exists() and _record(lib).checksum == vector_files.file_checksum(path)
 
 
 def test_refresh_publishes_only_missing_or_stale_files(
@@ -138,7 +163,7 @@ def test_a_stale_cache_file_catches_up_on_additions(
     with Library.open(data_paths, write=True) as lib:
         _fill(lib, 10)
         lib.refresh_vector_cache()
-        old = sha256_file(_cache_file(lib))
+        old = vector_files.file_checksum(_cache_file(lib))
         new_ids = _fill(lib, 5, start=10)  # the generation moves on; the file on disk does not
     built = _read_counter(monkeypatch)
     with Library.open(data_paths, write=True) as lib:
@@ -146,7 +171,7 @@ def test_a_stale_cache_file_catches_up_on_additions(
         assert built == []  # the old file plus the 5 new rows, not a rebuild
         assert index.ntotal == 15 and set(new_ids) <= set(faiss_ids(index))
         _assert_index_matches_sqlite(index, lib)
-        assert sha256_file(_cache_file(lib)) != old  # republished
+        assert vector_files.file_checksum(_cache_file(lib)) != old  # republished
         assert _record(lib).count == 15
     with Library.open(data_paths) as lib:
         _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
@@ -223,7 +248,7 @@ def test_a_corrupt_cache_file_is_never_trusted(
     with Library.open(data_paths, write=True) as lib:
         _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
         assert built == [12]
-        assert _record(lib).checksum == sha256_file(path)  # repaired on disk
+        assert _record(lib).checksum == vector_files.file_checksum(path)  # repaired on disk
 
 
 def test_a_reader_never_publishes_while_a_writer_holds_the_lock(data_paths: DataPaths) -> None:
