@@ -13,6 +13,7 @@ previous version.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 
 from sqlalchemy import Connection, text
@@ -24,8 +25,23 @@ log = logging.getLogger(__name__)
 Migration = Callable[[Connection], None]
 
 
+def _split(sql: str) -> list[str]:
+    """The statements of ``sql`` (a trigger's body keeps its own semicolons)."""
+    parts: list[str] = []
+    pending = ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                parts.append(pending.strip().rstrip(";"))
+            pending = ""
+    if pending.strip(" \n;"):
+        parts.append(pending.strip().rstrip(";"))
+    return parts
+
+
 def _statements(sql: str) -> Migration:
-    parts = [s.strip() for s in sql.split(";") if s.strip()]
+    parts = _split(sql)
 
     def step(conn: Connection) -> None:
         for statement in parts:
@@ -150,11 +166,47 @@ CREATE TABLE tag_change_rows (
 CREATE INDEX ix_tag_change_rows_change ON tag_change_rows (change_id);
 """
 
+# the vector caches follow changes in proportion to them: every change to which vectors are
+# searchable is logged by triggers (so no code path can forget it), a cache records the last
+# change it holds, and what changed since is applied as tombstones and a small delta; plus
+# what the approximate index of a large library measured about itself. Caches of an older
+# generation are forgotten (their changes were never logged) and rebuilt once.
+_V5 = """
+CREATE TABLE vector_changes (
+    seq INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    file_id INTEGER NOT NULL,
+    model_id VARCHAR
+);
+CREATE TRIGGER vector_changes_added AFTER INSERT ON embeddings BEGIN
+    INSERT INTO vector_changes (file_id, model_id) VALUES (NEW.file_id, NEW.model_id);
+END;
+CREATE TRIGGER vector_changes_removed AFTER DELETE ON embeddings BEGIN
+    INSERT INTO vector_changes (file_id, model_id) VALUES (OLD.file_id, OLD.model_id);
+END;
+CREATE TRIGGER vector_changes_updated AFTER UPDATE ON embeddings BEGIN
+    INSERT INTO vector_changes (file_id, model_id) VALUES (OLD.file_id, OLD.model_id);
+    INSERT INTO vector_changes (file_id, model_id) VALUES (NEW.file_id, NEW.model_id);
+END;
+CREATE TRIGGER vector_changes_missing AFTER UPDATE OF missing_since ON files
+WHEN (OLD.missing_since IS NULL) <> (NEW.missing_since IS NULL) BEGIN
+    INSERT INTO vector_changes (file_id, model_id) VALUES (NEW.id, NULL);
+END;
+DELETE FROM vector_cache WHERE generation <> (
+    SELECT models.generation FROM models WHERE models.model_id = vector_cache.model_id);
+ALTER TABLE vector_cache ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE vector_cache ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'exact';
+ALTER TABLE vector_cache ADD COLUMN nlist INTEGER;
+ALTER TABLE vector_cache ADD COLUMN nprobe INTEGER;
+ALTER TABLE vector_cache ADD COLUMN recall_image FLOAT;
+ALTER TABLE vector_cache ADD COLUMN recall_text FLOAT
+"""
+
 MIGRATIONS: list[Migration] = [
     _statements(_V1),  # 0 -> 1: the first schema
     _statements(_V2),  # 1 -> 2: files.missing_since, roots.found_count, roots.pending_model
     _statements(_V3),  # 2 -> 3: unreadable_folders
     _statements(_V4),  # 3 -> 4: tag_changes, tag_change_rows (undo of tag changes)
+    _statements(_V5),  # 4 -> 5: vector_changes (+ triggers), vector_cache.change_seq, ANN
 ]
 
 

@@ -18,8 +18,12 @@ itself is built and upgraded by the explicit, versioned steps in :mod:`.migratio
 - ``models``: per-model embedding size and *generation*, bumped in the same transaction as any
   change to that model's vectors; the FAISS cache compares against it.
 - ``vector_cache``: what the FAISS file of a model holds (generation, checksum, count, largest
-  embedding row id), written
-  only after the file itself was fsynced and renamed into place.
+  embedding row id, the last ``vector_changes`` entry it reflects, exact or approximate and
+  the approximate index's measured recall), written only after the file itself was fsynced and
+  renamed into place.
+- ``vector_changes``: which files' searchable vectors changed, in order, logged by triggers;
+  a cache applies the entries after its ``change_seq`` (tombstones and a small delta) instead
+  of being rewritten. Entries every cache holds are pruned.
 - ``tags``: labels per file, automatic (zero-shot, with a score) or manual.
 - ``tag_changes`` / ``tag_change_rows``: the journal of tag changes (a tagging save, a rename,
   a merge, a delete): the tag rows of the touched (file, label, source) keys before and after,
@@ -171,6 +175,25 @@ class VectorCacheRow(Base):
     max_row: Mapped[int] = mapped_column(Integer, nullable=False)  # largest embeddings.id in it
     filename: Mapped[str] = mapped_column(String, nullable=False)  # inside the vector folder
     written_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    change_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    kind: Mapped[str] = mapped_column(String, nullable=False, default="exact")  # or "ivf"
+    nlist: Mapped[int | None] = mapped_column(Integer)  # ivf: its k-means groups
+    nprobe: Mapped[int | None] = mapped_column(Integer)  # ivf: groups scanned per query
+    recall_image: Mapped[float | None] = mapped_column(Float)  # ivf: its measured recall@10
+    recall_text: Mapped[float | None] = mapped_column(Float)
+
+
+class VectorChangeRow(Base):
+    """A file whose searchable vectors changed (``model_id`` None: every model's), written by
+    triggers on ``embeddings`` and ``files.missing_since``."""
+
+    __tablename__ = "vector_changes"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    model_id: Mapped[str | None] = mapped_column(String)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
 
 class UnreadableFolderRow(Base):

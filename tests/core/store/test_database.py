@@ -158,7 +158,7 @@ def test_a_version_3_library_gains_the_tag_journal_and_keeps_everything(
                              "VALUES (1, 'locked', '2025-01-01 00:00:00')")
     engine.dispose()
     with Library.open(data_paths, write=True) as lib:
-        assert _scalar(lib, "SELECT version FROM schema_version") == 4
+        assert _scalar(lib, "SELECT version FROM schema_version") >= 4
         assert lib.stats().photos == 1
         assert lib.unreadable_folders() == [Path("/photos/locked")]
         assert {(t.label, t.source) for t in lib.tags([7])[7]} == {
@@ -168,6 +168,38 @@ def test_a_version_3_library_gains_the_tag_journal_and_keeps_everything(
         assert lib.labels() == {"蓝色": 1, "天空": 1}
         assert lib.undo_last_tag_save() is not None
         assert lib.labels() == {"蓝色": 1, "sky": 1}
+
+
+def test_a_version_4_library_keeps_its_current_caches_and_logs_vector_changes(
+    data_paths: DataPaths,
+) -> None:
+    """The real step 4 -> 5: caches of the current generation are kept (they hold everything
+    so far), stale ones forgotten (their changes were never logged); from now on triggers log
+    every change to what is searchable."""
+    from clipdesk.core.store.database import create_db_engine
+
+    _old_library(data_paths, 4)
+    engine = create_db_engine(data_paths.database)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO models VALUES ('m:a', 4, 2), ('m:b', 4, 5)")
+        conn.exec_driver_sql("INSERT INTO embeddings (file_id, model_id, vector) VALUES "
+                             "(7, 'm:a', zeroblob(16))")
+        conn.exec_driver_sql("INSERT INTO vector_cache VALUES "
+                             "('m:a', 2, 'xxh3:0', 1, 1, 'a.faiss', '2025-01-01 00:00:00'), "
+                             "('m:b', 3, 'xxh3:0', 0, 0, 'b.faiss', '2025-01-01 00:00:00')")
+    engine.dispose()
+    with Library.open(data_paths, write=True) as lib:
+        assert _scalar(lib, "SELECT version FROM schema_version") >= 5
+        assert _scalar(lib, "SELECT group_concat(model_id) FROM vector_cache") == "m:a"
+        assert _scalar(lib, "SELECT change_seq || kind FROM vector_cache") == "0exact"
+        lib.apply_scan([], [7])  # missing: every model's vector of it leaves the search
+        lib.apply_scan([], [], found=[7])
+        lib.purge_missing()
+        lib.remove_root(1)  # its vectors go with it (a cascade fires the triggers too)
+        with lib.db.read() as session:
+            logged = session.execute(text(
+                "SELECT file_id, model_id FROM vector_changes ORDER BY seq")).all()
+        assert [tuple(r) for r in logged] == [(7, None), (7, None), (7, "m:a")]
 
 
 def test_a_library_from_a_newer_clipdesk_is_refused(data_paths: DataPaths) -> None:
