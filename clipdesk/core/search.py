@@ -241,15 +241,12 @@ class Searcher:
 
     def _sample_vectors(self, model_id: str, limit: int = 2048) -> np.ndarray:
         """Up to ``limit`` library vectors of ``model_id``, evenly spaced, for score statistics."""
-        index = self._library.vector_index(model_id)
-        n = int(index.ntotal)
-        if n == 0:
+        ids = self._library.vector_index(model_id).ids()
+        if len(ids) == 0:
             return np.zeros((0, 0), dtype=np.float32)
-        import faiss
-
-        flat = faiss.downcast_index(index.index) if hasattr(index, "index") else index
-        rows = np.unique(np.linspace(0, n - 1, num=min(n, limit)).astype(np.int64))
-        return np.stack([flat.reconstruct(int(r)) for r in rows]).astype(np.float32)
+        picked = ids[np.unique(np.linspace(0, len(ids) - 1, num=min(len(ids), limit))
+                               .astype(np.int64))]
+        return np.asarray(self._library.vectors(model_id, picked.tolist()), dtype=np.float32)
 
     def _image_vector(self, query: Query, model_id: str) -> np.ndarray | None:
         if query.image_file_id is not None:
@@ -338,15 +335,12 @@ class Searcher:
                             fallback_language=plan.fallback_language, mismatch=plan.mismatch)
 
     def count(self, plan: PlannedQuery, threshold: float) -> dict[str, int]:
-        """Photos scoring at least ``threshold`` per answering model (a live match count)."""
+        """Photos scoring at least ``threshold`` per answering model (a live match count),
+        found the way the results are (the same filters, and on an approximate index the same
+        groups scanned)."""
         allowed = self._allowed_ids(plan.query)
-        out: dict[str, int] = {}
-        for model_id in plan.model_ids:
-            index = self._library.vector_index(model_id)
-            lims, _, ids = index.range_search(plan.vectors[model_id][None, :], float(threshold))
-            out[model_id] = (int(lims[1]) if allowed is None
-                             else int(np.isin(ids, allowed).sum()))
-        return out
+        return {m: self._library.vector_index(m).count(plan.vectors[m], threshold, allowed)
+                for m in plan.model_ids}
 
     def _allowed_ids(self, query: Query) -> np.ndarray | None:
         """The file ids the query's filters let through; None when it has no filters."""
@@ -365,19 +359,10 @@ class Searcher:
         self, vector: np.ndarray, query: Query, model_id: str, k: int,
         allowed: np.ndarray | None,
     ) -> list[tuple[int, float]]:
-        import faiss
-
         index = self._library.vector_index(model_id)
         if index.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        vec = vector[None, :]
-        k = min(k, index.ntotal)
-        params = None
-        if allowed is not None:
-            selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
-            params = faiss.SearchParameters()
-            params.sel = selector  # ``selector`` stays referenced until the search returns
-        scores, ids = index.search(vec, k, params=params)
+        scores, ids = index.search(vector[None, :], min(k, index.ntotal), allowed)
         out = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         if query.threshold is not None:
             out = [(i, s) for i, s in out if s >= query.threshold]

@@ -21,6 +21,7 @@ from clipdesk.core.search import (
     parse_query_text,
     reciprocal_rank_fusion,
 )
+from clipdesk.core.store.segments import VectorIndex
 from clipdesk.core.types import FileStatus, Photo
 
 # axes of a 4-d toy embedding space
@@ -94,7 +95,7 @@ class FakeLibrary:
             self.vecs[model_id] = vecs
             index = faiss.IndexIDMap2(faiss.IndexFlatIP(4))
             index.add_with_ids(np.stack(list(vecs.values())), np.array(list(vecs), dtype=np.int64))
-            self.indexes[model_id] = index
+            self.indexes[model_id] = VectorIndex(index)
         self.dates = {
             1: datetime(2020, 1, 1),
             2: datetime(2021, 1, 1),

@@ -1,69 +1,113 @@
-"""The per-model FAISS cache of one library: load if intact, catch up or rebuild, publish.
+"""The per-model vector cache of one library: a published base index plus what changed since.
 
-A cache file is used only when its ``vector_cache`` row's SHA-256, count and dimension match the
-file (checked by :func:`.vectors.read_index_file` before FAISS parses a byte). A file (or an
-index held in memory) of an *older* generation is brought up to date cheaply when vectors were
-only added since -- embedding row ids only grow and vectors are never updated in place, so "rows
-with an id above the largest one it holds" are exactly the additions, and the count tells whether
-anything was removed. Anything else -- no file, a flipped byte, a truncated file, removals --
-means a full rebuild from SQLite. A new index is then published: file first (temp, fsync,
-rename), row last. Publishing needs the writer lock; a reader borrows it when it is free and
-otherwise keeps its index in memory only.
+SQLite is the truth. A model's *base* index is built from it (exact below
+:data:`.ann.ANN_MIN` vectors, approximate above, with its recall measured), written as a file
+(temp, fsync, rename) and recorded in ``vector_cache`` with the last ``vector_changes`` entry it
+reflects. The file is used only when its checksum, count and dimension match the record
+(checked by :func:`.vectors.read_index_file` before FAISS parses a byte); otherwise the base is
+rebuilt.
 
-Indexes handed out are never modified afterwards (a catch-up works on a copy), so searches may
-run on them from any thread while the library changes.
+Triggers log every change to which vectors are searchable (a vector added, replaced or deleted,
+a file going missing or coming back). Bringing a base up to date therefore costs what changed:
+the files logged since the base are tombstones for it, and their current vectors form a small
+exact delta (:class:`.segments.VectorIndex`). Nothing is rewritten for a small change, so ten
+changed photos refresh in milliseconds, even for a million-photo library. :meth:`refresh` (run
+by the indexing job, in the background) builds and publishes a new base once the delta passes
+:func:`merge_limit` or the library crosses the size at which the kind of index changes, and
+prunes the log entries every base holds; meanwhile searches use the old base and its delta.
+
+A view handed out is never modified, so searches may run on it from any thread.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from clipdesk.core.errors import StoreError, StoreLocked
+from clipdesk.core.store import ann
 from clipdesk.core.store import vectors as vector_files
 from clipdesk.core.store.database import Database
 from clipdesk.core.store.lock import WriterLock
-from clipdesk.core.store.queries import CHUNK
-from clipdesk.core.store.schema import EmbeddingRow, FileRow, ModelRow, VectorCacheRow
+from clipdesk.core.store.queries import CHUNK, chunks
+from clipdesk.core.store.records import SearchIndexInfo
+from clipdesk.core.store.schema import (
+    EmbeddingRow,
+    FileRow,
+    ModelRow,
+    VectorCacheRow,
+    VectorChangeRow,
+)
+from clipdesk.core.store.segments import VectorIndex
 from clipdesk.paths import DataPaths
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Held:
-    generation: int
-    index: Any
-    max_row: int  # the largest embeddings.id the index holds
-    count: int
-
 
 # vectors of files marked missing stay in SQLite but are not searched
 _PRESENT = FileRow.missing_since.is_(None)
 
 
-def _add_rows(index: Any, session: Session, model_id: str, dim: int, after: int) -> int:
-    """Add the model's vectors with row id > ``after`` (streamed); returns the largest row id."""
-    result = session.execute(
-        select(EmbeddingRow.id, EmbeddingRow.file_id, EmbeddingRow.vector)
-        .join(FileRow, FileRow.id == EmbeddingRow.file_id)
-        .where(EmbeddingRow.model_id == model_id, EmbeddingRow.id > after, _PRESENT)
-        .order_by(EmbeddingRow.id))
-    top = after
-    for part in result.partitions(CHUNK * 20):
-        ids = np.fromiter((p[1] for p in part), dtype=np.int64, count=len(part))
-        matrix = np.frombuffer(b"".join(p[2] for p in part), dtype="<f4")
-        index.add_with_ids(matrix.reshape(len(part), dim).astype(np.float32), ids)
-        top = int(part[-1][0])
-    return top
+def merge_limit(count: int) -> int:
+    """Changes a base carries as tombstones and delta before :meth:`VectorCache.refresh`
+    publishes a new one: a twentieth of the library, at least 1,000 and at most 20,000 (an
+    exact delta of 20,000 costs a few milliseconds per search)."""
+    return max(1_000, min(count // 20, 20_000))
+
+
+@dataclass(frozen=True)
+class _Held:
+    generation: int  # the model's generation the view is current with
+    view: VectorIndex
+    seq: int  # the last vector_changes entry the view reflects
+    base_seq: int  # ... and the one its base reflects (the file's change_seq)
+    info: SearchIndexInfo  # what the base is (for status)
+    max_row: int = 0
+
+
+def _present(model_id: str) -> Any:
+    return (select(func.count()).select_from(EmbeddingRow)
+            .join(FileRow, FileRow.id == EmbeddingRow.file_id)
+            .where(EmbeddingRow.model_id == model_id, _PRESENT))
+
+
+def _last_change(s: Session) -> int:
+    return int(s.scalar(select(func.max(VectorChangeRow.seq))) or 0)
+
+
+def _stream(s: Session, model_id: str, dim: int,
+            file_ids: Iterable[int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(file ids, float32 vectors) chunks of the model's searchable vectors (of ``file_ids``
+    only when given)."""
+    query = (select(EmbeddingRow.file_id, EmbeddingRow.vector)
+             .join(FileRow, FileRow.id == EmbeddingRow.file_id)
+             .where(EmbeddingRow.model_id == model_id, _PRESENT))
+    parts: Iterable[Any]
+    if file_ids is None:
+        parts = s.execute(query.order_by(EmbeddingRow.id)).partitions(CHUNK * 20)
+    else:
+        parts = (s.execute(query.where(EmbeddingRow.file_id.in_(part))).all()
+                 for part in chunks(sorted(file_ids)))
+    for part in parts:
+        if not part:
+            continue
+        ids = np.fromiter((p[0] for p in part), dtype=np.int64, count=len(part))
+        matrix = np.frombuffer(b"".join(p[1] for p in part), dtype="<f4")
+        yield ids, np.ascontiguousarray(matrix.reshape(len(part), dim), dtype=np.float32)
+
+
+def _exact(dim: int, parts: Iterable[tuple[np.ndarray, np.ndarray]]) -> Any:
+    index = vector_files.new_index(dim)
+    for ids, matrix in parts:
+        index.add_with_ids(matrix, ids)
+    return index
 
 
 class VectorCache:
@@ -78,90 +122,150 @@ class VectorCache:
         with self._lock:
             self._held.clear()
 
-    def index(self, model_id: str) -> Any:
-        """The model's current index, kept in memory until its generation changes."""
+    def index(self, model_id: str) -> VectorIndex:
+        """The model's current view, kept in memory until its generation changes."""
         with self._lock:
             held = self._current(model_id, self._held.get(model_id))
             self._held[model_id] = held
-            return held.index
+            return held.view
+
+    def info(self, model_id: str) -> SearchIndexInfo | None:
+        """What the model's published base is, without loading it; None when there is none."""
+        with self._db.read() as s:
+            record = s.get(VectorCacheRow, model_id)
+            if record is None:
+                return None
+            model = s.get(ModelRow, model_id)
+            pending = int(s.scalar(
+                select(func.count(func.distinct(VectorChangeRow.file_id)))
+                .where(VectorChangeRow.seq > record.change_seq,
+                       or_(VectorChangeRow.model_id == model_id,
+                           VectorChangeRow.model_id.is_(None)))) or 0)
+            current = model is not None and record.generation == model.generation
+            return replace(_info(record), pending_changes=0 if current else pending)
 
     def refresh(self, model_ids: Iterable[str]) -> None:
-        """Publish a current file for each model whose file is missing or stale. An existing
-        current file is not re-read here: whoever loads it verifies it then. Nothing new is
-        kept in memory."""
+        """Publish a new base for each model whose file is missing, of the wrong kind for the
+        library's size, or behind by more than :func:`merge_limit` changes. Smaller changes
+        are left to the log (nothing is rewritten). The build runs without blocking searches,
+        which keep using the old base meanwhile."""
         for model_id in model_ids:
-            with self._lock:
-                generation, _, record = self._state(model_id)
-                if (record is not None and record.generation == generation
-                        and (self._paths.vector_dir / record.filename).is_file()):
-                    continue
-                held = self._held.get(model_id)
-                fresh = self._current(model_id, held)
-                if held is not None:
-                    self._held[model_id] = fresh
+            if not self._needs_base(model_id):
+                continue
+            fresh = self.build(model_id)
+            if self._publish(model_id, fresh):
+                with self._lock:
+                    if model_id in self._held:
+                        self._held[model_id] = fresh  # the next search catches up from it
 
     def build(self, model_id: str) -> _Held:
-        """A complete index from SQLite (one snapshot, streamed in chunks)."""
+        """A complete base from SQLite (one snapshot, streamed in chunks): approximate when
+        the model has at least :data:`.ann.ANN_MIN` vectors and its recall check passes."""
         with self._db.read() as s:
             model = s.get(ModelRow, model_id)
             if model is None:
                 raise StoreError(f"No photos are indexed with {model_id} yet.")
-            index = vector_files.new_index(model.dim)
-            top = _add_rows(index, s, model_id, model.dim, after=0)
-            return _Held(model.generation, index, top, int(index.ntotal))
+            seq = _last_change(s)
+            count = int(s.scalar(_present(model_id)) or 0)
+            top = int(s.scalar(select(func.max(EmbeddingRow.id))
+                               .where(EmbeddingRow.model_id == model_id)) or 0)
+            measured: ann.Recall | None = None
+            if count >= ann.ANN_MIN:
+                index, measured = ann.build_ivf(count, model.dim,
+                                                self._training(s, model_id, model.dim, count),
+                                                lambda: _stream(s, model_id, model.dim))
+                if measured.good:
+                    info = SearchIndexInfo("ivf", count, measured.nlist, measured.nprobe,
+                                           measured.image, measured.text)
+                    return _Held(model.generation, VectorIndex(index, nprobe=measured.nprobe),
+                                 seq, seq, info, top)
+                log.warning("approximate search of %s reaches recall@10 %.3f / %.3f only; "
+                            "searching it exactly", model_id, measured.image, measured.text)
+            index = _exact(model.dim, _stream(s, model_id, model.dim))
+            info = SearchIndexInfo("exact", count, None, None,
+                                   measured.image if measured else None,
+                                   measured.text if measured else None)
+            return _Held(model.generation, VectorIndex(index), seq, seq, info, top)
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _state(self, model_id: str) -> tuple[int, int, VectorCacheRow | None]:
+    @staticmethod
+    def _training(s: Session, model_id: str, dim: int, count: int) -> np.ndarray:
+        """An evenly spread sample of the model's vectors to train the groups on."""
+        rows = np.fromiter(s.scalars(
+            select(EmbeddingRow.file_id).join(FileRow, FileRow.id == EmbeddingRow.file_id)
+            .where(EmbeddingRow.model_id == model_id, _PRESENT)), dtype=np.int64)
+        size = ann.training_size(ann.nlist_for(count), len(rows))
+        picked = rows[np.linspace(0, len(rows) - 1, num=size).astype(np.int64)]
+        return np.concatenate([m for _, m in _stream(s, model_id, dim, picked.tolist())])
+
+    def _needs_base(self, model_id: str) -> bool:
         with self._db.read() as s:
             model = s.get(ModelRow, model_id)
             if model is None:
                 raise StoreError(f"No photos are indexed with {model_id} yet.")
-            return model.generation, model.dim, s.get(VectorCacheRow, model_id)
+            record = s.get(VectorCacheRow, model_id)
+            if record is None or not (self._paths.vector_dir / record.filename).is_file():
+                return True
+            if record.generation == model.generation:
+                count = record.count
+                changed = 0
+            else:
+                count = int(s.scalar(_present(model_id)) or 0)
+                changed = len(self._changed(s, model_id, record.change_seq))
+        wrong_kind = (record.kind == "ivf") != (count >= ann.ANN_MIN)
+        if wrong_kind and record.kind == "exact" and record.recall_image is not None:
+            wrong_kind = changed > 0  # measured too low before: retry only after changes
+        return wrong_kind or changed > merge_limit(count)
+
+    @staticmethod
+    def _changed(s: Session, model_id: str, after: int) -> list[int]:
+        return list(s.scalars(
+            select(VectorChangeRow.file_id).distinct()
+            .where(VectorChangeRow.seq > after,
+                   or_(VectorChangeRow.model_id == model_id,
+                       VectorChangeRow.model_id.is_(None)))))
 
     def _current(self, model_id: str, held: _Held | None) -> _Held:
-        generation, dim, record = self._state(model_id)
-        if held is not None and held.generation == generation:
-            return held
-        base, shared = held, True
-        if base is None and record is not None:
-            loaded = vector_files.read_index_file(
-                self._paths.vector_dir / record.filename,
-                checksum=record.checksum, count=record.count, dim=dim)
-            if loaded is not None:
-                base, shared = _Held(record.generation, loaded, record.max_row, record.count), False
-                if base.generation == generation:
-                    return base
-        fresh = self._catch_up(model_id, base, copy=shared) if base is not None else None
-        if fresh is None:
-            fresh = self.build(model_id)
-        self._publish(model_id, fresh)
-        return fresh
-
-    def _catch_up(self, model_id: str, base: _Held, *, copy: bool) -> _Held | None:
-        """``base`` plus what was added since, or None when something was removed meanwhile
-        (or so much was added that a rebuild is as cheap)."""
-        import faiss
-
-        with self._db.read() as s:
+        with self._db.read() as s:  # one snapshot: the record, the log and the vectors agree
             model = s.get(ModelRow, model_id)
             if model is None:
                 raise StoreError(f"No photos are indexed with {model_id} yet.")
-            present = (select(func.count()).select_from(EmbeddingRow)
-                       .join(FileRow, FileRow.id == EmbeddingRow.file_id)
-                       .where(EmbeddingRow.model_id == model_id, _PRESENT))
-            count = int(s.scalar(present) or 0)
-            added = int(s.scalar(present.where(EmbeddingRow.id > base.max_row)) or 0)
-            if base.count + added != count or base.index.d != model.dim or added > count // 2:
-                return None
-            index = faiss.clone_index(base.index) if copy else base.index
-            top = _add_rows(index, s, model_id, model.dim, after=base.max_row)
-            log.debug("vector cache of %s caught up: +%d", model_id, added)
-            return _Held(model.generation, index, top, count)
+            if held is not None and held.generation == model.generation:
+                return held
+            record = s.get(VectorCacheRow, model_id)
+            if record is not None and (held is None or record.change_seq > held.base_seq):
+                # a newer base was published (the log it replaces may be pruned): load it
+                loaded = vector_files.read_index_file(
+                    self._paths.vector_dir / record.filename,
+                    checksum=record.checksum, count=record.count, dim=model.dim)
+                held = None if loaded is None else _Held(
+                    record.generation, VectorIndex(loaded, nprobe=record.nprobe),
+                    record.change_seq, record.change_seq, _info(record), record.max_row)
+            if held is not None and held.generation == model.generation:
+                return held
+            fresh = self._catch_up(s, model, held) if held is not None else None
+        if fresh is None:
+            fresh = self.build(model_id)
+            self._publish(model_id, fresh)
+        return fresh
+
+    def _catch_up(self, s: Session, model: ModelRow, base: _Held) -> _Held | None:
+        """``base`` with the changes logged since it was built, or None when they are so many
+        that a rebuild is as cheap."""
+        if base.view.d != model.dim:
+            return None
+        changed = self._changed(s, model.model_id, base.base_seq)
+        if len(changed) > max(len(base.view.base_ids) // 2, merge_limit(len(base.view.base_ids))):
+            return None
+        delta = _exact(model.dim, _stream(s, model.model_id, model.dim, changed))
+        view = base.view.with_changes(np.unique(np.asarray(changed, dtype=np.int64)), delta)
+        log.debug("vector cache of %s: %d changes on its base", model.model_id, len(changed))
+        return replace(base, generation=model.generation, view=view, seq=_last_change(s))
 
     def _publish(self, model_id: str, held: _Held) -> bool:
-        """Write the file, then record it; False (logged, never raised) when that is not
-        possible now -- it is only a cache."""
+        """Write the base's file, then record it and prune the log entries every base holds;
+        False (logged, never raised) when that is not possible now -- it is only a cache."""
         borrowed: WriterLock | None = None
         if not self._writable():
             try:
@@ -170,22 +274,34 @@ class VectorCache:
                 return False
         try:
             filename = vector_files.cache_filename(model_id)
-            checksum = vector_files.write_index_file(held.index,
+            checksum = vector_files.write_index_file(held.view.base,
                                                      self._paths.vector_dir / filename)
             with self._db.write() as s:
                 current = s.get(ModelRow, model_id)
-                if current is None or current.generation != held.generation:
-                    return False  # changed meanwhile: the next load catches up again
                 record = s.get(VectorCacheRow, model_id)
+                if current is None or (record is not None
+                                       and record.change_seq > held.base_seq):
+                    return False  # a newer base was published meanwhile
                 if record is None:
                     record = VectorCacheRow(model_id=model_id)
                     s.add(record)
+                info = held.info
                 record.generation = held.generation
                 record.checksum = checksum
-                record.count = held.count
+                record.count = int(held.view.base.ntotal)
                 record.max_row = held.max_row
                 record.filename = filename
                 record.written_at = datetime.now()
+                record.change_seq = held.base_seq
+                record.kind = info.kind
+                record.nlist = info.nlist
+                record.nprobe = info.nprobe
+                record.recall_image = info.recall_image
+                record.recall_text = info.recall_text
+                s.flush()
+                oldest = s.scalar(select(func.min(VectorCacheRow.change_seq)))
+                if oldest is not None:
+                    s.execute(delete(VectorChangeRow).where(VectorChangeRow.seq <= oldest))
             return True
         except Exception as exc:
             log.warning("could not save the vector cache of %s (%s); it stays in memory",
@@ -194,3 +310,8 @@ class VectorCache:
         finally:
             if borrowed is not None:
                 borrowed.release()
+
+
+def _info(record: VectorCacheRow) -> SearchIndexInfo:
+    return SearchIndexInfo(record.kind, record.count, record.nlist, record.nprobe,
+                           record.recall_image, record.recall_text)

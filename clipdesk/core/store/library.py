@@ -5,11 +5,10 @@ session (a consistent WAL snapshot), so the GUI and searches can read while an i
 ``Library.open(paths, write=True)`` additionally holds the data folder's writer lock for its
 lifetime; the methods that change anything refuse to run without it.
 
-Vectors in SQLite are the truth. :meth:`Library.vector_index` returns a FAISS index from the
-cache file only when the file's recorded checksum and count match; a file of an older generation
-is caught up with the vectors added since, and anything else is rebuilt from SQLite; a new index
-is republished (by the writer, or by a reader that can briefly take the writer lock). See
-:mod:`.cache`.
+Vectors in SQLite are the truth. :meth:`Library.vector_index` returns a searchable view made
+from the cache file only when the file's recorded checksum and count match, with the changes
+logged since applied on top; anything else is rebuilt from SQLite and republished (by the
+writer, or by a reader that can briefly take the writer lock). See :mod:`.cache`.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlalchemy import exists, func, select
@@ -39,7 +37,14 @@ from clipdesk.core.store.queries import (
     photo_from_row,
     root_from_row,
 )
-from clipdesk.core.store.records import LibraryStats, Tag, TagChange, TagCount, TagSource
+from clipdesk.core.store.records import (
+    LibraryStats,
+    SearchIndexInfo,
+    Tag,
+    TagChange,
+    TagCount,
+    TagSource,
+)
 from clipdesk.core.store.schema import (
     EmbeddingRow,
     FileRow,
@@ -49,6 +54,7 @@ from clipdesk.core.store.schema import (
     TagRow,
     UnreadableFolderRow,
 )
+from clipdesk.core.store.segments import VectorIndex
 from clipdesk.core.store.writes import WriteOps, tag_change_of
 from clipdesk.core.types import FileStatus, Photo, Root, RootState
 from clipdesk.paths import DataPaths
@@ -308,17 +314,25 @@ class Library(WriteOps):
                 n += k
             return ids[:n], matrix[:n], model.generation
 
-    def vector_index(self, model_id: str) -> Any:
-        """The FAISS index (``IndexIDMap2`` over ``IndexFlatIP``, ids = file ids) of
-        ``model_id``, current with SQLite: from the cache file when intact, caught up or rebuilt
-        otherwise (and republished). Kept in memory until the model's generation changes; an
-        index handed out is never modified, so it can be searched from any thread. Raises
-        StoreError for a model that never had a vector."""
+    def vector_index(self, model_id: str) -> VectorIndex:
+        """The searchable vectors of ``model_id`` (ids = file ids), current with SQLite: the
+        published index when intact (exact, or approximate for a large library) with what
+        changed since applied as tombstones and a small delta, rebuilt otherwise. Kept in
+        memory until the model's generation changes; a view handed out is never modified, so
+        it can be searched from any thread. Raises StoreError for a model that never had a
+        vector."""
         return self._cache.index(model_id)
 
+    def search_index_info(self, model_id: str) -> SearchIndexInfo | None:
+        """How ``model_id`` is searched (exact or approximate, with its measured recall),
+        read from the published index's record without loading it; None before there is
+        one."""
+        return self._cache.info(model_id)
+
     def refresh_vector_cache(self, model_id: str | None = None) -> None:
-        """Publish current cache files now for ``model_id`` (default: every model) where the
-        file is missing or stale; keeps nothing new in memory."""
+        """Publish a new index for ``model_id`` (default: every model) where the file is
+        missing, of the wrong kind for the library's size, or behind by many changes (see
+        :mod:`.cache`); smaller changes are carried in memory from the change log."""
         self._cache.refresh([model_id] if model_id is not None else list(self.model_counts()))
 
     # -- tags ----------------------------------------------------------------------------------

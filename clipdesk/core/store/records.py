@@ -141,3 +141,24 @@ class FileMove:
     relpath: str
     size: int
     mtime_ns: int
+
+
+@dataclass(frozen=True)
+class SearchIndexInfo:
+    """How a model's photos are searched: exactly, or approximately (``"ivf"``: ``nprobe`` of
+    ``nlist`` k-means groups scanned) with the recall@10 its self-check measured for image-like
+    and text-like queries. An exact index may carry the recall an approximate one reached
+    before it was found too low. ``pending_changes``: files changed since the published
+    index, carried in memory until the next one."""
+
+    kind: str  # "exact" or "ivf"
+    count: int  # vectors in the published index
+    nlist: int | None = None
+    nprobe: int | None = None
+    recall_image: float | None = None
+    recall_text: float | None = None
+    pending_changes: int = 0
+
+    @property
+    def approximate(self) -> bool:
+        return self.kind == "ivf"

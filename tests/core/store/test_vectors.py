@@ -8,13 +8,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import func, select
 
 from clipdesk.core.errors import StoreError
 from clipdesk.core.hashing import sha256_file
 from clipdesk.core.store import FileUpdate, Library
+from clipdesk.core.store import cache as cache_module
 from clipdesk.core.store import vectors as vector_files
 from clipdesk.core.store.cache import VectorCache
-from clipdesk.core.store.schema import VectorCacheRow
+from clipdesk.core.store.records import SearchIndexInfo
+from clipdesk.core.store.schema import VectorCacheRow, VectorChangeRow
 from clipdesk.core.types import FileStatus
 from clipdesk.paths import DataPaths
 
@@ -78,7 +81,7 @@ def _read_counter(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     def counting(self: VectorCache, model_id: str) -> Any:
         held = real(self, model_id)
-        built.append(held.count)
+        built.append(held.view.ntotal)
         return held
 
     monkeypatch.setattr(VectorCache, "build", counting)
@@ -137,10 +140,13 @@ def test_a_missing_cache_file_is_rebuilt_and_republished(
         assert path.exists() and _record(lib).checksum == vector_files.file_checksum(path)
 
 
-def test_refresh_publishes_only_missing_or_stale_files(
+def test_refresh_publishes_only_missing_or_far_behind_files(
     data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A small change is carried from the change log (nothing rewritten); a new file is
+    published when it is missing or the changes pass the merge limit."""
     built = _read_counter(monkeypatch)
+    monkeypatch.setattr(cache_module, "merge_limit", lambda count: 3)
     with Library.open(data_paths, write=True) as lib:
         _fill(lib, 4)
         lib.refresh_vector_cache()
@@ -150,10 +156,22 @@ def test_refresh_publishes_only_missing_or_stale_files(
         _cache_file(lib).unlink()
         lib.refresh_vector_cache("m:a")
         assert built == [4, 4] and _cache_file(lib).is_file()
+        before = _cache_file(lib).read_bytes()
         _fill(lib, 2, start=4)
-        lib.refresh_vector_cache("m:a")  # additions only: the old file is caught up
-        assert built == [4, 4] and _record(lib).count == 6
-    with Library.open(data_paths) as lib:
+        lib.refresh_vector_cache("m:a")  # 2 changes: carried, the file is not rewritten
+        assert built == [4, 4] and _record(lib).count == 4
+        assert _cache_file(lib).read_bytes() == before
+        assert lib.search_index_info("m:a") == SearchIndexInfo("exact", 4, pending_changes=2)
+    with Library.open(data_paths) as lib:  # a new process: the file plus the log
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+        assert built == [4, 4]
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 2, start=6)  # 4 changes since the file: past the limit
+        lib.refresh_vector_cache("m:a")
+        assert built == [4, 4, 8] and _record(lib).count == 8
+        assert lib.search_index_info("m:a") == SearchIndexInfo("exact", 8)
+        with lib.db.read() as s:  # every published file holds these: pruned
+            assert s.scalar(select(func.count()).select_from(VectorChangeRow)) == 0
         _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
 
 
@@ -169,16 +187,13 @@ def test_a_stale_cache_file_catches_up_on_additions(
     with Library.open(data_paths, write=True) as lib:
         index = lib.vector_index("m:a")
         assert built == []  # the old file plus the 5 new rows, not a rebuild
-        assert index.ntotal == 15 and set(new_ids) <= set(faiss_ids(index))
+        assert index.ntotal == 15 and set(new_ids) <= set(index.ids())
         _assert_index_matches_sqlite(index, lib)
-        assert vector_files.file_checksum(_cache_file(lib)) != old  # republished
-        assert _record(lib).count == 15
-    with Library.open(data_paths) as lib:
-        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+        assert vector_files.file_checksum(_cache_file(lib)) == old  # nothing rewritten
     assert built == []
 
 
-def test_a_stale_cache_file_is_rebuilt_after_removals(
+def test_removed_and_changed_vectors_are_caught_up_without_a_rebuild(
     data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Library.open(data_paths, write=True) as lib:
@@ -186,12 +201,40 @@ def test_a_stale_cache_file_is_rebuilt_after_removals(
         lib.refresh_vector_cache()
         lib.apply_scan([], ids[:2])  # no longer found: kept, but not searched
         _fill(lib, 2, start=10)  # as many added as removed: the count alone would not tell
+        root = lib.roots()[0]
+        lib.commit_batch("m:a", [FileUpdate(root.id, "p5.jpg", 2, 2, FileStatus.OK,
+                                            file_id=ids[5], content_hash="changed",
+                                            vector=_unit(99), content_changed=True)])
     built = _read_counter(monkeypatch)
     with Library.open(data_paths) as lib:
         index = lib.vector_index("m:a")
-        assert built == [10]
+        assert built == []
         _assert_index_matches_sqlite(index, lib)
-        assert not set(ids[:2]) & set(faiss_ids(index))
+        assert not set(ids[:2]) & set(index.ids())
+        np.testing.assert_array_equal(index.reconstruct(ids[5]), _unit(99))
+        _, found = index.search(_unit(5)[None, :], 12)
+        assert ids[5] not in found[0, :1]  # its old vector is gone from the base
+
+
+def test_a_reader_behind_a_newer_published_file_loads_it(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader holding an old base never misses changes whose log was pruned when a writer
+    published a newer base: it loads that one instead of catching up."""
+    monkeypatch.setattr(cache_module, "merge_limit", lambda count: 1)
+    with Library.open(data_paths, write=True) as writer:
+        ids = _fill(writer, 6)
+        writer.refresh_vector_cache()
+        with Library.open(data_paths) as reader:
+            assert reader.vector_index("m:a").ntotal == 6
+            writer.apply_scan([], ids[:3])
+            _fill(writer, 2, start=6)
+            writer.refresh_vector_cache()  # a new base; the log up to it is pruned
+            with writer.db.read() as s:
+                assert s.scalar(select(func.count()).select_from(VectorChangeRow)) == 0
+            index = reader.vector_index("m:a")
+            assert index.ntotal == 5
+            _assert_index_matches_sqlite(index, reader)
 
 
 def test_a_held_index_is_never_changed_under_a_searcher(data_paths: DataPaths) -> None:
@@ -204,19 +247,13 @@ def test_a_held_index_is_never_changed_under_a_searcher(data_paths: DataPaths) -
         _assert_index_matches_sqlite(second, lib)
 
 
-def faiss_ids(index: Any) -> list[int]:
-    import faiss
-
-    return [int(i) for i in faiss.vector_to_array(index.id_map)]
-
-
 def test_missing_found_and_purged_files_keep_the_cache_right(data_paths: DataPaths) -> None:
     with Library.open(data_paths, write=True) as lib:
         ids = _fill(lib, 10)
         assert lib.vector_index("m:a").ntotal == 10
         lib.apply_scan([], ids[:3])  # missing: hidden from search
         index = lib.vector_index("m:a")
-        assert index.ntotal == 7 and not set(ids[:3]) & set(faiss_ids(index))
+        assert index.ntotal == 7 and not set(ids[:3]) & set(index.ids())
         _assert_index_matches_sqlite(index, lib)
         lib.apply_scan([], [], found=ids[:1])  # one is back at its place
         assert lib.vector_index("m:a").ntotal == 8
