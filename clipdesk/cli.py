@@ -7,13 +7,14 @@ bad usage, 130 when interrupted. ``--json`` prints machine-readable results on s
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clipdesk import __version__
 from clipdesk.cli_eval import COMMANDS as EVAL_COMMANDS
@@ -38,8 +39,10 @@ from clipdesk.core.engine import Engine
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import CancelToken
 
-log = logging.getLogger("clipdesk.cli")
+if TYPE_CHECKING:
+    from clipdesk.core.store.records import SearchIndexInfo
 
+log = logging.getLogger("clipdesk.cli")
 
 
 def _date(text: str) -> datetime:
@@ -349,6 +352,10 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                     "missing": stats.missing,
                     "roots": roots,
                     "models": stats.model_counts,
+                    "search_indexes": {
+                        m: dataclasses.asdict(info) for m in sorted(stats.model_counts)
+                        if (info := library.search_index_info(m)) is not None
+                    },
                     **(
                         {
                             "errors": [
@@ -371,12 +378,28 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         gone = f", {r['missing']} missing" if r["missing"] else ""
         say(f"  [{r['state']}] {r['path']}: {r['photos']} photos, {r['skipped']} skipped{gone}")
     for model_id, count in sorted(stats.model_counts.items()):
-        say(f"  {model_id}: {count} vectors")
+        info = library.search_index_info(model_id)
+        say(f"  {model_id}: {count} vectors" + (f"; {search_index_text(info)}" if info else ""))
     for folder in unreadable:
         say(f"could not be read (kept): {folder}")
     for photo in skipped:
         say(f"skipped: {photo.path}: {photo.skip_reason}")
     return EXIT_OK
+
+
+def search_index_text(info: SearchIndexInfo) -> str:
+    """How a model is searched, as status says it."""
+    pending = f" (+{info.pending_changes:,} changes held in memory)" \
+        if info.pending_changes else ""
+    measured = (f"recall@10 {info.recall_image:.3f} for photo queries, "
+                f"{info.recall_text:.3f} for text queries"
+                if info.recall_image is not None and info.recall_text is not None else "")
+    if info.approximate:
+        return (f"searched approximately ({info.nprobe} of {info.nlist:,} groups scanned), "
+                f"{measured}{pending}")
+    if measured:
+        return f"searched exactly (an approximate index reached only {measured}){pending}"
+    return f"searched exactly{pending}"
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] = {

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from clipdesk.cli import EXIT_ERROR, EXIT_OK, main
+from clipdesk.cli import EXIT_ERROR, EXIT_OK, main, search_index_text
 from clipdesk.core.models.base import ModelInfo
+from clipdesk.core.store.records import SearchIndexInfo
 from clipdesk.paths import DataPaths
 from tests.cli_run import run, run_json
 
@@ -96,6 +97,20 @@ def test_status_lists_errors(
     [error] = status["errors"]
     assert error["path"].endswith("broken.jpg")
     assert error["reason"]
+    index = status["search_indexes"][tiny_cn_clip.model_id]
+    assert index["kind"] == "exact" and index["count"] == 24 and index["pending_changes"] == 0
+    code, out, _ = run(capsys, *data, "status")
+    assert code == 0 and f"{tiny_cn_clip.model_id}: 24 vectors; searched exactly" in out
+
+
+def test_status_says_how_a_large_library_is_searched() -> None:
+    approximate = SearchIndexInfo("ivf", 1_000_000, 1024, 16, 0.981, 0.9724, pending_changes=12)
+    assert search_index_text(approximate) == (
+        "searched approximately (16 of 1,024 groups scanned), recall@10 0.981 for photo "
+        "queries, 0.972 for text queries (+12 changes held in memory)")
+    fallen_back = SearchIndexInfo("exact", 200_000, None, None, 0.97, 0.91)
+    assert search_index_text(fallen_back).startswith(
+        "searched exactly (an approximate index reached only recall@10 0.970")
 
 
 def test_chinese_query_routes_to_the_chinese_model(

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk import __version__
-from clipdesk.core.store.records import LibraryStats, MissingFiles
+from clipdesk.core.store.records import LibraryStats, MissingFiles, SearchIndexInfo
 from clipdesk.core.types import IndexReport, Root, RootState
 from clipdesk.gui.context import ERROR, LOADING, MISSING, READY, AppContext, device_label
 from clipdesk.gui.dialogs import errors
@@ -310,16 +310,37 @@ class MainWindow(QMainWindow):
             self.context.notify_library_changed()
 
     def refresh_library_status(self) -> None:
-        self.context.run_task(lambda: self.context.library().stats(), self._show_stats,
+        model_id = self.context.current_model_id()
+
+        def read() -> tuple[LibraryStats, SearchIndexInfo | None]:
+            library = self.context.library()
+            return library.stats(), library.search_index_info(model_id)
+
+        self.context.run_task(read, lambda found: self._show_stats(*found),
                               lambda message: self.library_label.setText(message))
 
-    def _show_stats(self, stats: LibraryStats) -> None:
+    def _show_stats(self, stats: LibraryStats, search: SearchIndexInfo | None = None) -> None:
         text = self.tr("Photos: %1 · Folders: %2").replace("%1", f"{stats.photos:,}").replace(
             "%2", str(len(stats.roots)))
         indexed = stats.model_counts.get(self.context.current_model_id(), 0)
         if stats.photos and indexed < stats.photos:
             text += " · " + self.tr("%1 indexed with this model").replace("%1", f"{indexed:,}")
         self.library_label.setText(text)
+        self.library_label.setToolTip(self._search_index_tip(search))
+
+    def _search_index_tip(self, info: SearchIndexInfo | None) -> str:
+        """How this model's photos are searched (exactly, or approximately with the recall
+        the library measured on itself)."""
+        if info is None:
+            return ""
+        if not info.approximate:
+            return self.tr("Searched exactly: every photo is compared with the query.")
+        return self.tr("A large library: searched approximately, %1 of %2 groups of similar "
+                       "photos per query. Measured on this library, a search finds %3% of the "
+                       "10 best matches for a photo query and %4% for a text query.").replace(
+            "%1", str(info.nprobe)).replace("%2", f"{info.nlist:,}").replace(
+            "%3", f"{100 * (info.recall_image or 0):.0f}").replace(
+            "%4", f"{100 * (info.recall_text or 0):.0f}")
 
     # -- indexing ------------------------------------------------------------------------------
 
