@@ -10,10 +10,14 @@ p95) over repeated, interleaved runs on this machine:
 - a search with its metadata (``Searcher.run``: nearest neighbours plus the photos' rows), p50 and
   p95, for image-like queries (a photo's vector plus noise) and text-like ones (a cluster's
   direction, far from every photo, as text vectors are), and the live count beside it;
-- recall@10 of the index in use against exact search (1.000 while the index is exact);
-- the refresh of the cache after 10 photos added, 10 changed and 10 removed;
+- recall@10 of the index in use against exact search (1.000 while the index is exact), and
+  what the library's own recall self-check stored;
+- the refresh of the cache after 10 photos added, 10 changed and 10 removed, plus the next
+  search's catch-up, and a new process opening the library after them;
 - a cold open plus the first query against a plain ``faiss.read_index``;
-- the memory the vectors take, and the process's peak RSS.
+- the memory the index takes, and the process's peak RSS;
+- ``clipdesk-cli index`` with nothing to do against ``clipdesk-cli status`` (a small library
+  indexed with the shapes test model: the model must not load).
 
 Issue 12 lists the targets; the closing notes carry the figures.
 """
@@ -21,8 +25,10 @@ Issue 12 lists the targets; the closing notes carry the figures.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from clipdesk.core.models.base import Backend, ModelInfo
 from clipdesk.core.search import Query, Searcher
 from clipdesk.core.store import FileUpdate, Library
+from clipdesk.core.store.segments import VectorIndex
 from clipdesk.core.types import FileStatus
 from clipdesk.paths import DataPaths
 
@@ -68,6 +75,18 @@ def clustered(rng: np.random.Generator, n: int, centres: np.ndarray) -> np.ndarr
     which = rng.integers(0, len(centres), n)
     noise = rng.standard_normal((n, centres.shape[1]), dtype=np.float32)
     return unit(centres[which] + 0.75 * unit(noise))
+
+
+def rss_mib() -> float:
+    """The process's resident memory now (Linux)."""
+    with open("/proc/self/statm") as fp:
+        return int(fp.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def index_mib(index: VectorIndex) -> float:
+    """What the base's vectors and ids take: float16 codes (approximate) or float32."""
+    per_vector = index.base_ids.itemsize + (index.d * 2 if index.approximate else index.d * 4)
+    return len(index.base_ids) * per_vector / 2**20
 
 
 def median_ms(times: list[float]) -> float:
@@ -105,7 +124,6 @@ def build(paths: DataPaths, n: int, dim: int, rng: np.random.Generator,
 def search_figures(lib: Library, encoder: QueryEncoder, rng: np.random.Generator,
                    centres: np.ndarray, queries: int) -> None:
     searcher = Searcher(lib, lambda _m: encoder, lambda _m: encoder.info)  # type: ignore[arg-type, return-value]
-    index = lib.vector_index(MODEL)
     ids, matrix, _ = lib.all_vectors(MODEL)
     picks = rng.integers(0, len(ids), queries)
     kinds = {
@@ -135,28 +153,39 @@ def search_figures(lib: Library, encoder: QueryEncoder, rng: np.random.Generator
         print(f"  {kind:10s} search+metadata p50 {median_ms(runs):7.1f} ms  "
               f"p95 {p95_ms(runs):7.1f} ms   count p50 {median_ms(counts):7.1f} ms   "
               f"recall@10 {statistics.mean(recall):.3f}")
-    del index
 
 
 def update_figures(paths: DataPaths, dim: int, rng: np.random.Generator,
                    centres: np.ndarray) -> None:
+    """Each change as a running app meets it: the indexing job's refresh of the cache, then
+    the next search bringing its held index up to date."""
     with Library.open(paths, write=True) as lib:
         [root] = lib.roots()
         lib.vector_index(MODEL)  # held in memory, as in a running app
+
+        def after(what: str) -> None:
+            refresh = timed(lambda: lib.refresh_vector_cache(MODEL))
+            catch_up = timed(lambda: lib.vector_index(MODEL))
+            print(f"  10 {what:8s} refresh {refresh:6.3f} s + next search's catch-up "
+                  f"{catch_up * 1000:6.1f} ms = {refresh + catch_up:6.3f} s")
+
         added = lib.commit_batch(MODEL, [
             FileUpdate(root.id, f"new/{i}.jpg", 1, i, FileStatus.OK, content_hash=f"n{i}",
                        vector=v) for i, v in enumerate(clustered(rng, 10, centres))])
-        print(f"  10 added    refresh {timed(lambda: lib.refresh_vector_cache(MODEL)):6.2f} s")
+        after("added")
         changed = [FileUpdate(root.id, f"new/{i}.jpg", 2, i + 1, FileStatus.OK,
                               file_id=file_id, content_hash=f"c{i}", vector=v,
                               content_changed=True)
                    for i, (file_id, v) in enumerate(zip(added, clustered(rng, 10, centres),
                                                         strict=True))]
         lib.commit_batch(MODEL, changed)
-        print(f"  10 changed  refresh {timed(lambda: lib.refresh_vector_cache(MODEL)):6.2f} s")
+        after("changed")
         lib.apply_scan([], added)
         lib.purge_missing()
-        print(f"  10 removed  refresh {timed(lambda: lib.refresh_vector_cache(MODEL)):6.2f} s")
+        after("removed")
+    with Library.open(paths) as lib:  # a new process: the published file plus the change log
+        print(f"  a new process after the 30 changes: open + catch-up "
+              f"{timed(lambda: lib.vector_index(MODEL)):6.2f} s")
 
 
 def open_figures(paths: DataPaths, encoder: QueryEncoder, repeat: int = 3) -> None:
@@ -184,6 +213,40 @@ def open_figures(paths: DataPaths, encoder: QueryEncoder, repeat: int = 3) -> No
           f"search {median_ms(floor):7.0f} ms   ratio {ratio:.2f}x")
 
 
+def cli_noop_figures(repeat: int = 5) -> None:
+    """``clipdesk-cli index`` of an indexed folder with nothing new against ``status``."""
+    from PIL import Image
+
+    base = Path(tempfile.mkdtemp(prefix="clipdesk-noop-"))
+    photos = base / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(30):
+        Image.fromarray(rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)).save(
+            photos / f"{i}.jpg")
+    models = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "models"
+    script = Path(sys.executable).with_name("clipdesk-cli")  # the installed command
+    start = [str(script)] if script.is_file() else [
+        sys.executable, "-c", "from clipdesk.launch import cli; cli()"]
+    cli = [*start, "--data-dir", str(base / "data")]
+
+    def call(*args: str) -> str:
+        return subprocess.run([*cli, *args], capture_output=True, text=True,
+                              check=True).stdout
+
+    imported = json.loads(call("models", "import", str(models / "shapes-openclip.safetensors"),
+                               "--config", str(models / "shapes-openclip.json"), "--json"))
+    model_id = imported["id"]
+    call("index", str(photos), "--model", model_id)
+    noop, status = [], []
+    for _ in range(repeat):
+        noop.append(timed(lambda: call("index", str(photos), "--model", model_id)))
+        status.append(timed(lambda: call("status")))
+    ratio = statistics.median(noop) / statistics.median(status)
+    print(f"  clipdesk-cli index with nothing to do {median_ms(noop):5.0f} ms   status "
+          f"{median_ms(status):5.0f} ms   ratio {ratio:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--photos", type=int, default=100_000)
@@ -198,15 +261,21 @@ def main() -> None:
           f"{args.photos:,} photos x {args.dim} in {args.clusters:,} clusters")
     print(f"  built and published in {build(paths, args.photos, args.dim, rng, centres):.0f} s")
     encoder = QueryEncoder(args.dim)
+    rss_before = rss_mib()
     with Library.open(paths) as lib:
-        search_figures(lib, encoder, rng, centres, args.queries)
         index = lib.vector_index(MODEL)
-        vectors_mib = index.ntotal * index.d * 4 / 2**20
-    print(f"  vectors in memory {vectors_mib:,.0f} MiB (float32)")
+        rss_loaded = rss_mib()
+        info = lib.search_index_info(MODEL)
+        print(f"  search index: {info}")
+        print(f"  index in memory {index_mib(index):,.0f} MiB "
+              f"(float32 would be {index.ntotal * index.d * 4 / 2**20:,.0f} MiB); "
+              f"RSS grew {rss_loaded - rss_before:,.0f} MiB on a cold open")
+        search_figures(lib, encoder, rng, centres, args.queries)
     open_figures(paths, encoder)
     update_figures(paths, args.dim, rng, centres)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  peak RSS {peak:,.0f} MiB")
+    print(f"  peak RSS {peak:,.0f} MiB (building the library included)")
+    cli_noop_figures()
 
 
 if __name__ == "__main__":
