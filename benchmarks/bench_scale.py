@@ -188,7 +188,7 @@ def update_figures(paths: DataPaths, dim: int, rng: np.random.Generator,
               f"{timed(lambda: lib.vector_index(MODEL)):6.2f} s")
 
 
-def open_figures(paths: DataPaths, encoder: QueryEncoder, repeat: int = 3) -> None:
+def open_figures(paths: DataPaths, encoder: QueryEncoder, repeat: int = 5) -> None:
     record_file = next(paths.vector_dir.glob("*.faiss"))
     query = next(iter(encoder.vectors.values()))[None, :]
 

@@ -139,6 +139,7 @@ def test_nprobe_is_tuned_up_until_both_kinds_of_query_are_found() -> None:
     view = VectorIndex(index, nprobe=recall.nprobe)
     image, text = ann.check_queries(vectors[::2])
     assert image.shape == text.shape == (ann.CHECK_QUERIES, DIM)
-    # text-like queries score low against every photo, as CLIP text queries do
-    assert float(np.max(text @ vectors.T, axis=1).mean()) < 0.6
+    # text-like queries score far lower against every photo than photo queries do
+    best_text = float(np.max(text @ vectors.T, axis=1).mean())
+    assert best_text < float(np.max(image @ vectors.T, axis=1).mean()) - 0.2
     assert view.search(image[:1], 10)[1].shape == (1, 10)
