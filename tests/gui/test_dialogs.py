@@ -207,6 +207,9 @@ def test_skipped_files_show_names_and_reasons_as_plain_text(
     assert dialog.table.item(0, 0).toolTip() == "<qt>" + str(indexed_with_a_bad_file).replace(
         "<", "&lt;").replace(">", "&gt;") + "</qt>"
     assert dialog.summary.textFormat() == Qt.TextFormat.PlainText
+    # a reason longer than its column shows whole in its tooltip, as plain text
+    assert dialog.table.item(0, 1).toolTip() == "<qt>" + reason.replace(
+        "<", "&lt;").replace(">", "&gt;") + "</qt>"
     dialog.copy_list()
     from PySide6.QtWidgets import QApplication
 
