@@ -77,10 +77,21 @@ def clustered(rng: np.random.Generator, n: int, centres: np.ndarray) -> np.ndarr
     return unit(centres[which] + 0.75 * unit(noise))
 
 
-def rss_mib() -> float:
-    """The process's resident memory now (Linux)."""
-    with open("/proc/self/statm") as fp:
-        return int(fp.read().split()[1]) * resource.getpagesize() / 2**20
+def cold_rss_growth(paths: DataPaths) -> float:
+    """How much a new process's resident memory grows when it opens the library's index."""
+    code = (
+        "import sys, resource; from pathlib import Path\n"
+        "from clipdesk.paths import DataPaths; from clipdesk.core.store import Library\n"
+        "def rss():\n"
+        "    return int(open('/proc/self/statm').read().split()[1]) * "
+        "resource.getpagesize() / 2**20\n"
+        "lib = Library.open(DataPaths(Path(sys.argv[1])))\n"
+        "import faiss\n"
+        "before = rss(); lib.vector_index(sys.argv[2]); print(rss() - before)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(paths.root), MODEL],
+                          capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def index_mib(index: VectorIndex) -> float:
@@ -261,15 +272,13 @@ def main() -> None:
           f"{args.photos:,} photos x {args.dim} in {args.clusters:,} clusters")
     print(f"  built and published in {build(paths, args.photos, args.dim, rng, centres):.0f} s")
     encoder = QueryEncoder(args.dim)
-    rss_before = rss_mib()
     with Library.open(paths) as lib:
         index = lib.vector_index(MODEL)
-        rss_loaded = rss_mib()
         info = lib.search_index_info(MODEL)
         print(f"  search index: {info}")
         print(f"  index in memory {index_mib(index):,.0f} MiB "
               f"(float32 would be {index.ntotal * index.d * 4 / 2**20:,.0f} MiB); "
-              f"RSS grew {rss_loaded - rss_before:,.0f} MiB on a cold open")
+              f"RSS of a new process grew {cold_rss_growth(paths):,.0f} MiB opening it")
         search_figures(lib, encoder, rng, centres, args.queries)
     open_figures(paths, encoder)
     update_figures(paths, args.dim, rng, centres)
