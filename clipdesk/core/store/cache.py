@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from clipdesk.core.errors import StoreError, StoreLocked
@@ -79,7 +79,10 @@ def _present(model_id: str) -> Any:
 
 
 def _last_change(s: Session) -> int:
-    return int(s.scalar(select(func.max(VectorChangeRow.seq))) or 0)
+    """The last change logged, pruned or not (AUTOINCREMENT keeps it in sqlite_sequence; the
+    largest row left says nothing once every row was pruned)."""
+    return int(s.scalar(text(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'vector_changes'")) or 0)
 
 
 def _stream(s: Session, model_id: str, dim: int,
@@ -158,9 +161,11 @@ class VectorCache:
                     if model_id in self._held:
                         self._held[model_id] = fresh  # the next search catches up from it
 
-    def build(self, model_id: str) -> _Held:
+    def build(self, model_id: str, *, approximate: bool = True) -> _Held:
         """A complete base from SQLite (one snapshot, streamed in chunks): approximate when
-        the model has at least :data:`.ann.ANN_MIN` vectors and its recall check passes."""
+        asked, the model has at least :data:`.ann.ANN_MIN` vectors and the recall check
+        passes. Searches build exact bases only (no k-means in a search's path); the indexing
+        job's :meth:`refresh` replaces them."""
         with self._db.read() as s:
             model = s.get(ModelRow, model_id)
             if model is None:
@@ -170,7 +175,7 @@ class VectorCache:
             top = int(s.scalar(select(func.max(EmbeddingRow.id))
                                .where(EmbeddingRow.model_id == model_id)) or 0)
             measured: ann.Recall | None = None
-            if count >= ann.ANN_MIN:
+            if approximate and count >= ann.ANN_MIN:
                 index, measured = ann.build_ivf(count, model.dim,
                                                 self._training(s, model_id, model.dim, count),
                                                 lambda: _stream(s, model_id, model.dim))
@@ -246,7 +251,7 @@ class VectorCache:
                 return held
             fresh = self._catch_up(s, model, held) if held is not None else None
         if fresh is None:
-            fresh = self.build(model_id)
+            fresh = self.build(model_id, approximate=False)
             self._publish(model_id, fresh)
         return fresh
 

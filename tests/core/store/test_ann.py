@@ -65,6 +65,23 @@ def test_a_large_library_gets_an_approximate_index_with_its_recall_measured(
         assert float(np.mean(recalls)) >= 0.95
 
 
+def test_a_search_never_trains_an_approximate_index_the_indexing_job_does(
+    data_paths: DataPaths, small_ann: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no usable file, a search builds an exact index (seconds, not the minutes of
+    k-means on a million photos); the next refresh of the indexing job makes it approximate."""
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, _clustered(N))
+        trained: list[int] = []
+        real = ann.build_ivf
+        monkeypatch.setattr(ann, "build_ivf", lambda *a: trained.append(1) or real(*a))
+        assert not lib.vector_index("m:a").approximate and trained == []
+        assert lib.search_index_info("m:a").kind == "exact"  # type: ignore[union-attr]
+        lib.refresh_vector_cache()
+        assert trained == [1] and lib.search_index_info("m:a").kind == "ivf"  # type: ignore[union-attr]
+        assert lib.vector_index("m:a").approximate
+
+
 def test_filters_and_the_count_follow_the_results_plan_on_an_approximate_index(
     data_paths: DataPaths, small_ann: None
 ) -> None:

@@ -79,8 +79,8 @@ def _read_counter(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     built: list[int] = []
     real = VectorCache.build
 
-    def counting(self: VectorCache, model_id: str) -> Any:
-        held = real(self, model_id)
+    def counting(self: VectorCache, model_id: str, **kwargs: Any) -> Any:
+        held = real(self, model_id, **kwargs)
         built.append(held.view.ntotal)
         return held
 
