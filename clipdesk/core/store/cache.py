@@ -4,7 +4,7 @@ SQLite is the truth. A model's *base* index is built from it (exact below
 :data:`.ann.ANN_MIN` vectors, approximate above, with its recall measured), written as a file
 (temp, fsync, rename) and recorded in ``vector_cache`` with the last ``vector_changes`` entry it
 reflects. The file is used only when its checksum, count and dimension match the record
-(checked by :func:`.vectors.read_index_file` before FAISS parses a byte); otherwise the base is
+(checked by :func:`.vectors.read_index_file` as FAISS reads it); otherwise the base is
 rebuilt.
 
 Triggers log every change to which vectors are searchable (a vector added, replaced or deleted,
@@ -212,12 +212,12 @@ class VectorCache:
             record = s.get(VectorCacheRow, model_id)
             if record is None or not (self._paths.vector_dir / record.filename).is_file():
                 return True
-            if record.generation == model.generation:
-                count = record.count
-                changed = 0
-            else:
-                count = int(s.scalar(_present(model_id)) or 0)
-                changed = len(self._changed(s, model_id, record.change_seq))
+            # the base's count stands for the library's: within the merge limit the two
+            # differ too little to change the kind of index (counting a million rows would
+            # cost a third of a second on every indexing run)
+            count = record.count
+            changed = (0 if record.generation == model.generation
+                       else len(self._changed(s, model_id, record.change_seq)))
         wrong_kind = (record.kind == "ivf") != (count >= ann.ANN_MIN)
         if wrong_kind and record.kind == "exact" and record.recall_image is not None:
             wrong_kind = changed > 0  # measured too low before: retry only after changes
@@ -243,7 +243,8 @@ class VectorCache:
                 # a newer base was published (the log it replaces may be pruned): load it
                 loaded = vector_files.read_index_file(
                     self._paths.vector_dir / record.filename,
-                    checksum=record.checksum, count=record.count, dim=model.dim)
+                    checksum=record.checksum, count=record.count, dim=model.dim,
+                    size=record.file_size)
                 held = None if loaded is None else _Held(
                     record.generation, VectorIndex(loaded, nprobe=record.nprobe),
                     record.change_seq, record.change_seq, _info(record), record.max_row)
@@ -261,7 +262,8 @@ class VectorCache:
         if base.view.d != model.dim:
             return None
         changed = self._changed(s, model.model_id, base.base_seq)
-        if len(changed) > max(len(base.view.base_ids) // 2, merge_limit(len(base.view.base_ids))):
+        size = int(base.view.base.ntotal)
+        if len(changed) > max(size // 2, merge_limit(size)):
             return None
         delta = _exact(model.dim, _stream(s, model.model_id, model.dim, changed))
         view = base.view.with_changes(np.unique(np.asarray(changed, dtype=np.int64)), delta)
@@ -279,8 +281,8 @@ class VectorCache:
                 return False
         try:
             filename = vector_files.cache_filename(model_id)
-            checksum = vector_files.write_index_file(held.view.base,
-                                                     self._paths.vector_dir / filename)
+            checksum, size = vector_files.write_index_file(held.view.base,
+                                                           self._paths.vector_dir / filename)
             with self._db.write() as s:
                 current = s.get(ModelRow, model_id)
                 record = s.get(VectorCacheRow, model_id)
@@ -293,6 +295,7 @@ class VectorCache:
                 info = held.info
                 record.generation = held.generation
                 record.checksum = checksum
+                record.file_size = size
                 record.count = int(held.view.base.ntotal)
                 record.max_row = held.max_row
                 record.filename = filename

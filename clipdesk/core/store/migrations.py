@@ -194,6 +194,7 @@ END;
 DELETE FROM vector_cache WHERE generation <> (
     SELECT models.generation FROM models WHERE models.model_id = vector_cache.model_id);
 ALTER TABLE vector_cache ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE vector_cache ADD COLUMN file_size INTEGER;
 ALTER TABLE vector_cache ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'exact';
 ALTER TABLE vector_cache ADD COLUMN nlist INTEGER;
 ALTER TABLE vector_cache ADD COLUMN nprobe INTEGER;

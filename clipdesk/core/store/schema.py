@@ -176,6 +176,7 @@ class VectorCacheRow(Base):
     filename: Mapped[str] = mapped_column(String, nullable=False)  # inside the vector folder
     written_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     change_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    file_size: Mapped[int | None] = mapped_column(Integer)  # bytes (None: an older version's)
     kind: Mapped[str] = mapped_column(String, nullable=False, default="exact")  # or "ivf"
     nlist: Mapped[int | None] = mapped_column(Integer)  # ivf: its k-means groups
     nprobe: Mapped[int | None] = mapped_column(Integer)  # ivf: groups scanned per query

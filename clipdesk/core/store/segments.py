@@ -94,16 +94,19 @@ class VectorIndex:
         import faiss
 
         self.base = base
-        self.base_ids = index_ids(base) if base_ids is None else base_ids
+        self._base_ids = base_ids  # read from the base when first needed (a cold open needs not)
         self.ivf = faiss.extract_index_ivf(base) if hasattr(base, "nlist") else None
         self.nprobe = nprobe if self.ivf is not None else None
-        # the changed ids the base holds (found by bisection: the base may hold a million)
-        changed = np.unique(np.asarray(removed, dtype=np.int64))
-        where = np.searchsorted(self.base_ids, changed)
-        inside = where < len(self.base_ids)
-        inside[inside] = self.base_ids[where[inside]] == changed[inside]
-        self.removed = changed[inside]
-        self._removed_at = where[inside]
+        self.removed = EMPTY
+        self._removed_at = EMPTY
+        if len(removed):
+            # the changed ids the base holds (found by bisection: the base may hold a million)
+            changed = np.unique(np.asarray(removed, dtype=np.int64))
+            where = np.searchsorted(self.base_ids, changed)
+            inside = where < len(self.base_ids)
+            inside[inside] = self.base_ids[where[inside]] == changed[inside]
+            self.removed = changed[inside]
+            self._removed_at = where[inside]
         self.delta = delta if delta is not None and delta.ntotal else None
         self._delta_ids = index_ids(delta) if self.delta is not None else EMPTY
         self._ids: np.ndarray | None = None
@@ -111,12 +114,19 @@ class VectorIndex:
     # -- what it holds -------------------------------------------------------------------------
 
     @property
+    def base_ids(self) -> np.ndarray:
+        """The sorted ids the base holds."""
+        if self._base_ids is None:
+            self._base_ids = index_ids(self.base)
+        return self._base_ids
+
+    @property
     def d(self) -> int:
         return int(self.base.d)
 
     @property
     def ntotal(self) -> int:
-        return len(self.base_ids) - len(self.removed) + len(self._delta_ids)
+        return int(self.base.ntotal) - len(self.removed) + len(self._delta_ids)
 
     @property
     def approximate(self) -> bool:
@@ -206,7 +216,7 @@ class VectorIndex:
             return params
         nprobe = int(self.nprobe or self.ivf.nprobe)
         if allowed is not None:
-            share = len(allowed) / max(len(self.base_ids), 1)
+            share = len(allowed) / max(int(self.base.ntotal), 1)
             nprobe = (self.ivf.nlist if share <= EXHAUSTIVE_SHARE
                       else int(np.ceil(nprobe / max(share, 1e-9))))
         params = _keeping(faiss.SearchParametersIVF(), sel)

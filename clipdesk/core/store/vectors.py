@@ -2,9 +2,11 @@
 
 A cache file is written to a temporary name in the same folder while its checksum is computed,
 fsynced, renamed over the old one (atomic), and the folder fsynced; only then does the caller
-record its generation, checksum and count in SQLite. Loading checks the checksum *before* FAISS
-parses a byte, then the count and dimension, so a truncated, flipped or foreign file is never
-used: the caller rebuilds from SQLite instead.
+record its generation, checksum, size and count in SQLite. Loading compares the size first,
+hashes the file while FAISS parses it (one pass; sizes FAISS reads are checked against what is
+left of the file, so damage cannot make it allocate absurdly), then compares the checksum, the
+count and the dimension, so a truncated, flipped or foreign file is never used: the caller
+rebuilds from SQLite instead.
 
 The checksum is XXH3-128 (``xxh3:<hex>``): it guards against damage, not against an attacker
 who can write the data folder anyway, and it runs at memory speed -- a 2 GB cache of a million
@@ -97,8 +99,9 @@ def file_checksum(path: Path, like: str | None = None) -> str:
     return _tagged(digest)
 
 
-def write_index_file(index: Any, path: Path) -> str:
-    """Publish ``index`` at ``path`` atomically; returns the file's checksum (``xxh3:<hex>``).
+def write_index_file(index: Any, path: Path) -> tuple[str, int]:
+    """Publish ``index`` at ``path`` atomically; returns the file's checksum (``xxh3:<hex>``)
+    and size.
 
     Raises OSError (ENOSPC included) after removing the temporary file; the old file, if any,
     is untouched in that case.
@@ -109,12 +112,15 @@ def write_index_file(index: Any, path: Path) -> str:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=TEMP_SUFFIX)
     tmp = Path(tmp_name)
     digest = _digest()
+    written = 0
     try:
         with os.fdopen(fd, "wb") as fp:
 
             def write(chunk: bytes) -> int:
+                nonlocal written
                 fp.write(chunk)
                 digest.update(chunk)
+                written += len(chunk)
                 return len(chunk)
 
             faiss.write_index(index, faiss.PyCallbackIOWriter(write))  # type: ignore[attr-defined]
@@ -126,30 +132,78 @@ def write_index_file(index: Any, path: Path) -> str:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return _tagged(digest)
+    return _tagged(digest), written
 
 
-def read_index_file(path: Path, *, checksum: str, count: int, dim: int) -> Any | None:
-    """The index stored at ``path`` if it is exactly what was recorded; None otherwise (logged)."""
+class _CheckedReader:
+    """Feeds FAISS the file while hashing it, in one pass.
+
+    FAISS parses bytes before the checksum can be compared, so the reader refuses what damage
+    could turn into harm before the comparison: a read past the recorded size, and any 8-byte
+    field (FAISS's counts and sizes) larger than the bytes left in the file -- a flipped size
+    would otherwise make FAISS allocate and zero-fill gigabytes. (FAISS's own header holds one
+    constant of 2**20, hence the floor.)"""
+
+    _FLOOR = 1 << 21
+
+    def __init__(self, fp: Any, size: int, digest: Any) -> None:
+        self._fp = fp
+        self._left = size
+        self._digest = digest
+
+    def read(self, n: int) -> bytes:
+        if n > self._left:
+            raise ValueError(f"reads {n} bytes with {self._left} left")
+        chunk = self._fp.read(n)
+        self._left -= len(chunk)
+        self._digest.update(chunk)
+        if n == 8 and len(chunk) == 8:
+            value = int.from_bytes(chunk, "little")
+            if value > max(self._left, self._FLOOR):
+                raise ValueError(f"a size of {value} with {self._left} bytes left")
+        return bytes(chunk)
+
+    def finish(self) -> None:
+        """Hash whatever FAISS left unread (nothing, in an intact file)."""
+        while chunk := self._fp.read(_CHUNK):
+            self._digest.update(chunk)
+
+
+def read_index_file(path: Path, *, checksum: str, count: int, dim: int,
+                    size: int | None = None) -> Any | None:
+    """The index stored at ``path`` if it is exactly what was recorded; None otherwise (logged).
+
+    One pass over the file: its size is compared first (truncation, the common damage), FAISS
+    parses it through :class:`_CheckedReader` while it is hashed, and the index is used only if
+    the checksum, count and dimension then match. (Hashing first and parsing after read a 1 GB
+    cache twice: 2.9x the time of a plain ``faiss.read_index`` instead of 1.1x.)"""
     import faiss
 
+    digest = _digest(checksum)
     try:
-        actual = file_checksum(path, like=checksum)
+        with open(path, "rb") as fp:  # through Python: non-ASCII paths work on Windows too
+            actual_size = os.fstat(fp.fileno()).st_size
+            if size is not None and actual_size != size:
+                log.warning("vector cache %s has %d bytes, %d were written; rebuilding",
+                            path.name, actual_size, size)
+                return None
+            reader = _CheckedReader(fp, actual_size, digest)
+            try:
+                index = faiss.read_index(
+                    faiss.PyCallbackIOReader(reader.read))  # type: ignore[attr-defined]
+            except Exception as exc:  # FAISS raises RuntimeError for what it cannot parse
+                log.warning("vector cache %s cannot be read (%s); rebuilding", path.name,
+                            str(exc).strip().splitlines()[-1][:200] if str(exc) else exc)
+                return None
+            reader.finish()
     except FileNotFoundError:
         log.info("vector cache %s is missing; rebuilding from the library", path.name)
         return None
     except OSError as exc:
         log.warning("vector cache %s is unreadable (%s); rebuilding", path.name, exc)
         return None
-    if actual != checksum:
+    if _tagged(digest) != checksum:
         log.warning("vector cache %s fails its checksum; rebuilding", path.name)
-        return None
-    try:
-        with open(path, "rb") as fp:  # through Python: non-ASCII paths work on Windows too
-            reader = faiss.PyCallbackIOReader(fp.read)  # type: ignore[attr-defined]
-            index = faiss.read_index(reader)
-    except Exception as exc:  # faiss raises RuntimeError for anything it cannot parse
-        log.warning("vector cache %s cannot be read by FAISS (%s); rebuilding", path.name, exc)
         return None
     if index.ntotal != count or index.d != dim:
         log.warning("vector cache %s holds %d x %d, expected %d x %d; rebuilding",

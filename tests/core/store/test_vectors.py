@@ -348,3 +348,26 @@ def test_cache_file_names_are_safe_and_distinct() -> None:
     b = vector_files.cache_filename("open_clip:ViT-B-32/laion2b:s34b_b79k")
     assert a != b
     assert all(c.isalnum() or c in "._-" for c in a)
+
+
+def test_a_damaged_size_inside_a_cache_file_is_refused_before_faiss_allocates(
+    data_paths: DataPaths, caplog: pytest.LogCaptureFixture
+) -> None:
+    """FAISS parses as the file is hashed; a size field flipped to 8 G floats (of a 1 KB file)
+    is refused when read, before FAISS would allocate and zero-fill 32 GB, and the cache is
+    rebuilt."""
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 12)
+        lib.refresh_vector_cache()
+        path = _cache_file(lib)
+        record = _record(lib)
+    data = bytearray(path.read_bytes())
+    field = (12 * DIM).to_bytes(8, "little")  # how many floats the flat index holds
+    at = bytes(data).index(field)
+    data[at:at + 8] = (8 << 30).to_bytes(8, "little")
+    path.write_bytes(bytes(data))
+    assert vector_files.read_index_file(path, checksum=record.checksum, count=12, dim=DIM,
+                                        size=record.file_size) is None
+    assert "a size of 8589934592" in caplog.text
+    with Library.open(data_paths, write=True) as lib:
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
