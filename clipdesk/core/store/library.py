@@ -70,7 +70,6 @@ class Library(WriteOps):
         self.db = db
         self._lock = lock
         self._cache = VectorCache(db, paths, lambda: self.writable)
-        self._counts: tuple[dict[str, int], dict[str, int]] | None = None
 
     @classmethod
     def open(cls, paths: DataPaths, *, write: bool = False) -> Library:
@@ -246,21 +245,11 @@ class Library(WriteOps):
     # -- vectors -------------------------------------------------------------------------------
 
     def model_counts(self) -> dict[str, int]:
-        """Vectors per model id (every model that ever stored one; 0 once all were removed).
-
-        Counting a million vectors takes a while, so the answer is remembered until one of the
-        models' generation changes (every change to a model's vectors bumps it)."""
+        """Vectors per model id (every model that ever stored one; 0 once all were removed),
+        kept by triggers: no million rows are counted."""
         with self.db.read() as s:
-            generations = dict(s.execute(select(ModelRow.model_id, ModelRow.generation)).all())
-            cached = self._counts
-            if cached is not None and cached[0] == generations:
-                return dict(cached[1])
-            counts = dict(s.execute(
-                select(EmbeddingRow.model_id, func.count()).group_by(EmbeddingRow.model_id)
-            ).all())
-        result = {m: int(counts.get(m, 0)) for m in generations}
-        self._counts = (generations, result)
-        return dict(result)
+            return {m: int(n) for m, n in s.execute(
+                select(ModelRow.model_id, ModelRow.vector_count)).all()}
 
     def model_dim(self, model_id: str) -> int | None:
         with self.db.read() as s:

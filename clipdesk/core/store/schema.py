@@ -15,8 +15,9 @@ itself is built and upgraded by the explicit, versioned steps in :mod:`.migratio
 - ``embeddings``: one float32 vector per (file, model); deleted with their file. Row ids only
   grow (AUTOINCREMENT) and a vector is never updated in place, so a cache that knows the largest
   row id it holds can catch up on additions without re-reading everything.
-- ``models``: per-model embedding size and *generation*, bumped in the same transaction as any
-  change to that model's vectors; the FAISS cache compares against it.
+- ``models``: per-model embedding size, *generation* (bumped in the same transaction as any
+  change to that model's vectors; the FAISS cache compares against it) and number of vectors
+  (kept by triggers on ``embeddings``).
 - ``vector_cache``: what the FAISS file of a model holds (generation, checksum, count, largest
   embedding row id, the last ``vector_changes`` entry it reflects, exact or approximate and
   the approximate index's measured recall), written only after the file itself was fsynced and
@@ -161,6 +162,7 @@ class ModelRow(Base):
     model_id: Mapped[str] = mapped_column(String, primary_key=True)
     dim: Mapped[int] = mapped_column(Integer, nullable=False)
     generation: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    vector_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # triggers
 
 
 class VectorCacheRow(Base):

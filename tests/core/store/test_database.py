@@ -192,6 +192,7 @@ def test_a_version_4_library_keeps_its_current_caches_and_logs_vector_changes(
         assert _scalar(lib, "SELECT version FROM schema_version") >= 5
         assert _scalar(lib, "SELECT group_concat(model_id) FROM vector_cache") == "m:a"
         assert _scalar(lib, "SELECT change_seq || kind FROM vector_cache") == "0exact"
+        assert lib.model_counts() == {"m:a": 1, "m:b": 0}  # counted once, then by triggers
         lib.apply_scan([], [7])  # missing: every model's vector of it leaves the search
         lib.apply_scan([], [], found=[7])
         lib.purge_missing()
@@ -200,6 +201,7 @@ def test_a_version_4_library_keeps_its_current_caches_and_logs_vector_changes(
             logged = session.execute(text(
                 "SELECT file_id, model_id FROM vector_changes ORDER BY seq")).all()
         assert [tuple(r) for r in logged] == [(7, None), (7, None), (7, "m:a")]
+        assert lib.model_counts() == {"m:a": 0, "m:b": 0}
 
 
 def test_a_library_from_a_newer_clipdesk_is_refused(data_paths: DataPaths) -> None:
