@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from clipdesk.core.errors import StoreError, StoreLocked
@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 # vectors of files marked missing stay in SQLite but are not searched
 _PRESENT = FileRow.missing_since.is_(None)
+
+
+LOG_KEPT = 200_000  # log entries a stale base may hold back from pruning before it is forgotten
 
 
 def merge_limit(count: int) -> int:
@@ -307,9 +310,7 @@ class VectorCache:
                 record.recall_image = info.recall_image
                 record.recall_text = info.recall_text
                 s.flush()
-                oldest = s.scalar(select(func.min(VectorCacheRow.change_seq)))
-                if oldest is not None:
-                    s.execute(delete(VectorChangeRow).where(VectorChangeRow.seq <= oldest))
+                _prune_log(s, model_id, held.base_seq)
             return True
         except Exception as exc:
             log.warning("could not save the vector cache of %s (%s); it stays in memory",
@@ -318,6 +319,23 @@ class VectorCache:
         finally:
             if borrowed is not None:
                 borrowed.release()
+
+
+def _prune_log(s: Session, published: str, seq: int) -> None:
+    """Drop the log entries every recorded base holds, so that the log stays about as long as
+    the changes not yet published. A base whose model has not changed since it was written
+    holds every entry so far (the other models' changes are not its own); a base so far behind
+    that it would keep more than :data:`LOG_KEPT` entries is forgotten (rebuilt from SQLite
+    when next used)."""
+    s.execute(update(VectorCacheRow)
+              .where(VectorCacheRow.model_id != published,
+                     VectorCacheRow.generation == select(ModelRow.generation).where(
+                         ModelRow.model_id == VectorCacheRow.model_id).scalar_subquery())
+              .values(change_seq=seq))
+    s.execute(delete(VectorCacheRow).where(VectorCacheRow.change_seq < seq - LOG_KEPT))
+    oldest = s.scalar(select(func.min(VectorCacheRow.change_seq)))
+    if oldest is not None:
+        s.execute(delete(VectorChangeRow).where(VectorChangeRow.seq <= oldest))
 
 
 def _info(record: VectorCacheRow) -> SearchIndexInfo:

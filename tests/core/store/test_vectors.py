@@ -371,3 +371,55 @@ def test_a_damaged_size_inside_a_cache_file_is_refused_before_faiss_allocates(
     assert "a size of 8589934592" in caplog.text
     with Library.open(data_paths, write=True) as lib:
         _assert_index_matches_sqlite(lib.vector_index("m:a"), lib)
+
+
+def _log_size(lib: Library) -> int:
+    with lib.db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(VectorChangeRow)) or 0)
+
+
+def test_another_models_changes_are_pruned_from_the_log(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model whose vectors did not change holds back no pruning: the log stays as long as
+    the changes not yet published, however much another model indexes."""
+    monkeypatch.setattr(cache_module, "merge_limit", lambda count: 2)
+    with Library.open(data_paths, write=True) as lib:
+        _fill(lib, 4, model="m:a")
+        lib.refresh_vector_cache()
+        for start in range(0, 30, 3):  # another model indexes, run after run
+            root = lib.roots()[0]
+            lib.ensure_model("m:b", DIM)
+            lib.commit_batch("m:b", [FileUpdate(root.id, f"b{i}.jpg", 1, 1, FileStatus.OK,
+                                                content_hash=f"b{i}", vector=_unit(i))
+                                     for i in range(start, start + 3)])
+            lib.refresh_vector_cache("m:b")
+        assert _log_size(lib) == 0
+    built = _read_counter(monkeypatch)
+    with Library.open(data_paths) as lib:
+        _assert_index_matches_sqlite(lib.vector_index("m:a"), lib, "m:a")
+        _assert_index_matches_sqlite(lib.vector_index("m:b"), lib, "m:b")
+    assert built == []
+
+
+def test_a_base_far_behind_is_forgotten_rather_than_holding_the_log(
+    data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "merge_limit", lambda count: 2)
+    monkeypatch.setattr(cache_module, "LOG_KEPT", 5)
+    with Library.open(data_paths, write=True) as lib:
+        ids = _fill(lib, 4, model="m:a")
+        lib.refresh_vector_cache()
+        lib.apply_scan([], ids[:1])  # m:a changes and nobody refreshes it
+        root = lib.roots()[0]
+        lib.ensure_model("m:b", DIM)
+        lib.commit_batch("m:b", [FileUpdate(root.id, f"b{i}.jpg", 1, 1, FileStatus.OK,
+                                            content_hash=f"b{i}", vector=_unit(i))
+                                 for i in range(10)])
+        lib.refresh_vector_cache("m:b")
+        with lib.db.read() as s:
+            assert s.get(VectorCacheRow, "m:a") is None  # forgotten: rebuilt when next used
+        assert _log_size(lib) == 0
+        index = lib.vector_index("m:a")
+        assert index.ntotal == 3
+        _assert_index_matches_sqlite(index, lib, "m:a")
