@@ -38,6 +38,7 @@ TUNE_TARGET = 0.97  # nprobe is raised until both kinds of query reach this
 CHECK_QUERIES = 150  # per kind
 MIN_NPROBE = 8  # a margin for queries unlike the check's: 8 groups of thousands cost little
 K = 10
+FLOAT16_SLACK = 2e-3  # how far a float16 code's score may fall below the exact one
 
 
 def nlist_for(count: int) -> int:
@@ -115,12 +116,20 @@ class ExactTop:
         self._scores = np.take_along_axis(both_scores, keep, 1)
         self._ids = np.take_along_axis(both_ids, keep, 1)
 
-    def recall(self, found: np.ndarray) -> float:
-        """Recall@K of ``found`` (rows of ids) against the exact top K."""
-        hits = sum(len(np.intersect1d(t[t >= 0], f[f >= 0])) for t, f in zip(self._ids, found,
-                                                                                strict=True))
+    def recall(self, scores: np.ndarray) -> float:
+        """Recall@K of a search that returned ``scores`` (rows, best first, -inf or padding
+        for missing): the share of its results scoring at least the exact K-th score. Ties
+        count as found (photos stored twice have equal vectors, and which copy is returned
+        does not matter); float16 codes are allowed their rounding."""
+        kth = np.min(np.where(self._ids >= 0, self._scores, np.inf), axis=1)
+        hits = (np.asarray(scores)[:, :K] >= (kth - FLOAT16_SLACK)[:, None]).sum()
         total = int((self._ids >= 0).sum())
-        return hits / total if total else 1.0
+        return min(int(hits), total) / total if total else 1.0
+
+
+def _scores(result: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    scores, ids = result
+    return np.where(ids >= 0, scores, -np.inf)
 
 
 def tune(index: Any, image: ExactTop, text: ExactTop) -> Recall:
@@ -134,7 +143,7 @@ def tune(index: Any, image: ExactTop, text: ExactTop) -> Recall:
     while True:
         params = faiss.SearchParametersIVF()
         params.nprobe = nprobe
-        found = [top.recall(index.search(top.queries, K, params=params)[1])
+        found = [top.recall(_scores(index.search(top.queries, K, params=params)))
                  for top in (image, text)]
         if min(found) >= TUNE_TARGET or nprobe >= ivf.nlist:
             return Recall(nprobe, int(ivf.nlist), found[0], found[1])

@@ -160,3 +160,14 @@ def test_nprobe_is_tuned_up_until_both_kinds_of_query_are_found() -> None:
     best_text = float(np.max(text @ vectors.T, axis=1).mean())
     assert best_text < float(np.max(image @ vectors.T, axis=1).mean()) - 0.2
     assert view.search(image[:1], 10)[1].shape == (1, 10)
+
+
+def test_recall_counts_ties_as_found() -> None:
+    """Photos stored twice have equal vectors: whichever copy a search returns is a hit."""
+    vectors = np.tile(_clustered(1), (50, 1))
+    top = ann.ExactTop(vectors[:2])
+    top.update(np.arange(50, dtype=np.int64), vectors)
+    assert top.recall(np.ones((2, 10), dtype=np.float32)) == 1.0
+    assert top.recall(np.full((2, 10), 0.5, dtype=np.float32)) == 0.0
+    half = np.concatenate([np.ones((2, 5)), np.full((2, 5), -np.inf)], axis=1)
+    assert top.recall(half) == 0.5
