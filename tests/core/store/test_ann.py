@@ -39,18 +39,26 @@ def _fill(lib: Library, vectors: np.ndarray, name: str = "p") -> list[int]:
     return ids
 
 
+@pytest.fixture
+def indexed(data_paths: DataPaths, small_ann: None) -> tuple[np.ndarray, list[int]]:
+    """A library of N clustered vectors whose indexing job made its index approximate."""
+    vectors = _clustered(N)
+    with Library.open(data_paths, write=True) as lib:
+        ids = _fill(lib, vectors)
+        lib.refresh_vector_cache()
+    return vectors, ids
+
+
 def _exact_top(vectors: np.ndarray, ids: list[int], query: np.ndarray, k: int) -> set[int]:
     order = np.argsort(-(vectors @ query))[:k]
     return {ids[i] for i in order}
 
 
 def test_a_large_library_gets_an_approximate_index_with_its_recall_measured(
-    data_paths: DataPaths, small_ann: None
+    data_paths: DataPaths, indexed: tuple[np.ndarray, list[int]]
 ) -> None:
-    vectors = _clustered(N)
-    with Library.open(data_paths, write=True) as lib:
-        ids = _fill(lib, vectors)
-        lib.refresh_vector_cache()
+    vectors, ids = indexed
+    with Library.open(data_paths) as lib:
         info = lib.search_index_info("m:a")
         assert info is not None and info.approximate and info.count == N
         assert info.nlist == ann.nlist_for(N) and 1 <= (info.nprobe or 0) <= info.nlist
@@ -83,12 +91,10 @@ def test_a_search_never_trains_an_approximate_index_the_indexing_job_does(
 
 
 def test_filters_and_the_count_follow_the_results_plan_on_an_approximate_index(
-    data_paths: DataPaths, small_ann: None
+    data_paths: DataPaths, indexed: tuple[np.ndarray, list[int]]
 ) -> None:
-    vectors = _clustered(N)
-    with Library.open(data_paths, write=True) as lib:
-        ids = _fill(lib, vectors)
-        lib.refresh_vector_cache()
+    vectors, ids = indexed
+    with Library.open(data_paths) as lib:
         index = lib.vector_index("m:a")
         assert index.approximate
         few = np.asarray(ids[::100], dtype=np.int64)  # 1% of the photos: exhaustive
@@ -105,12 +111,10 @@ def test_filters_and_the_count_follow_the_results_plan_on_an_approximate_index(
 
 
 def test_changes_on_an_approximate_base_are_tombstones_and_an_exact_delta(
-    data_paths: DataPaths, small_ann: None
+    data_paths: DataPaths, indexed: tuple[np.ndarray, list[int]]
 ) -> None:
-    vectors = _clustered(N)
+    vectors, ids = indexed
     with Library.open(data_paths, write=True) as lib:
-        ids = _fill(lib, vectors)
-        lib.refresh_vector_cache()
         lib.apply_scan([], ids[:10])  # ten photos missing
         added = _fill(lib, _clustered(5, seed=9), name="new")
         index = lib.vector_index("m:a")
