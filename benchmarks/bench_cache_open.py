@@ -7,7 +7,7 @@ Writes one cache file the way the library publishes it, then times, interleaved 
 
 - ``faiss.read_index`` alone (the floor);
 - clipdesk's load: the size, then FAISS reading the file while it is hashed (XXH3-128);
-- the same with SHA-256, the checksum of earlier versions.
+- the same with SHA-256, the checksum of caches written by earlier versions (still accepted).
 
 Prints each time and its ratio to the plain read (issue 12's target: <= 1.2x).
 """
@@ -62,9 +62,9 @@ def main() -> None:
         assert loaded is not None
 
     runs: dict[str, list[float]] = {"faiss.read_index": [], "clipdesk (xxh3)": [],
-                                    "sha-256 (before)": []}
+                                    "sha-256 (older caches)": []}
     actions = {"faiss.read_index": plain, "clipdesk (xxh3)": lambda: checked(checksum),
-               "sha-256 (before)": lambda: checked(legacy)}
+               "sha-256 (older caches)": lambda: checked(legacy)}
     plain()  # into the page cache
     for _ in range(args.repeat):
         for name, action in actions.items():
