@@ -21,11 +21,9 @@ import contextlib
 import hashlib
 import logging
 import os
-import queue
 import re
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +136,7 @@ def write_index_file(index: Any, path: Path) -> tuple[str, int]:
 
 
 class _CheckedReader:
-    """Feeds FAISS the file while it is hashed, in one pass; the hashing runs on its own
-    thread (xxhash releases the GIL), beside FAISS's parsing.
+    """Feeds FAISS the file while hashing it, in one pass.
 
     FAISS parses bytes before the checksum can be compared, so the reader refuses what damage
     could turn into harm before the comparison: a read past the recorded size, and any 8-byte
@@ -153,36 +150,23 @@ class _CheckedReader:
         self._fp = fp
         self._left = size
         self._digest = digest
-        self._chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self._hasher = threading.Thread(target=self._hash, name="clipdesk-cache-hash",
-                                        daemon=True)
-        self._hasher.start()
-
-    def _hash(self) -> None:
-        while (chunk := self._chunks.get()) is not None:
-            self._digest.update(chunk)
 
     def read(self, n: int) -> bytes:
         if n > self._left:
             raise ValueError(f"reads {n} bytes with {self._left} left")
         chunk = self._fp.read(n)
         self._left -= len(chunk)
-        self._chunks.put(chunk)
+        self._digest.update(chunk)
         if n == 8 and len(chunk) == 8:
             value = int.from_bytes(chunk, "little")
             if value > max(self._left, self._FLOOR):
                 raise ValueError(f"a size of {value} with {self._left} bytes left")
         return bytes(chunk)
 
-    def finish(self, *, rest: bool = True) -> None:
-        """Hash whatever FAISS left unread (nothing, in an intact file) and wait for the
-        hashing; ``rest=False`` only stops it (the file is refused anyway)."""
-        try:
-            while rest and (chunk := self._fp.read(_CHUNK)):
-                self._chunks.put(chunk)
-        finally:
-            self._chunks.put(None)
-            self._hasher.join()
+    def finish(self) -> None:
+        """Hash whatever FAISS left unread (nothing, in an intact file)."""
+        while chunk := self._fp.read(_CHUNK):
+            self._digest.update(chunk)
 
 
 def read_index_file(path: Path, *, checksum: str, count: int, dim: int,
@@ -208,13 +192,9 @@ def read_index_file(path: Path, *, checksum: str, count: int, dim: int,
                 index = faiss.read_index(
                     faiss.PyCallbackIOReader(reader.read))  # type: ignore[attr-defined]
             except Exception as exc:  # FAISS raises RuntimeError for what it cannot parse
-                reader.finish(rest=False)
                 log.warning("vector cache %s cannot be read (%s); rebuilding", path.name,
                             str(exc).strip().splitlines()[-1][:200] if str(exc) else exc)
                 return None
-            except BaseException:
-                reader.finish(rest=False)
-                raise
             reader.finish()
     except FileNotFoundError:
         log.info("vector cache %s is missing; rebuilding from the library", path.name)
