@@ -39,7 +39,7 @@ def test_core_imports_no_qt_contract() -> None:
 def test_importing_loads_no_torch_faiss_or_qt(module: str) -> None:
     code = (
         f"import sys, {module}; heavy = [m for m in ('torch', 'faiss', 'PySide6', "
-        f"'open_clip', 'cn_clip') if m in sys.modules]; print(','.join(heavy))"
+        f"'open_clip', 'cn_clip', 'transformers') if m in sys.modules]; print(','.join(heavy))"
     )
     result = _run(sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr

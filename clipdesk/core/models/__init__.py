@@ -1,4 +1,5 @@
-"""CLIP models: the built-in and imported model registry, weights, devices and both backends.
+"""CLIP models: the built-in and imported model registry, weights, devices and the backends
+(open_clip, cn_clip, Hugging Face transformers).
 
 Importing this package imports no torch: the backends import their libraries when a model loads.
 """

@@ -1,4 +1,4 @@
-"""The one interface both CLIP backends implement, and the description of a model."""
+"""The one interface every CLIP backend implements, and the description of a model."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class Backend(str, Enum):
     OPEN_CLIP = "open_clip"
     CN_CLIP = "cn_clip"
+    HF = "hf"  # Hugging Face transformers (CLIPModel, ChineseCLIPModel)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Importing a checkpoint from this computer as a user model (``user:<slug>``).
 
 Three ways to say what the checkpoint is: an OpenCLIP model config JSON, a Chinese CLIP config
-JSON, or the name of a built-in architecture; with none of them the architecture is recognised by
-comparing the weights' names and shapes with the known architectures. Either way the model is
-built and the weights loaded once before anything is written, so a bad file is refused with
-:class:`InvalidCheckpoint` and leaves nothing behind. The model folder is assembled in a staging
-folder and renamed into place.
+JSON, or the name of a built-in architecture (a transformers ``save_pretrained`` folder says it
+itself in its ``config.json``, and is copied whole); with none of them the architecture is
+recognised by comparing the weights' names and shapes with the known architectures. Either way
+the model is built and the weights loaded once before anything is written, so a bad file is
+refused with :class:`InvalidCheckpoint` and leaves nothing behind. The model folder is assembled
+in a staging folder and renamed into place.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from clipdesk.core.errors import InvalidCheckpoint, ModelError
 from clipdesk.core.models import cn_clip_backend as cn
+from clipdesk.core.models import hf_backend as hf
 from clipdesk.core.models import open_clip_backend as oc
 from clipdesk.core.models.base import Backend, ModelInfo
 from clipdesk.core.models.checkpoints import load_state_dict
@@ -81,17 +83,21 @@ def import_model(
 ) -> ModelInfo:
     """See :meth:`ModelRegistry.import_model`."""
     checkpoint = Path(checkpoint).expanduser()
-    if checkpoint.is_dir():
+    hf_folder: Path | None = None
+    if checkpoint.is_dir() and config is None and hf.is_hf_folder(checkpoint):
+        hf_folder = checkpoint.resolve()
+        checkpoint, config = hf.weights_file(hf_folder), hf_folder / hf.CONFIG
+    elif checkpoint.is_dir():
         checkpoint, config = _from_folder(checkpoint, config)
     if not checkpoint.is_file():
         raise ModelError(f"The checkpoint {checkpoint} does not exist.")
     if config is not None and not Path(config).is_file():
         raise ModelError(f"The model config {config} does not exist.")
 
-    display = name or checkpoint.stem
+    display = name or (hf_folder.name if hf_folder else checkpoint.stem)
     root = paths.user_model_dir
     root.mkdir(parents=True, exist_ok=True)
-    slug = _unique_slug(root, name or checkpoint.stem)
+    slug = _unique_slug(root, display)
     plan = _plan(checkpoint, config, backend, arch, slug)
     staging = root / f".import-{slug}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
@@ -104,11 +110,16 @@ def import_model(
             image_size=plan.image_size, description=description, user=True,
             checkpoint_path=checkpoint.resolve(), config_path=config_path, extra=plan.extra,
         )
+        if plan.backend == Backend.HF:
+            info = replace(info, config_path=checkpoint.parent / hf.CONFIG)
         _validate(info, checkpoint)
         if copy:
             target = staging / checkpoint.name
             digest = _copy_with_hash(checkpoint, target)
             info = replace(info, checkpoint_path=target, sha256=digest)
+            if plan.backend == Backend.HF:  # the processor's files and config come along
+                _copy_folder_files(checkpoint.parent, staging, skip=checkpoint.name)
+                info = replace(info, config_path=staging / hf.CONFIG)
         data = manifest_data(
             info, staging, source=str(checkpoint.resolve()),
             imported_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -165,6 +176,14 @@ def _plan_from_config(config: Path, backend: Backend | None, slug: str) -> _Plan
         model_info = cn.read_config(config)
         dim, size = cn.describe(model_info)
         return _Plan(Backend.CN_CLIP, f"cn_clip-{slug}", model_info, {}, dim, size)
+    if hf.is_hf_config(data) and backend in (None, Backend.HF):
+        if config.name != hf.CONFIG or not any(
+                (config.parent / n).is_file() for n in hf.WEIGHTS_FILES):
+            raise ModelError(f"{config.name} is a transformers config: import its folder "
+                             "(as save_pretrained wrote it) instead.")
+        data = hf.read_config(config)
+        dim, size = hf.describe(data)
+        return _Plan(Backend.HF, hf.family(data), None, {}, dim, size)
     kind = f"a {backend.value} " if backend else "an OpenCLIP or Chinese CLIP "
     raise ModelError(f"{config.name} is not {kind}model config.")
 
@@ -183,6 +202,9 @@ def _plan_from_arch(checkpoint: Path, arch: str, backend: Backend | None) -> _Pl
     import open_clip
 
     backend, arch = _split_arch(arch, backend)
+    if backend == Backend.HF:
+        raise ModelError("A transformers model is imported from its folder (config.json, "
+                         "weights and processor files), not by architecture name.")
     in_cn, in_oc = arch in cn.ARCHES, open_clip.get_model_config(arch) is not None
     if backend is None:
         if in_cn and in_oc:  # "ViT-B-16" exists in both: the weights tell
@@ -208,6 +230,9 @@ def _backend_of(state: dict[str, torch.Tensor]) -> Backend:
 
 
 def _plan_from_shapes(checkpoint: Path, backend: Backend | None) -> _Plan:
+    if backend == Backend.HF:
+        raise ModelError("A transformers model is imported from its folder (config.json, "
+                         "weights and processor files).")
     state = load_state_dict(checkpoint)
     backend = backend or _backend_of(state)
     wanted = {k: tuple(v.shape) for k, v in state.items() if "bert.pooler" not in k}
@@ -247,6 +272,8 @@ def _validate(info: ModelInfo, checkpoint: Path) -> None:
     """Build the model on the CPU and load the weights; raises InvalidCheckpoint."""
     if info.backend == Backend.OPEN_CLIP:
         model = oc.build_model(info, checkpoint)
+    elif info.backend == Backend.HF:
+        model, _, _ = hf.build(checkpoint.parent)
     else:
         model = cn.build_model(cn.model_info_of(info), checkpoint, cn.describe_arch(info))
     del model
@@ -280,8 +307,15 @@ def _copy_with_hash(source: Path, target: Path) -> str:
     return digest.hexdigest()
 
 
+def _copy_folder_files(source: Path, target: Path, *, skip: str) -> None:
+    """Every other file of a transformers folder (config, processor, weight shards)."""
+    for path in sorted(source.iterdir()):
+        if path.is_file() and path.name != skip and not path.name.startswith("."):
+            _copy_with_hash(path, target / path.name)
+
+
 def _default_languages(plan: _Plan) -> frozenset[str]:
-    if plan.backend == Backend.CN_CLIP:
+    if plan.backend == Backend.CN_CLIP or plan.arch == "ChineseCLIPModel":
         return frozenset({"zh"})
     text = json.dumps(plan.config or {}).lower() + plan.arch.lower()
     return frozenset({"*"}) if any(h in text for h in MULTILINGUAL_HINTS) else frozenset({"en"})

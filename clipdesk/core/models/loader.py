@@ -58,6 +58,8 @@ def load_encoder(
         from clipdesk.core.models import open_clip_backend as backend
     elif info.backend == Backend.CN_CLIP:
         from clipdesk.core.models import cn_clip_backend as backend  # type: ignore[no-redef]
+    elif info.backend == Backend.HF:
+        from clipdesk.core.models import hf_backend as backend  # type: ignore[no-redef]
     else:  # pragma: no cover - Backend is a closed enum
         raise ModelError(f"Unknown backend {info.backend}")
     try:

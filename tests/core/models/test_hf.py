@@ -1,0 +1,134 @@
+"""The transformers backend: ``save_pretrained`` folders imported and loaded through clipdesk's
+normal path give the vectors of transformers' documented usage.
+
+Reference usage (the model cards'): ``AutoProcessor`` + ``<Family>Model.from_pretrained``, then
+``get_image_features(**processor(images=..., return_tensors="pt"))`` and
+``get_text_features(**processor(text=..., padding=True, return_tensors="pt"))``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clipdesk.core.errors import InvalidCheckpoint, ModelError
+from clipdesk.core.models import ModelRegistry
+from clipdesk.core.models.base import Backend
+from clipdesk.paths import DataPaths
+from tests.core.models.test_parity import EN_QUERIES, ZH_QUERIES, _assert_parity, _open, _ours
+from tests.fixtures.tiny_hf_models import IMAGE_SIZE, PROJECTION_DIM, build_tiny_hf
+
+CASES = [("clip", "CLIPModel", EN_QUERIES, {"en"}),
+         ("chinese_clip", "ChineseCLIPModel", ZH_QUERIES, {"zh"})]
+
+
+def _reference(folder: Path, cls_name: str, images: list, texts: list[str]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    import torch
+    import transformers
+
+    processor = transformers.AutoProcessor.from_pretrained(folder, local_files_only=True)
+    model = getattr(transformers, cls_name).from_pretrained(folder, local_files_only=True)
+    model.eval()
+    with torch.inference_mode():
+        img = model.get_image_features(**processor(images=images, return_tensors="pt"))
+        txt = model.get_text_features(**processor(text=texts, padding=True, return_tensors="pt"))
+    return img.pooler_output.numpy(), txt.pooler_output.numpy()
+
+
+@pytest.mark.parametrize(("family", "cls_name", "queries", "languages"), CASES)
+def test_imported_folder_parity(family: str, cls_name: str, queries: list[str],
+                                languages: set[str], tiny_hf_folders: dict[str, Path],
+                                data_paths: DataPaths, photos: list[Path]) -> None:
+    folder = tiny_hf_folders[family]
+    info = ModelRegistry(data_paths).import_model(folder)
+    assert info.backend == Backend.HF and info.arch == cls_name and info.user
+    assert info.model_id == f"user:{folder.name.replace('_', '-')}"
+    assert info.embed_dim == PROJECTION_DIM and info.image_size == IMAGE_SIZE
+    assert info.languages == languages
+    assert info.checkpoint_path is not None and info.checkpoint_path.parent == (
+        data_paths.user_model_dir / info.model_id.split(":", 1)[1])
+    images = _open(photos)
+    ref = _reference(folder, cls_name, images, queries)
+    ours = _ours(info.model_id, data_paths, images, queries)
+    _assert_parity(*ours, *ref)
+    # the data folder holds its own copy of everything the folder had
+    copied = {p.name for p in info.checkpoint_path.parent.iterdir()} - {"manifest.json"}
+    assert copied == {p.name for p in folder.iterdir()}
+
+
+def test_vectors_differ_between_photos_and_texts(tiny_hf_folders: dict[str, Path],
+                                                 data_paths: DataPaths,
+                                                 photos: list[Path]) -> None:
+    """Random towers must not collapse, or the ranking comparison would prove nothing."""
+    info = ModelRegistry(data_paths).import_model(tiny_hf_folders["clip"], name="spread")
+    images, texts = _ours(info, data_paths, _open(photos), EN_QUERIES)
+    assert len({tuple(np.argsort(-row)[:3]) for row in texts @ images.T}) > 1
+    assert (images @ images.T)[np.triu_indices(len(images), 1)].min() < 0.999
+
+
+def test_languages_and_name_can_be_given(tiny_hf_folders: dict[str, Path],
+                                         data_paths: DataPaths) -> None:
+    info = ModelRegistry(data_paths).import_model(
+        tiny_hf_folders["clip"], name="Mine", languages=["zh", "en"], copy=False)
+    assert info.model_id == "user:mine" and info.display_name == "Mine"
+    assert info.languages == {"zh", "en"}
+    assert info.checkpoint_path == tiny_hf_folders["clip"].resolve() / "model.safetensors"
+
+
+def test_a_folder_without_processor_files_is_refused(tiny_hf_folders: dict[str, Path],
+                                                     data_paths: DataPaths,
+                                                     tmp_path: Path) -> None:
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        (folder / name).write_bytes((tiny_hf_folders["clip"] / name).read_bytes())
+    with pytest.raises(ModelError, match="processor"):
+        ModelRegistry(data_paths).import_model(folder)
+    assert not any(data_paths.user_model_dir.iterdir())
+
+
+def test_weights_that_do_not_fit_the_config_are_refused(tiny_hf_folders: dict[str, Path],
+                                                        data_paths: DataPaths,
+                                                        tmp_path: Path) -> None:
+    folder = tmp_path / "wrong"
+    folder.mkdir()
+    for p in tiny_hf_folders["clip"].iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    config = json.loads((folder / "config.json").read_text())
+    config["projection_dim"] = 40
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InvalidCheckpoint):
+        ModelRegistry(data_paths).import_model(folder)
+    assert not any(data_paths.user_model_dir.iterdir())
+
+
+def test_an_unsupported_model_type_is_not_taken_for_a_transformers_folder(
+        tmp_path: Path, data_paths: DataPaths) -> None:
+    folder = tmp_path / "bert"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    (folder / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(ModelError):
+        ModelRegistry(data_paths).import_model(folder)
+
+
+def test_importing_the_backend_imports_no_transformers() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, clipdesk.core.models.hf_backend, clipdesk.core.models.importer; "
+            "print([m for m in ('transformers', 'torch') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def tiny_hf_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("hf")
+    return {family: build_tiny_hf(root / f"tiny-{family}", family, seed=1 + i)
+            for i, (family, *_) in enumerate(CASES)}
