@@ -52,6 +52,14 @@ def _date(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text}") from exc
 
 
+def _languages(text: str) -> list[str]:
+    langs = [t.strip().lower() for t in text.split(",") if t.strip()]
+    unknown = [t for t in langs if t not in ("zh", "en", "*")]
+    if not langs or unknown:
+        raise argparse.ArgumentTypeError(f"not languages (use zh, en, zh,en or *): {text}")
+    return langs
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clipdesk-cli", description="Search your photo library by meaning (headless clipdesk)."
@@ -102,12 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     msub = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     m = msub.add_parser("list", help="built-in and imported models")
     m.add_argument("--json", action="store_true")
-    m = msub.add_parser("import", help="use a checkpoint file on this computer")
-    m.add_argument("checkpoint", type=Path)
+    m = msub.add_parser("import", help="use a checkpoint file or model folder on this computer")
+    m.add_argument("checkpoint", type=Path,
+                   help="a weights file, or a folder (open_clip's, or transformers' "
+                        "save_pretrained: CLIP, Chinese-CLIP)")
     m.add_argument("--config", type=Path, help="model config JSON (OpenCLIP or Chinese CLIP)")
-    m.add_argument("--backend", choices=["open_clip", "cn_clip"])
+    m.add_argument("--backend", choices=["open_clip", "cn_clip", "hf"])
     m.add_argument("--arch", help="built-in architecture the checkpoint is for, e.g. ViT-B-16")
     m.add_argument("--name", help="display name")
+    m.add_argument("--languages", type=_languages, metavar="LANGS",
+                   help="languages its text tower reads: zh, en, or zh,en (* = many); "
+                        "default: guessed from the model")
     m.add_argument("--json", action="store_true")
     m = msub.add_parser("download", help="download a built-in model's weights")
     m.add_argument("model_id")
@@ -301,6 +314,7 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                 backend=Backend(args.backend) if args.backend else None,
                 arch=args.arch,
                 name=args.name,
+                languages=args.languages,
             )
         except UnknownArchitecture as exc:
             raise ClipdeskError(

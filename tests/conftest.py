@@ -73,3 +73,15 @@ def tiny_cn_clip(_tiny_model_template: DataPaths, data_paths: DataPaths):  # -> 
     from tests.fixtures.tiny_models import TINY_CN_CLIP_ID
 
     return _install_tiny(_tiny_model_template, data_paths, TINY_CN_CLIP_ID)
+
+
+@pytest.fixture(scope="session")
+def tiny_hf_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """transformers ``save_pretrained`` folders (random weights, 24-d, 64 px), by family:
+    ``clip`` (folder ``tiny-clip``) and ``chinese_clip`` (``tiny-chinese_clip``). Read-only:
+    tests import them (which copies) and never change them."""
+    from tests.fixtures.tiny_hf_models import FAMILIES, build_tiny_hf
+
+    root = tmp_path_factory.mktemp("tiny-hf")
+    return {family: build_tiny_hf(root / f"tiny-{family}", family, seed=1 + i)
+            for i, family in enumerate(FAMILIES)}

@@ -434,3 +434,50 @@ def test_models_list_keeps_its_columns(capsys: pytest.CaptureFixture[str],
     assert all(row[0] in " *" and row[1] == " " for row in rows)
     multilingual = next(r for r in rows if "xlm-roberta" in r)
     assert multilingual[column:].startswith("many") and "*" not in multilingual[1:]
+
+
+def test_transformers_folders_import_index_and_search(
+    capsys: pytest.CaptureFixture[str],
+    data_paths: DataPaths,
+    tiny_hf_folders: dict[str, Path],
+    photos: Path,
+) -> None:
+    data = ("--data-dir", str(data_paths.root))
+    imported = run_json(capsys, *data, "models", "import", str(tiny_hf_folders["clip"]),
+                        "--name", "HF CLIP")
+    assert imported == {"id": "user:hf-clip", "name": "HF CLIP"}
+    code, out, err = run(capsys, *data, "models", "import", str(tiny_hf_folders["chinese_clip"]),
+                         "--backend", "hf", "--languages", "zh,en")
+    assert code == EXIT_OK, err
+    assert "imported user:tiny-chinese-clip" in out
+    listed = {m["id"]: m for m in run_json(capsys, *data, "models", "list")}
+    assert listed["user:hf-clip"]["languages"] == ["en"]
+    assert listed["user:tiny-chinese-clip"]["languages"] == ["en", "zh"]
+    assert listed["user:hf-clip"]["available"] and listed["user:tiny-chinese-clip"]["available"]
+
+    for model in ("user:hf-clip", "user:tiny-chinese-clip"):
+        report = run_json(capsys, *data, "index", str(photos), "--model", model)
+        assert report["embedded"] == 24 and report["model_id"] == model
+    result = run_json(capsys, *data, "search", "a dog", "--model", "user:hf-clip",
+                      "--top-k", "5")
+    assert result["models"] == ["user:hf-clip"] and len(result["hits"]) == 5
+    scores = [h["score"] for h in result["hits"]]
+    assert scores == sorted(scores, reverse=True)
+    # a Chinese query goes to the model that reads Chinese
+    result = run_json(capsys, *data, "search", "海边的日落", "--top-k", "3")
+    assert result["models"] == ["user:tiny-chinese-clip"]
+    query = next(p for p in photos.glob("*.jpg") if p.name != "broken.jpg")
+    for model in ("user:hf-clip", "user:tiny-chinese-clip"):
+        result = run_json(capsys, *data, "search", "--image", str(query), "--model", model,
+                          "--top-k", "3")
+        assert Path(result["hits"][0]["path"]) == query.resolve()
+        assert result["hits"][0]["score"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_import_refuses_unknown_languages(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tiny_hf_folders: dict[str, Path]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--data-dir", str(data_paths.root), "models", "import",
+              str(tiny_hf_folders["clip"]), "--languages", "fr"])
+    assert "not languages" in capsys.readouterr().err

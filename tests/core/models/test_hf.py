@@ -19,7 +19,7 @@ from clipdesk.core.models import ModelRegistry
 from clipdesk.core.models.base import Backend
 from clipdesk.paths import DataPaths
 from tests.core.models.test_parity import EN_QUERIES, ZH_QUERIES, _assert_parity, _open, _ours
-from tests.fixtures.tiny_hf_models import IMAGE_SIZE, PROJECTION_DIM, build_tiny_hf
+from tests.fixtures.tiny_hf_models import IMAGE_SIZE, PROJECTION_DIM
 
 CASES = [("clip", "CLIPModel", EN_QUERIES, {"en"}),
          ("chinese_clip", "ChineseCLIPModel", ZH_QUERIES, {"zh"})]
@@ -125,10 +125,3 @@ def test_importing_the_backend_imports_no_transformers() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
-
-
-@pytest.fixture(scope="module")
-def tiny_hf_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("hf")
-    return {family: build_tiny_hf(root / f"tiny-{family}", family, seed=1 + i)
-            for i, (family, *_) in enumerate(CASES)}
