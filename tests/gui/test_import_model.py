@@ -152,3 +152,24 @@ def test_the_command_line_still_names_its_flag(
     err = capsys.readouterr().err
     assert code == EXIT_ERROR
     assert "--arch ViT-B-16" in err and "could not tell which architecture" in err
+
+
+def test_a_transformers_folder_imports_through_the_form(
+    qtbot: QtBot, setup_dialog: ModelSetupDialog, app_context: AppContext,
+    tiny_hf_folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clipdesk.core.models.base import Backend
+
+    monkeypatch.setattr(setup_dialog, "ask_use_now", lambda info: False)
+    form = setup_dialog.choose_checkpoint()
+    form.checkpoint.setText("")
+    form.accept()
+    assert form.isVisible()  # an empty field is not the current folder
+    form.checkpoint.setText(str(tiny_hf_folders["chinese_clip"]))
+    form.name.setText("HF Chinese")
+    with qtbot.waitSignal(setup_dialog.modelImported, timeout=TIMEOUT_MS) as imported:
+        form.accept()
+    assert imported.args[0] == "user:hf-chinese"
+    info = app_context.engine.registry.get("user:hf-chinese")
+    assert info.backend == Backend.HF and info.languages == {"zh"}
+    qtbot.waitUntil(lambda: not setup_dialog.is_busy())

@@ -153,7 +153,9 @@ class ImportModelDialog(QDialog):
             self.config.setText(path)
 
     def accept(self) -> None:
-        if not Path(self.checkpoint.text().strip()).is_file():
+        text = self.checkpoint.text().strip()
+        # a folder is welcome too: open_clip's, or transformers' save_pretrained
+        if not text or not (Path(text).is_file() or Path(text).is_dir()):
             show_error(self, self.tr("Choose a weights file that exists on this computer."))
             return
         super().accept()
