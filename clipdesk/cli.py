@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = msub.add_parser("import", help="use a checkpoint file or model folder on this computer")
     m.add_argument("checkpoint", type=Path,
                    help="a weights file, or a folder (open_clip's, or transformers' "
-                        "save_pretrained: CLIP, Chinese-CLIP)")
+                        "save_pretrained: CLIP, Chinese-CLIP, AltCLIP, SigLIP)")
     m.add_argument("--config", type=Path, help="model config JSON (OpenCLIP or Chinese CLIP)")
     m.add_argument("--backend", choices=["open_clip", "cn_clip", "hf"])
     m.add_argument("--arch", help="built-in architecture the checkpoint is for, e.g. ViT-B-16")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class Backend(str, Enum):
     OPEN_CLIP = "open_clip"
     CN_CLIP = "cn_clip"
-    HF = "hf"  # Hugging Face transformers (CLIPModel, ChineseCLIPModel)
+    HF = "hf"  # Hugging Face transformers (CLIP, Chinese-CLIP, AltCLIP, SigLIP)
 
 
 @dataclass(frozen=True)

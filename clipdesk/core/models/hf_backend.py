@@ -4,7 +4,8 @@ own classes and used as its documentation shows.
 A folder holds ``config.json`` (whose ``model_type`` names the family), the weights
 (``model.safetensors`` preferred) and the processor's files (tokenizer and image processor).
 Images go through ``processor(images=...)`` and ``get_image_features``, texts through
-``processor(text=..., padding=True)`` and ``get_text_features``; the projected vectors are then
+``processor(text=..., padding=True)`` (SigLIP: ``padding="max_length"``, as it was trained) and
+``get_text_features``; the projected vectors are then
 L2-normalised like every other backend's. Nothing is fetched from the network
 (``local_files_only``); transformers and torch are imported only when a model loads.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +30,30 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: ``config.json`` ``model_type`` -> the transformers model class that reads it.
-FAMILIES: dict[str, str] = {
-    "clip": "CLIPModel",
-    "chinese_clip": "ChineseCLIPModel",
+
+
+@dataclass(frozen=True)
+class Family:
+    """How one transformers model family is used, as its model card shows."""
+
+    cls: str  # the transformers model class
+    padding: bool | str = True  # the processor's text padding
+    reserved_positions: int = 0  # position ids no token uses (XLM-R's start after padding_idx)
+    languages: frozenset[str] = frozenset({"en"})
+    dim: int = 512  # projection_dim's default
+    dim_from_vision_width: bool = False  # SigLIP: the vectors are the towers' width
+
+
+#: ``config.json`` ``model_type`` -> its family.
+FAMILIES: dict[str, Family] = {
+    "clip": Family("CLIPModel"),
+    "chinese_clip": Family("ChineseCLIPModel", languages=frozenset({"zh"})),
+    "altclip": Family("AltCLIPModel", reserved_positions=2, languages=frozenset({"zh", "en"}),
+                      dim=768),
+    "siglip": Family("SiglipModel", padding="max_length", dim=768, dim_from_vision_width=True),
 }
+#: tokenizers of multilingual SigLIP checkpoints (SigLIP 2's Gemma tokenizer)
+MULTILINGUAL_TOKENIZERS = ("gemma",)
 #: weights files of a ``save_pretrained`` folder, preferred first.
 WEIGHTS_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                  "pytorch_model.bin.index.json")
@@ -44,9 +65,10 @@ class HfEncoder(TorchEncoder):
     """A transformers CLIP-family model behind the Encoder protocol."""
 
     def __init__(self, info: ModelInfo, model: torch.nn.Module, *, processor: Any,
-                 **kwargs: Any) -> None:
+                 family: Family, **kwargs: Any) -> None:
         super().__init__(info, model, preprocess=_ImageTransform(processor), **kwargs)
         self._processor = processor
+        self._family = family
 
     def _forward_images(self, pixels: torch.Tensor) -> torch.Tensor:
         return _features(self._model.get_image_features(pixel_values=pixels))
@@ -54,8 +76,9 @@ class HfEncoder(TorchEncoder):
     def _encode_text_batch(self, batch: Sequence[str]) -> np.ndarray:
         import torch
 
-        inputs = self._processor(text=list(batch), return_tensors="pt", padding=True,
-                                 truncation=True, max_length=self._context_length)
+        inputs = self._processor(text=list(batch), return_tensors="pt",
+                                 padding=self._family.padding, truncation=True,
+                                 max_length=self._context_length)
         with self._lock, torch.inference_mode():
             moved = {k: v.to(self._device) for k, v in inputs.items()}
             return _normalised(_features(self._model.get_text_features(**moved)))
@@ -123,15 +146,38 @@ def weights_file(folder: Path) -> Path:
 
 def describe(config: dict[str, Any]) -> tuple[int, int]:
     """``(embed_dim, image_size)`` of a transformers config."""
+    fam = family_of(config)
     vision = config.get("vision_config") or {}
     size = vision.get("image_size", 224)
     if isinstance(size, (list, tuple)):
         size = size[0]
-    return int(config.get("projection_dim", 512)), int(size)
+    if fam.dim_from_vision_width:
+        return int(vision.get("hidden_size", fam.dim)), int(size)
+    return int(config.get("projection_dim", fam.dim)), int(size)
+
+
+def family_of(config: dict[str, Any]) -> Family:
+    return FAMILIES[str(config["model_type"])]
 
 
 def family(config: dict[str, Any]) -> str:
-    return FAMILIES[str(config["model_type"])]
+    """The transformers class name of a config's family (``CLIPModel`` ...)."""
+    return family_of(config).cls
+
+
+def default_languages(folder: Path) -> frozenset[str]:
+    """The languages a folder's text tower reads, by family (SigLIP with a Gemma tokenizer, as
+    SigLIP 2 has, reads many)."""
+    config = read_config(folder / CONFIG)
+    fam = family_of(config)
+    if config["model_type"] == "siglip":
+        try:
+            tokenizer = (folder / "tokenizer_config.json").read_text(encoding="utf-8").lower()
+        except OSError:
+            tokenizer = ""
+        if any(name in tokenizer for name in MULTILINGUAL_TOKENIZERS):
+            return frozenset({"*"})
+    return fam.languages
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -179,8 +225,10 @@ def load(
     folder = weights.parent
     model, processor, config = build(folder, device=device, precision=precision)
     dim, _ = describe(config)
+    fam = family_of(config)
     text = config.get("text_config") or {}
-    context = int(text.get("max_position_embeddings", DEFAULT_CONTEXT))
-    log.info("loaded %s (%s) on %s (%s)", info.model_id, family(config), device, precision)
-    return HfEncoder(info, model, processor=processor, device=device, precision=precision,
-                     dim=dim, context_length=context, batch_size=batch_size)
+    context = int(text.get("max_position_embeddings", DEFAULT_CONTEXT)) - fam.reserved_positions
+    log.info("loaded %s (%s) on %s (%s)", info.model_id, fam.cls, device, precision)
+    return HfEncoder(info, model, processor=processor, family=fam, device=device,
+                     precision=precision, dim=dim, context_length=context,
+                     batch_size=batch_size)

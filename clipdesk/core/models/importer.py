@@ -67,6 +67,7 @@ class _Plan:
     extra: dict[str, str] = field(default_factory=dict)
     embed_dim: int = 0
     image_size: int = 0
+    languages: frozenset[str] | None = None  # when the config tells
 
 
 def import_model(
@@ -183,7 +184,8 @@ def _plan_from_config(config: Path, backend: Backend | None, slug: str) -> _Plan
                              "(as save_pretrained wrote it) instead.")
         data = hf.read_config(config)
         dim, size = hf.describe(data)
-        return _Plan(Backend.HF, hf.family(data), None, {}, dim, size)
+        return _Plan(Backend.HF, hf.family(data), None, {}, dim, size,
+                     hf.default_languages(config.parent))
     kind = f"a {backend.value} " if backend else "an OpenCLIP or Chinese CLIP "
     raise ModelError(f"{config.name} is not {kind}model config.")
 
@@ -315,7 +317,9 @@ def _copy_folder_files(source: Path, target: Path, *, skip: str) -> None:
 
 
 def _default_languages(plan: _Plan) -> frozenset[str]:
-    if plan.backend == Backend.CN_CLIP or plan.arch == "ChineseCLIPModel":
+    if plan.languages is not None:
+        return plan.languages
+    if plan.backend == Backend.CN_CLIP:
         return frozenset({"zh"})
     text = json.dumps(plan.config or {}).lower() + plan.arch.lower()
     return frozenset({"*"}) if any(h in text for h in MULTILINGUAL_HINTS) else frozenset({"en"})

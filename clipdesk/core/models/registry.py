@@ -115,10 +115,11 @@ class ModelRegistry:
 
         ``checkpoint`` is a weights file (``.safetensors``, ``.pt``, ``.pth``, ``.bin``) or a
         folder holding ``open_clip_config.json`` and weights, or a transformers
-        ``save_pretrained`` folder (CLIPModel, ChineseCLIPModel; copied whole). With ``config``
-        (an OpenCLIP model config JSON or a Chinese CLIP config JSON) the architecture comes from
-        it; otherwise ``arch`` names a built-in architecture (``ViT-B-16``, ``cn_clip:RN50``,
-        ``open_clip:ViT-B-32``), and without either it is recognised from the weights' shapes.
+        ``save_pretrained`` folder (CLIP, Chinese-CLIP, AltCLIP, SigLIP; copied whole). With
+        ``config`` (an OpenCLIP model config JSON or a Chinese CLIP config JSON) the
+        architecture comes from it; otherwise ``arch`` names a built-in architecture
+        (``ViT-B-16``, ``cn_clip:RN50``, ``open_clip:ViT-B-32``), and without either it is
+        recognised from the weights' shapes.
         Files are copied into the data folder unless ``copy`` is false.
         Raises :class:`InvalidCheckpoint` for a file that is not valid weights for the model.
         """

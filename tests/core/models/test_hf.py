@@ -3,7 +3,8 @@ normal path give the vectors of transformers' documented usage.
 
 Reference usage (the model cards'): ``AutoProcessor`` + ``<Family>Model.from_pretrained``, then
 ``get_image_features(**processor(images=..., return_tensors="pt"))`` and
-``get_text_features(**processor(text=..., padding=True, return_tensors="pt"))``.
+``get_text_features(**processor(text=..., padding=True, return_tensors="pt"))`` (SigLIP:
+``padding="max_length", max_length=64``).
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ from clipdesk.core.models import ModelRegistry
 from clipdesk.core.models.base import Backend
 from clipdesk.paths import DataPaths
 from tests.core.models.test_parity import EN_QUERIES, ZH_QUERIES, _assert_parity, _open, _ours
-from tests.fixtures.tiny_hf_models import IMAGE_SIZE, PROJECTION_DIM
+from tests.fixtures.tiny_hf_models import IMAGE_SIZE, PROJECTION_DIM, TOWER
 
 CASES = [("clip", "CLIPModel", EN_QUERIES, {"en"}),
-         ("chinese_clip", "ChineseCLIPModel", ZH_QUERIES, {"zh"})]
+         ("chinese_clip", "ChineseCLIPModel", ZH_QUERIES, {"zh"}),
+         ("altclip", "AltCLIPModel", ZH_QUERIES + EN_QUERIES, {"zh", "en"}),
+         ("siglip", "SiglipModel", EN_QUERIES, {"*"})]
+TEXT_KWARGS: dict[str, dict[str, object]] = {
+    "siglip": {"padding": "max_length", "max_length": 64}}
+DIMS = {"siglip": TOWER["hidden_size"]}
 
 
-def _reference(folder: Path, cls_name: str, images: list, texts: list[str]
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _reference(folder: Path, cls_name: str, images: list, texts: list[str],
+               text_kwargs: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
     import torch
     import transformers
 
@@ -35,7 +41,8 @@ def _reference(folder: Path, cls_name: str, images: list, texts: list[str]
     model.eval()
     with torch.inference_mode():
         img = model.get_image_features(**processor(images=images, return_tensors="pt"))
-        txt = model.get_text_features(**processor(text=texts, padding=True, return_tensors="pt"))
+        inputs = processor(text=texts, return_tensors="pt", **{"padding": True, **text_kwargs})
+        txt = model.get_text_features(**inputs)
     return img.pooler_output.numpy(), txt.pooler_output.numpy()
 
 
@@ -47,12 +54,12 @@ def test_imported_folder_parity(family: str, cls_name: str, queries: list[str],
     info = ModelRegistry(data_paths).import_model(folder)
     assert info.backend == Backend.HF and info.arch == cls_name and info.user
     assert info.model_id == f"user:{folder.name.replace('_', '-')}"
-    assert info.embed_dim == PROJECTION_DIM and info.image_size == IMAGE_SIZE
+    assert info.embed_dim == DIMS.get(family, PROJECTION_DIM) and info.image_size == IMAGE_SIZE
     assert info.languages == languages
     assert info.checkpoint_path is not None and info.checkpoint_path.parent == (
         data_paths.user_model_dir / info.model_id.split(":", 1)[1])
     images = _open(photos)
-    ref = _reference(folder, cls_name, images, queries)
+    ref = _reference(folder, cls_name, images, queries, TEXT_KWARGS.get(family, {}))
     ours = _ours(info.model_id, data_paths, images, queries)
     _assert_parity(*ours, *ref)
     # the data folder holds its own copy of everything the folder had
@@ -60,13 +67,17 @@ def test_imported_folder_parity(family: str, cls_name: str, queries: list[str],
     assert copied == {p.name for p in folder.iterdir()}
 
 
-def test_vectors_differ_between_photos_and_texts(tiny_hf_folders: dict[str, Path],
+@pytest.mark.parametrize(("family", "queries"), [(c[0], c[2]) for c in CASES])
+def test_vectors_differ_between_photos_and_texts(family: str, queries: list[str],
+                                                 tiny_hf_folders: dict[str, Path],
                                                  data_paths: DataPaths,
                                                  photos: list[Path]) -> None:
-    """Random towers must not collapse, or the ranking comparison would prove nothing."""
-    info = ModelRegistry(data_paths).import_model(tiny_hf_folders["clip"], name="spread")
-    images, texts = _ours(info, data_paths, _open(photos), EN_QUERIES)
+    """Random towers must not collapse (nor texts become unknown tokens), or the ranking
+    comparison would prove nothing."""
+    info = ModelRegistry(data_paths).import_model(tiny_hf_folders[family], copy=False)
+    images, texts = _ours(info, data_paths, _open(photos), queries)
     assert len({tuple(np.argsort(-row)[:3]) for row in texts @ images.T}) > 1
+    assert (texts @ texts.T)[np.triu_indices(len(texts), 1)].max() < 0.999
     assert (images @ images.T)[np.triu_indices(len(images), 1)].min() < 0.999
 
 
