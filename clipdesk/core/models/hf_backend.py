@@ -197,9 +197,11 @@ def build(folder: Path, *, device: str = "cpu", precision: str = "fp32"
     config = read_config(folder / CONFIG)
     cls = getattr(transformers, family(config))
     hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # what matters here is checked below, not printed
     dtype = torch.float16 if precision == "fp16" else torch.float32
     try:
-        model = cls.from_pretrained(folder, local_files_only=True, dtype=dtype)
+        model, report = cls.from_pretrained(folder, local_files_only=True, dtype=dtype,
+                                            output_loading_info=True)
     except Exception as exc:
         from clipdesk.core.models.device import is_out_of_memory
 
@@ -207,6 +209,14 @@ def build(folder: Path, *, device: str = "cpu", precision: str = "fp32"
             raise
         raise InvalidCheckpoint(
             f"The weights in {folder} could not be loaded as a {family(config)}: {exc}") from exc
+    # transformers fills missing weights with random ones and only logs it: refuse instead
+    missing = list(report.get("missing_keys") or []) + list(report.get("mismatched_keys") or [])
+    if missing:
+        names = ", ".join(str(k) for k in missing[:3]) + (" …" if len(missing) > 3 else "")
+        raise InvalidCheckpoint(f"The weights in {folder} lack {len(missing)} of the "
+                                f"{family(config)}'s tensors ({names}).")
+    if report.get("unexpected_keys"):
+        log.info("%s: ignoring unused weights %s", folder, list(report["unexpected_keys"])[:5])
     try:
         processor = transformers.AutoProcessor.from_pretrained(folder, local_files_only=True)
     except Exception as exc:

@@ -117,6 +117,23 @@ def test_weights_that_do_not_fit_the_config_are_refused(tiny_hf_folders: dict[st
     assert not any(data_paths.user_model_dir.iterdir())
 
 
+def test_weights_missing_a_tensor_are_refused(tiny_hf_folders: dict[str, Path],
+                                              data_paths: DataPaths, tmp_path: Path) -> None:
+    """transformers would fill the tensor with random values and only log it."""
+    from safetensors.torch import load_file, save_file
+
+    folder = tmp_path / "partial"
+    folder.mkdir()
+    for p in tiny_hf_folders["siglip"].iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    state = load_file(folder / "model.safetensors")
+    del state["text_model.encoder.layers.0.layer_norm1.weight"]
+    save_file(state, folder / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(InvalidCheckpoint, match="layer_norm1"):
+        ModelRegistry(data_paths).import_model(folder)
+    assert not any(data_paths.user_model_dir.iterdir())
+
+
 def test_an_unsupported_model_type_is_not_taken_for_a_transformers_folder(
         tmp_path: Path, data_paths: DataPaths) -> None:
     folder = tmp_path / "bert"
