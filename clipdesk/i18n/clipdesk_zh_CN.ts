@@ -640,6 +640,14 @@
         <translation>浏览…</translation>
     </message>
     <message>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <source>A model folder: OpenCLIP&apos;s, or a Hugging Face transformers folder as save_pretrained writes it</source>
+        <translation>模型文件夹：OpenCLIP 的，或 Hugging Face transformers 用 save_pretrained 保存的文件夹</translation>
+    </message>
+    <message>
         <source>Weights file:</source>
         <translation>权重文件：</translation>
     </message>
@@ -660,12 +668,20 @@
         <translation>Chinese CLIP 或 OpenCLIP 检查点文件（.pt、.pth、.bin 或 .safetensors）。如果是自定义结构的模型，还需选择它的 JSON 配置文件。</translation>
     </message>
     <message>
+        <source>Or choose a model folder: a Hugging Face transformers folder (CLIP, Chinese-CLIP, AltCLIP, SigLIP) as save_pretrained writes it.</source>
+        <translation>也可以选择模型文件夹：Hugging Face transformers 用 save_pretrained 保存的文件夹（CLIP、Chinese-CLIP、AltCLIP、SigLIP）。</translation>
+    </message>
+    <message>
         <source>Choose model weights</source>
         <translation>选择模型权重</translation>
     </message>
     <message>
         <source>Model checkpoints (%1);;All files (*)</source>
         <translation>模型检查点 (%1);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a model folder</source>
+        <translation>选择模型文件夹</translation>
     </message>
     <message>
         <source>Choose the model config</source>
@@ -676,8 +692,8 @@
         <translation>JSON 文件 (*.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>Choose a weights file that exists on this computer.</source>
-        <translation>请选择本机上存在的权重文件。</translation>
+        <source>Choose a weights file or model folder that exists on this computer.</source>
+        <translation>请选择本机上存在的权重文件或模型文件夹。</translation>
     </message>
 </context>
 <context>

@@ -165,7 +165,12 @@ def test_a_transformers_folder_imports_through_the_form(
     form.checkpoint.setText("")
     form.accept()
     assert form.isVisible()  # an empty field is not the current folder
-    form.checkpoint.setText(str(tiny_hf_folders["chinese_clip"]))
+    from PySide6.QtWidgets import QFileDialog
+
+    chosen = str(tiny_hf_folders["chinese_clip"])
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: chosen)
+    form._browse_folder()  # the Folder… button
+    assert form.checkpoint.text() == chosen
     form.name.setText("HF Chinese")
     with qtbot.waitSignal(setup_dialog.modelImported, timeout=TIMEOUT_MS) as imported:
         form.accept()

@@ -72,16 +72,23 @@ class ImportModelDialog(QDialog):
         self.name.setPlaceholderText(self.tr("optional"))
         browse_checkpoint = QPushButton(self.tr("Browse…"))
         browse_checkpoint.clicked.connect(self._browse_checkpoint)
+        browse_folder = QPushButton(self.tr("Folder…"))
+        browse_folder.setToolTip(self.tr("A model folder: OpenCLIP's, or a Hugging Face "
+                                         "transformers folder as save_pretrained writes it"))
+        browse_folder.clicked.connect(self._browse_folder)
         browse_config = QPushButton(self.tr("Browse…"))
         browse_config.clicked.connect(self._browse_config)
         form = QFormLayout()
-        form.addRow(self.tr("Weights file:"), self._row(self.checkpoint, browse_checkpoint))
+        form.addRow(self.tr("Weights file:"),
+                    self._row(self.checkpoint, browse_checkpoint, browse_folder))
         form.addRow(self.tr("Model config (JSON):"), self._row(self.config, browse_config))
         form.addRow(self.tr("Architecture:"), self.arch)
         form.addRow(self.tr("Name:"), self.name)
         hint = QLabel(self.tr("A Chinese CLIP or OpenCLIP checkpoint (.pt, .pth, .bin or "
                               ".safetensors). For a model of your own architecture, also choose "
-                              "its config JSON."))
+                              "its config JSON.") + " " + self.tr(
+            "Or choose a model folder: a Hugging Face transformers folder (CLIP, Chinese-CLIP, "
+            "AltCLIP, SigLIP) as save_pretrained writes it."))
         hint.setWordWrap(True)
         self.error_label = QLabel()
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -101,12 +108,13 @@ class ImportModelDialog(QDialog):
             self.set_values(values)
 
     @staticmethod
-    def _row(edit: QLineEdit, button: QPushButton) -> QWidget:
+    def _row(edit: QLineEdit, *buttons: QPushButton) -> QWidget:
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(edit, 1)
-        row.addWidget(button)
+        for button in buttons:
+            row.addWidget(button)
         return box
 
     # -- values --------------------------------------------------------------------------------
@@ -145,6 +153,12 @@ class ImportModelDialog(QDialog):
         if path:
             self.checkpoint.setText(path)
 
+    def _browse_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.tr("Choose a model folder"),
+                                                self.checkpoint.text())
+        if path:
+            self.checkpoint.setText(path)
+
     def _browse_config(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, self.tr("Choose the model config"), self.config.text(),
@@ -156,6 +170,7 @@ class ImportModelDialog(QDialog):
         text = self.checkpoint.text().strip()
         # a folder is welcome too: open_clip's, or transformers' save_pretrained
         if not text or not (Path(text).is_file() or Path(text).is_dir()):
-            show_error(self, self.tr("Choose a weights file that exists on this computer."))
+            show_error(self, self.tr("Choose a weights file or model folder that exists on this "
+                                     "computer."))
             return
         super().accept()
