@@ -205,3 +205,22 @@ def test_importing_loads_no_torch_faiss_or_qt(module: str) -> None:
                             timeout=120, cwd=Path(__file__).resolve().parents[1])
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_eval_compares_a_transformers_model_with_a_cn_clip_one(
+    capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tiny_cn_clip: ModelInfo,
+    tiny_hf_folders: dict[str, Path], coco_mini: Path, tmp_path: Path,
+) -> None:
+    data = ("--data-dir", str(data_paths.root))
+    imported = run_json(capsys, *data, "models", "import", str(tiny_hf_folders["chinese_clip"]),
+                        "--name", "HF Chinese CLIP")
+    models = [imported["id"], tiny_cn_clip.model_id]
+    dataset = make_coco_classes(coco_mini, tmp_path / "classes",
+                                {"dog": "狗", "car": "汽车"}, negatives=4)
+    printed = run_json(capsys, *data, "eval", str(dataset), "--models", ",".join(models))
+    assert list(printed["text_to_image"]) == [*models, "union", "rrf"]
+    for model in models:
+        for row in printed["text_to_image"][model]["per_class"].values():
+            assert 0 <= row["precision"] <= 1 and 0 <= row["recall"] <= 1
+    code, out, _ = run(capsys, *data, "eval", str(dataset), "--models", ",".join(models))
+    assert code == EXIT_OK and imported["id"] in out and tiny_cn_clip.model_id in out
