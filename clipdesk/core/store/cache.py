@@ -69,16 +69,8 @@ def merge_limit(count: int) -> int:
 class _Held:
     generation: int  # the model's generation the view is current with
     view: VectorIndex
-    seq: int  # the last vector_changes entry the view reflects
-    base_seq: int  # ... and the one its base reflects (the file's change_seq)
+    base_seq: int  # the last vector_changes entry its base reflects (the file's change_seq)
     info: SearchIndexInfo  # what the base is (for status)
-    max_row: int = 0
-
-
-def _present(model_id: str) -> Any:
-    return (select(func.count()).select_from(EmbeddingRow)
-            .join(FileRow, FileRow.id == EmbeddingRow.file_id)
-            .where(EmbeddingRow.model_id == model_id, _PRESENT))
 
 
 def _last_change(s: Session) -> int:
@@ -142,13 +134,10 @@ class VectorCache:
             if record is None:
                 return None
             model = s.get(ModelRow, model_id)
-            pending = int(s.scalar(
-                select(func.count(func.distinct(VectorChangeRow.file_id)))
-                .where(VectorChangeRow.seq > record.change_seq,
-                       or_(VectorChangeRow.model_id == model_id,
-                           VectorChangeRow.model_id.is_(None)))) or 0)
-            current = model is not None and record.generation == model.generation
-            return replace(_info(record), pending_changes=0 if current else pending)
+            if model is not None and record.generation == model.generation:
+                return _info(record)
+            pending = len(self._changed(s, model_id, record.change_seq))
+            return replace(_info(record), pending_changes=pending)
 
     def refresh(self, model_ids: Iterable[str]) -> None:
         """Publish a new base for each model whose file is missing, of the wrong kind for the
@@ -174,37 +163,42 @@ class VectorCache:
             if model is None:
                 raise StoreError(f"No photos are indexed with {model_id} yet.")
             seq = _last_change(s)
-            count = int(s.scalar(_present(model_id)) or 0)
-            top = int(s.scalar(select(func.max(EmbeddingRow.id))
-                               .where(EmbeddingRow.model_id == model_id)) or 0)
             measured: ann.Recall | None = None
-            if approximate and count >= ann.ANN_MIN:
-                index, measured = ann.build_ivf(count, model.dim,
-                                                self._training(s, model_id, model.dim, count),
-                                                lambda: _stream(s, model_id, model.dim))
+            # vector_count (kept by triggers) counts missing files too: only then are the
+            # searchable ones listed
+            present = (self._present_ids(s, model_id)
+                       if approximate and model.vector_count >= ann.ANN_MIN else None)
+            if present is not None and len(present) >= ann.ANN_MIN:
+                index, measured = ann.build_ivf(len(present), model.dim,
+                                                self._training(s, model_id, model.dim, present),
+                                                _stream(s, model_id, model.dim))
                 if measured.good:
-                    info = SearchIndexInfo("ivf", count, measured.nlist, measured.nprobe,
-                                           measured.image, measured.text)
+                    info = SearchIndexInfo("ivf", int(index.ntotal), measured.nlist,
+                                           measured.nprobe, measured.image, measured.text)
                     return _Held(model.generation, VectorIndex(index, nprobe=measured.nprobe),
-                                 seq, seq, info, top)
+                                 seq, info)
                 log.warning("approximate search of %s reaches recall@10 %.3f / %.3f only; "
                             "searching it exactly", model_id, measured.image, measured.text)
             index = _exact(model.dim, _stream(s, model_id, model.dim))
-            info = SearchIndexInfo("exact", count, None, None,
+            info = SearchIndexInfo("exact", int(index.ntotal), None, None,
                                    measured.image if measured else None,
                                    measured.text if measured else None)
-            return _Held(model.generation, VectorIndex(index), seq, seq, info, top)
+            return _Held(model.generation, VectorIndex(index), seq, info)
 
     # -- internals -----------------------------------------------------------------------------
 
     @staticmethod
-    def _training(s: Session, model_id: str, dim: int, count: int) -> np.ndarray:
-        """An evenly spread sample of the model's vectors to train the groups on."""
-        rows = np.fromiter(s.scalars(
+    def _present_ids(s: Session, model_id: str) -> np.ndarray:
+        """The file ids of the model's searchable vectors."""
+        return np.fromiter(s.scalars(
             select(EmbeddingRow.file_id).join(FileRow, FileRow.id == EmbeddingRow.file_id)
             .where(EmbeddingRow.model_id == model_id, _PRESENT)), dtype=np.int64)
-        size = ann.training_size(ann.nlist_for(count), len(rows))
-        picked = rows[np.linspace(0, len(rows) - 1, num=size).astype(np.int64)]
+
+    @staticmethod
+    def _training(s: Session, model_id: str, dim: int, present: np.ndarray) -> np.ndarray:
+        """An evenly spread sample of the model's vectors to train the groups on."""
+        size = ann.training_size(ann.nlist_for(len(present)), len(present))
+        picked = present[np.linspace(0, len(present) - 1, num=size).astype(np.int64)]
         return np.concatenate([m for _, m in _stream(s, model_id, dim, picked.tolist())])
 
     def _needs_base(self, model_id: str) -> bool:
@@ -250,7 +244,7 @@ class VectorCache:
                     size=record.file_size)
                 held = None if loaded is None else _Held(
                     record.generation, VectorIndex(loaded, nprobe=record.nprobe),
-                    record.change_seq, record.change_seq, _info(record), record.max_row)
+                    record.change_seq, _info(record))
             if held is not None and held.generation == model.generation:
                 return held
             fresh = self._catch_up(s, model, held) if held is not None else None
@@ -269,9 +263,9 @@ class VectorCache:
         if len(changed) > max(size // 2, merge_limit(size)):
             return None
         delta = _exact(model.dim, _stream(s, model.model_id, model.dim, changed))
-        view = base.view.with_changes(np.unique(np.asarray(changed, dtype=np.int64)), delta)
+        view = base.view.with_changes(np.asarray(changed, dtype=np.int64), delta)
         log.debug("vector cache of %s: %d changes on its base", model.model_id, len(changed))
-        return replace(base, generation=model.generation, view=view, seq=_last_change(s))
+        return replace(base, generation=model.generation, view=view)
 
     def _publish(self, model_id: str, held: _Held) -> bool:
         """Write the base's file, then record it and prune the log entries every base holds;
@@ -300,7 +294,7 @@ class VectorCache:
                 record.checksum = checksum
                 record.file_size = size
                 record.count = int(held.view.base.ntotal)
-                record.max_row = held.max_row
+                record.max_row = 0  # unused since schema 5 (the change log replaced it)
                 record.filename = filename
                 record.written_at = datetime.now()
                 record.change_seq = held.base_seq

@@ -12,16 +12,16 @@ itself is built and upgraded by the explicit, versioned steps in :mod:`.migratio
   written once a file was fully processed, so a row always means "done" for its size/mtime.
   ``missing_since`` is set when a scan no longer finds the file: the row, its vectors and tags
   are kept (hidden from searches and counts) until it is found again or purged on request.
-- ``embeddings``: one float32 vector per (file, model); deleted with their file. Row ids only
-  grow (AUTOINCREMENT) and a vector is never updated in place, so a cache that knows the largest
-  row id it holds can catch up on additions without re-reading everything.
+- ``embeddings``: one float32 vector per (file, model); deleted with their file. Triggers log
+  every insert, update and delete in ``vector_changes`` and keep ``models.vector_count``.
 - ``models``: per-model embedding size, *generation* (bumped in the same transaction as any
   change to that model's vectors; the FAISS cache compares against it) and number of vectors
   (kept by triggers on ``embeddings``).
-- ``vector_cache``: what the FAISS file of a model holds (generation, checksum, count, largest
-  embedding row id, the last ``vector_changes`` entry it reflects, exact or approximate and
-  the approximate index's measured recall), written only after the file itself was fsynced and
-  renamed into place.
+- ``vector_cache``: what the FAISS file of a model holds (generation, checksum, size, count,
+  the last ``vector_changes`` entry it reflects, exact or approximate and the approximate
+  index's measured recall), written only after the file itself was fsynced and renamed into
+  place. ``max_row`` (the largest embedding row id, how schemas 1-4 caught up on additions) is
+  unused since schema 5.
 - ``vector_changes``: which files' searchable vectors changed, in order, logged by triggers;
   a cache applies the entries after its ``change_seq`` (tombstones and a small delta) instead
   of being rewritten. Entries every cache holds are pruned.
@@ -151,8 +151,7 @@ class EmbeddingRow(Base):
     __table_args__ = (
         UniqueConstraint("file_id", "model_id", name="uq_embeddings_file_model"),
         Index("ix_embeddings_model_file", "model_id", "file_id"),
-        # ids only grow, never reused: "id > the largest one a cache holds" finds what is new
-        {"sqlite_autoincrement": True},
+        {"sqlite_autoincrement": True},  # ids only grow, never reused
     )
 
 
@@ -174,7 +173,7 @@ class VectorCacheRow(Base):
     generation: Mapped[int] = mapped_column(Integer, nullable=False)
     checksum: Mapped[str] = mapped_column(String, nullable=False)  # xxh3:<hex> (or sha256)
     count: Mapped[int] = mapped_column(Integer, nullable=False)
-    max_row: Mapped[int] = mapped_column(Integer, nullable=False)  # largest embeddings.id in it
+    max_row: Mapped[int] = mapped_column(Integer, nullable=False)  # unused since schema 5
     filename: Mapped[str] = mapped_column(String, nullable=False)  # inside the vector folder
     written_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     change_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
