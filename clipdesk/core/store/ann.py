@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,30 +100,26 @@ def check_queries(sample: np.ndarray, seed: int = 7) -> tuple[np.ndarray, np.nda
 
 
 class ExactTop:
-    """The exact top :data:`K` (ids) of fixed queries over vectors streamed in chunks."""
+    """The exact top :data:`K` scores of fixed queries over vectors streamed in chunks (-inf
+    until K vectors were seen): recall is judged by score, so ids need not be kept."""
 
     def __init__(self, queries: np.ndarray) -> None:
         self.queries = queries
         self._scores = np.full((len(queries), K), -np.inf, dtype=np.float32)
-        self._ids = np.full((len(queries), K), -1, dtype=np.int64)
 
-    def update(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        scores = self.queries @ vectors.T
-        both_scores = np.concatenate([self._scores, scores], axis=1)
-        both_ids = np.concatenate([self._ids, np.broadcast_to(ids, scores.shape)], axis=1)
-        keep = np.argpartition(-both_scores, K - 1, axis=1)[:, :K] if both_scores.shape[1] > K \
-            else np.argsort(-both_scores, axis=1)
-        self._scores = np.take_along_axis(both_scores, keep, 1)
-        self._ids = np.take_along_axis(both_ids, keep, 1)
+    def update(self, vectors: np.ndarray) -> None:
+        both = np.concatenate([self._scores, self.queries @ vectors.T], axis=1)
+        self._scores = -np.partition(-both, K - 1, axis=1)[:, :K]
 
     def recall(self, scores: np.ndarray) -> float:
         """Recall@K of a search that returned ``scores`` (rows, best first, -inf or padding
         for missing): the share of its results scoring at least the exact K-th score. Ties
         count as found (photos stored twice have equal vectors, and which copy is returned
         does not matter); float16 codes are allowed their rounding."""
-        kth = np.min(np.where(self._ids >= 0, self._scores, np.inf), axis=1)
+        found = np.isfinite(self._scores)
+        kth = np.min(np.where(found, self._scores, np.inf), axis=1)
         hits = (np.asarray(scores)[:, :K] >= (kth - FLOAT16_SLACK)[:, None]).sum()
-        total = int((self._ids >= 0).sum())
+        total = int(found.sum())
         return min(int(hits), total) / total if total else 1.0
 
 
@@ -150,22 +146,19 @@ def tune(index: Any, image: ExactTop, text: ExactTop) -> Recall:
         nprobe = min(nprobe * 2, int(ivf.nlist))
 
 
-Chunks = Callable[[], "Any"]  # yields (ids, float32 matrix) chunks of every vector
-
-
-def build_ivf(count: int, dim: int, training: np.ndarray, chunks: Chunks
-              ) -> tuple[Any, Recall]:
-    """An IVF index of the ``count`` vectors that ``chunks()`` yields, trained on
+def build_ivf(count: int, dim: int, training: np.ndarray,
+              chunks: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[Any, Recall]:
+    """An IVF index of the ``count`` vectors in ``chunks`` ((ids, float32 matrix)), trained on
     ``training`` (a spread-out sample of them), and the recall its self-check measured."""
     nlist = nlist_for(count)
     index = new_ivf(dim, nlist)
     index.train(np.ascontiguousarray(training, dtype=np.float32))
     image_queries, text_queries = check_queries(training)
     image, text = ExactTop(image_queries), ExactTop(text_queries)
-    for ids, matrix in chunks():
+    for ids, matrix in chunks:
         index.add_with_ids(matrix, ids)
-        image.update(ids, matrix)
-        text.update(ids, matrix)
+        image.update(matrix)
+        text.update(matrix)
     recall = tune(index, image, text)
     log.info("approximate index: %d vectors in %d groups; nprobe %d: recall@10 %.3f (image), "
              "%.3f (text)", index.ntotal, nlist, recall.nprobe, recall.image, recall.text)

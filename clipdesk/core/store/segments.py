@@ -66,6 +66,17 @@ def _both(first: Any, second: Any) -> Any:
     return _keeping(faiss.IDSelectorAnd(first, second), first, second)
 
 
+def _filtered(sel: Any) -> Any:
+    """Search parameters of an exact index for the selector ``sel`` (None: no parameters)."""
+    if sel is None:
+        return None
+    import faiss
+
+    params = _keeping(faiss.SearchParameters(), sel)
+    params.sel = sel
+    return params
+
+
 def ivf_ids(index: Any) -> np.ndarray:
     """The ids held by an IVF index (from its inverted lists)."""
     import faiss
@@ -107,6 +118,8 @@ class VectorIndex:
             inside[inside] = self.base_ids[where[inside]] == changed[inside]
             self.removed = changed[inside]
             self._removed_at = where[inside]
+        # the tombstones' selector, made once: the view never changes
+        self._tombstones = _inverse(self.removed) if len(self.removed) else None
         self.delta = delta if delta is not None and delta.ntotal else None
         self._delta_ids = index_ids(delta) if self.delta is not None else EMPTY
         self._ids: np.ndarray | None = None
@@ -203,17 +216,11 @@ class VectorIndex:
         number of lists to probe for this filter."""
         import faiss
 
-        sel = None
-        if allowed is not None:
-            sel = _selector(allowed.astype(np.int64, copy=False))
-        if len(self.removed):
-            sel = _inverse(self.removed) if sel is None else _both(sel, _inverse(self.removed))
+        sel = None if allowed is None else _selector(allowed.astype(np.int64, copy=False))
+        if self._tombstones is not None:
+            sel = self._tombstones if sel is None else _both(sel, self._tombstones)
         if self.ivf is None:
-            if sel is None:
-                return None
-            params = _keeping(faiss.SearchParameters(), sel)
-            params.sel = sel
-            return params
+            return _filtered(sel)
         nprobe = int(self.nprobe or self.ivf.nprobe)
         if allowed is not None:
             share = len(allowed) / max(int(self.base.ntotal), 1)
@@ -227,11 +234,5 @@ class VectorIndex:
 
     @staticmethod
     def _delta_params(allowed: np.ndarray | None) -> Any:
-        if allowed is None:
-            return None
-        import faiss
-
-        sel = _selector(allowed.astype(np.int64, copy=False))
-        params = _keeping(faiss.SearchParameters(), sel)
-        params.sel = sel
-        return params
+        return _filtered(None if allowed is None
+                         else _selector(allowed.astype(np.int64, copy=False)))

@@ -152,10 +152,7 @@ def test_nprobe_is_tuned_up_until_both_kinds_of_query_are_found() -> None:
     vectors = _clustered(4000, seed=3)
     ids = np.arange(1, 4001, dtype=np.int64)
 
-    def chunks():  # type: ignore[no-untyped-def]
-        yield ids, vectors
-
-    index, recall = ann.build_ivf(4000, DIM, vectors[::2], chunks)
+    index, recall = ann.build_ivf(4000, DIM, vectors[::2], [(ids, vectors)])
     assert recall.good and recall.nprobe <= recall.nlist == ann.nlist_for(4000)
     view = VectorIndex(index, nprobe=recall.nprobe)
     image, text = ann.check_queries(vectors[::2])
@@ -170,7 +167,7 @@ def test_recall_counts_ties_as_found() -> None:
     """Photos stored twice have equal vectors: whichever copy a search returns is a hit."""
     vectors = np.tile(_clustered(1), (50, 1))
     top = ann.ExactTop(vectors[:2])
-    top.update(np.arange(50, dtype=np.int64), vectors)
+    top.update(vectors)
     assert top.recall(np.ones((2, 10), dtype=np.float32)) == 1.0
     assert top.recall(np.full((2, 10), 0.5, dtype=np.float32)) == 0.0
     half = np.concatenate([np.ones((2, 5)), np.full((2, 5), -np.inf)], axis=1)
