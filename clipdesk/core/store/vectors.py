@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from clipdesk.core.hashing import feed
 from clipdesk.paths import make_private_dir
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,6 @@ def _fsync_dir(folder: Path) -> None:
 
 
 XXH3 = "xxh3:"  # the prefix of the checksums written now; none: SHA-256 (earlier versions)
-_CHUNK = 8 << 20
 
 
 def _digest(checksum: str | None = None) -> Any:
@@ -94,8 +94,7 @@ def file_checksum(path: Path, like: str | None = None) -> str:
     written now)."""
     digest = _digest(like)
     with open(path, "rb") as fp:
-        while chunk := fp.read(_CHUNK):
-            digest.update(chunk)
+        feed(digest, fp)
     return _tagged(digest)
 
 
@@ -165,8 +164,7 @@ class _CheckedReader:
 
     def finish(self) -> None:
         """Hash whatever FAISS left unread (nothing, in an intact file)."""
-        while chunk := self._fp.read(_CHUNK):
-            self._digest.update(chunk)
+        feed(self._digest, self._fp)
 
 
 def read_index_file(path: Path, *, checksum: str, count: int, dim: int,
