@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class Family:
     """How one transformers model family is used, as its model card shows."""
@@ -130,9 +129,10 @@ def is_hf_folder(folder: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        return is_hf_config(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        read_config(path)
+    except ModelError:
         return False
+    return True
 
 
 def weights_file(folder: Path) -> Path:
