@@ -173,7 +173,7 @@ class Engine:
         if self._store is None:
             from clipdesk.core.store.access import LibraryAccess
 
-            self._store = LibraryAccess(self.paths)
+            self._store = LibraryAccess(self.paths, spaces=self.registry.image_sharing)
         return self._store
 
     def library(self, *, write: bool = False) -> Library:
@@ -181,7 +181,7 @@ class Engine:
         is for a reader that must not share (a check) or for tests."""
         from clipdesk.core.store import Library
 
-        return Library.open(self.paths, write=write)
+        return Library.open(self.paths, write=write, spaces=self.registry.image_sharing)
 
     def reader(self) -> Library:
         """The shared read-only library (thread-safe; its vector indexes stay loaded)."""
@@ -285,6 +285,7 @@ class Engine:
             self.encoder if load else self.loaded_encoder,
             self.model_info,
             preferred_model=self.settings.model_id,
+            available=lambda m: self.registry.is_available(self.registry.get(m)),
         )
 
     def plan(self, query: Query, model: str = "auto", *, load: bool = True,

@@ -152,11 +152,13 @@ class Searcher:
         infos: InfoProvider,
         *,
         preferred_model: str | None = None,
+        available: Callable[[str], bool] | None = None,
     ) -> None:
         self._library = library
         self._encoders = encoders
         self._infos = infos
         self._preferred = preferred_model
+        self._available = available
 
     # -- model routing -------------------------------------------------------------------------
 
@@ -194,12 +196,16 @@ class Searcher:
         infos = {m: self._info_or_none(m) for m in indexed}
         speakers = {
             m: info for m, info in infos.items() if info is not None and info.speaks(language)
+            # a text tower searching another model's vectors is a choice once it is here
+            and (not info.shares_images or self._available is None or self._available(m))
         }
         if self._preferred is not None and self._preferred in speakers:
             return [self._preferred], ""
         if speakers:
-            # most photos indexed first, then the larger embedding (usually the stronger model)
-            best = max(speakers, key=lambda m: (indexed[m], speakers[m].embed_dim))
+            # most photos indexed first, then a model's own vectors, then the larger embedding
+            # (usually the stronger model)
+            best = max(speakers, key=lambda m: (indexed[m], not speakers[m].shares_images,
+                                                speakers[m].embed_dim))
             return [best], ""
         fallback = self._preferred if self._preferred in indexed else next(iter(indexed))
         name = "Chinese" if language == "zh" else "English"

@@ -87,7 +87,8 @@ def open_evaluation_library(engine: Engine, *, write: bool = True) -> Library:
     """The evaluation store's library (its own database and writer lock)."""
     from clipdesk.core.store import Library
 
-    return Library.open(evaluation_paths(engine.paths), write=write)
+    return Library.open(evaluation_paths(engine.paths), write=write,
+                        spaces=engine.registry.image_sharing)
 
 
 def embed_images(

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class Backend(str, Enum):
     OPEN_CLIP = "open_clip"
     CN_CLIP = "cn_clip"
-    HF = "hf"  # Hugging Face transformers (CLIP, Chinese-CLIP, AltCLIP, SigLIP)
+    HF = "hf"  # Hugging Face transformers (CLIP, Chinese-CLIP, AltCLIP, SigLIP, Taiyi, LiT)
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,17 @@ class ModelInfo:
 
     def speaks(self, language: str) -> bool:
         return "*" in self.languages or language in self.languages
+
+    @property
+    def image_model(self) -> str:
+        """The model whose image vectors this one uses: itself, or for a text tower trained
+        against another model's image tower (Taiyi-CLIP against OpenAI CLIP), that model. Models
+        with the same image model share one set of stored vectors."""
+        return self.extra.get("image_model") or self.model_id
+
+    @property
+    def shares_images(self) -> bool:
+        return self.image_model != self.model_id
 
 
 @runtime_checkable

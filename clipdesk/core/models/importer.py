@@ -81,6 +81,7 @@ def import_model(
     languages: Sequence[str] | None = None,
     description: str = "",
     copy: bool = True,
+    image_model: ModelInfo | None = None,
 ) -> ModelInfo:
     """See :meth:`ModelRegistry.import_model`."""
     checkpoint = Path(checkpoint).expanduser()
@@ -100,6 +101,7 @@ def import_model(
     root.mkdir(parents=True, exist_ok=True)
     slug = _unique_slug(root, display)
     plan = _plan(checkpoint, config, backend, arch, slug)
+    _pair(plan, checkpoint, image_model)
     staging = root / f".import-{slug}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
@@ -272,13 +274,39 @@ def _shapes_of(backend: Backend, arch: str) -> dict[str, tuple[int, ...]] | None
 
 def _validate(info: ModelInfo, checkpoint: Path) -> None:
     """Build the model on the CPU and load the weights; raises InvalidCheckpoint."""
+    model: Any
     if info.backend == Backend.OPEN_CLIP:
         model = oc.build_model(info, checkpoint)
+    elif info.backend == Backend.HF and info.shares_images:
+        model, _ = hf.build_text_tower(checkpoint.parent)
     elif info.backend == Backend.HF:
         model, _, _ = hf.build(checkpoint.parent)
     else:
         model = cn.build_model(cn.model_info_of(info), checkpoint, cn.describe_arch(info))
     del model
+
+
+def _pair(plan: _Plan, checkpoint: Path, image_model: ModelInfo | None) -> None:
+    """A text tower takes its image model's image size and records the image model; any other
+    model refuses one."""
+    tower = plan.backend == Backend.HF and hf.text_tower_class(
+        hf.read_config(checkpoint.parent / hf.CONFIG)) is not None
+    if not tower:
+        if image_model is not None:
+            raise ModelError("Only a text tower (such as Taiyi-CLIP's) is imported with an "
+                             "image model; this model has its own image tower.")
+        return
+    if image_model is None:
+        raise ModelError(f"{checkpoint.parent.name} is a text tower without images of its own: "
+                         "choose the model whose image vectors it was trained for (Taiyi-CLIP: "
+                         "OpenAI CLIP ViT-B/32).")
+    if image_model.backend != Backend.HF or image_model.shares_images:
+        raise ModelError(f"{image_model.display_name} cannot lend its image tower: choose a "
+                         "transformers model with an image tower of its own.")
+    hf.check_pair(hf.read_config(checkpoint.parent / hf.CONFIG), image_model.embed_dim,
+                  image_model.display_name)
+    plan.image_size = image_model.image_size
+    plan.extra["image_model"] = image_model.model_id
 
 
 # -- writing --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.core.errors import ModelError
@@ -38,13 +39,18 @@ def load_encoder(
     ``(done_bytes, total_bytes)``, ``token`` cancels). Raises :class:`WeightsMissing`,
     :class:`DownloadError`, :class:`InvalidCheckpoint` or :class:`ModelError`.
     """
-    if isinstance(model, str):
-        from clipdesk.core.models.registry import ModelRegistry
+    from clipdesk.core.models.registry import ModelRegistry
 
-        info = ModelRegistry(paths).get(model)
-    else:
-        info = model
+    info = ModelRegistry(paths).get(model) if isinstance(model, str) else model
     weights = ensure_weights(info, paths, download=download, progress=progress, token=token)
+    more: dict[str, Path] = {}
+    if info.shares_images:  # a text tower: the images are its image model's
+        partner = ModelRegistry(paths).get(info.image_model)
+        if partner.backend != Backend.HF:
+            raise ModelError(f"{info.display_name} needs a transformers image model; "
+                             f"{partner.display_name} is not one.")
+        more["image_weights"] = ensure_weights(partner, paths, download=download,
+                                               progress=progress, token=token)
     where = pick_device(device)
     precision = precision or default_precision(where)
     if precision not in ("fp16", "fp32"):
@@ -64,7 +70,7 @@ def load_encoder(
         raise ModelError(f"Unknown backend {info.backend}")
     try:
         return backend.load(info, weights, device=where, precision=precision,
-                            batch_size=batch_size)
+                            batch_size=batch_size, **more)
     except Exception as exc:
         from clipdesk.core.models.device import is_out_of_memory
 
@@ -72,4 +78,4 @@ def load_encoder(
             raise
         log.warning("%s does not fit on %s; loading it on the CPU", info.model_id, where)
         return backend.load(info, weights, device="cpu", precision="fp32",
-                            batch_size=batch_size)
+                            batch_size=batch_size, **more)

@@ -33,6 +33,7 @@ class ModelRegistry:
     def __init__(self, paths: DataPaths) -> None:
         self.paths = paths
         self._builtin = {info.model_id: info for info in BUILTIN_MODELS}
+        self._sharing: tuple[int, dict[str, str]] | None = None
 
     # -- listing ------------------------------------------------------------------------------
 
@@ -83,6 +84,25 @@ class ModelRegistry:
         known = ", ".join(i.model_id for i in self.all())
         raise UnknownModel(f"There is no model {model_id!r}. Known models: {known}.")
 
+    def image_sharing(self) -> dict[str, str]:
+        """``{model id: image model id}`` for every model that uses another model's image
+        vectors (a text tower such as Taiyi-CLIP). Cheap: recomputed only when the imported
+        models' folder changes."""
+        folder = self.paths.user_model_dir
+        try:
+            stamp = folder.stat().st_mtime_ns
+        except OSError:
+            stamp = 0
+        if self._sharing is None or self._sharing[0] != stamp:
+            self._sharing = (stamp, {i.model_id: i.image_model for i in self.all()
+                                     if i.shares_images})
+        return dict(self._sharing[1])
+
+    def partners(self, model_id: str) -> list[ModelInfo]:
+        """The other models that search the same image vectors as ``model_id``."""
+        space = self.get(model_id).image_model
+        return [i for i in self.all() if i.image_model == space and i.model_id != model_id]
+
     def default(self) -> ModelInfo:
         return self._builtin[DEFAULT_MODEL_ID]
 
@@ -95,7 +115,10 @@ class ModelRegistry:
         return find_weights(info, self.paths)
 
     def is_available(self, info: ModelInfo) -> bool:
-        return self.weights_path(info) is not None
+        """Whether ``info`` can load without a download (with the image model it shares)."""
+        if self.weights_path(info) is None:
+            return False
+        return not info.shares_images or self.is_available(self.get(info.image_model))
 
     # -- user models --------------------------------------------------------------------------
 
@@ -110,6 +133,7 @@ class ModelRegistry:
         languages: Sequence[str] | None = None,
         description: str = "",
         copy: bool = True,
+        image_model: str | None = None,
     ) -> ModelInfo:
         """Import a local checkpoint as ``user:<slug>`` after building and loading it once.
 
@@ -120,6 +144,8 @@ class ModelRegistry:
         architecture comes from it; otherwise ``arch`` names a built-in architecture
         (``ViT-B-16``, ``cn_clip:RN50``, ``open_clip:ViT-B-32``), and without either it is
         recognised from the weights' shapes.
+        A text tower (Taiyi-CLIP's ``BertForSequenceClassification`` folder) names
+        ``image_model``, the model whose image vectors it searches.
         Files are copied into the data folder unless ``copy`` is false.
         Raises :class:`InvalidCheckpoint` for a file that is not valid weights for the model.
         """
@@ -129,6 +155,7 @@ class ModelRegistry:
             self.paths, Path(checkpoint), config=Path(config) if config else None,
             backend=Backend(backend) if backend else None, arch=arch, name=name,
             languages=languages, description=description, copy=copy,
+            image_model=self.get(image_model) if image_model else None,
         )
 
     def remove(self, model_id: str) -> None:

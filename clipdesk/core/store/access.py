@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -39,8 +39,10 @@ Listener = Callable[[], None]
 class LibraryAccess:
     """The library of one data folder as all of its jobs share it."""
 
-    def __init__(self, paths: DataPaths, *, wait_s: float | None = None) -> None:
+    def __init__(self, paths: DataPaths, *, wait_s: float | None = None,
+                 spaces: Callable[[], Mapping[str, str]] | None = None) -> None:
         self.paths = paths
+        self.spaces = spaces  # see Library.open
         self.wait_s = wait_s  # None: a writer waits as long as it takes (cancel to stop)
         self._reader: Library | None = None
         self._reader_lock = threading.Lock()
@@ -53,7 +55,7 @@ class LibraryAccess:
         """The shared read-only library (opened on first use; creates or upgrades the file)."""
         with self._reader_lock:
             if self._reader is None:
-                self._reader = Library.open(self.paths)
+                self._reader = Library.open(self.paths, spaces=self.spaces)
             return self._reader
 
     def close_reader(self) -> None:
@@ -72,8 +74,8 @@ class LibraryAccess:
         """The writable library, once it is this job's turn; listeners hear of the change
         when it closes (even when the job failed half-way: what it committed is there)."""
         with self.turn(token, progress):
-            library = self.when_free(lambda: Library.open(self.paths, write=True), token,
-                                     progress)
+            library = self.when_free(
+                lambda: Library.open(self.paths, write=True, spaces=self.spaces), token, progress)
             try:
                 yield library
             finally:

@@ -14,7 +14,7 @@ writer, or by a reader that can briefly take the writer lock). See :mod:`.cache`
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -65,18 +65,24 @@ log = logging.getLogger(__name__)
 class Library(WriteOps):
     """One data folder's library. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, paths: DataPaths, db: Database, lock: WriterLock | None) -> None:
+    def __init__(self, paths: DataPaths, db: Database, lock: WriterLock | None,
+                 spaces: Callable[[], Mapping[str, str]] | None = None) -> None:
         self.paths = paths
         self.db = db
         self._lock = lock
+        self._spaces = spaces
         self._cache = VectorCache(db, paths, lambda: self.writable)
 
     @classmethod
-    def open(cls, paths: DataPaths, *, write: bool = False) -> Library:
+    def open(cls, paths: DataPaths, *, write: bool = False,
+             spaces: Callable[[], Mapping[str, str]] | None = None) -> Library:
         """Open (creating or upgrading) the library of ``paths``.
 
         ``write=True`` takes the writer lock first and raises :class:`StoreLocked` (naming the
-        holder's pid) when another process writes to this data folder.
+        holder's pid) when another process writes to this data folder. ``spaces`` gives
+        ``{model id: image model id}`` for models that search another model's image vectors
+        (the model registry's ``image_sharing``): every vector operation of such a model goes
+        to its image model's vectors.
         """
         paths.ensure()
         lock = WriterLock(paths.lock_file, paths.root).acquire() if write else None
@@ -92,7 +98,7 @@ class Library(WriteOps):
             raise
         if lock is not None:
             vector_files.remove_temp_files(paths.vector_dir)
-        return cls(paths, db, lock)
+        return cls(paths, db, lock, spaces)
 
     @property
     def writable(self) -> bool:
@@ -246,12 +252,18 @@ class Library(WriteOps):
 
     def model_counts(self) -> dict[str, int]:
         """Vectors per model id (every model that ever stored one; 0 once all were removed),
-        kept by triggers: no million rows are counted."""
+        kept by triggers: no million rows are counted. A model sharing another's image vectors
+        counts them too."""
         with self.db.read() as s:
-            return {m: int(n) for m, n in s.execute(
+            counts = {m: int(n) for m, n in s.execute(
                 select(ModelRow.model_id, ModelRow.vector_count)).all()}
+        for model_id, space in (self._spaces() if self._spaces is not None else {}).items():
+            if space in counts:
+                counts.setdefault(model_id, counts[space])
+        return counts
 
     def model_dim(self, model_id: str) -> int | None:
+        model_id = self.space(model_id)
         with self.db.read() as s:
             row = s.get(ModelRow, model_id)
             return row.dim if row is not None else None
@@ -267,6 +279,7 @@ class Library(WriteOps):
 
     def vector_map(self, model_id: str, file_ids: Iterable[int]) -> dict[int, np.ndarray]:
         """{file id: vector} for the ids that have a vector under ``model_id``."""
+        model_id = self.space(model_id)
         out: dict[int, np.ndarray] = {}
         with self.db.read() as s:
             for part in chunks(sorted({int(i) for i in file_ids})):
@@ -280,6 +293,7 @@ class Library(WriteOps):
     def all_vectors(self, model_id: str) -> tuple[np.ndarray, np.ndarray, int]:
         """``(ids, vectors, generation)`` of every searchable vector of ``model_id`` (files not
         marked missing), from one snapshot."""
+        model_id = self.space(model_id)
         with self.db.read() as s:
             model = s.get(ModelRow, model_id)
             if model is None:
@@ -310,19 +324,20 @@ class Library(WriteOps):
         memory until the model's generation changes; a view handed out is never modified, so
         it can be searched from any thread. Raises StoreError for a model that never had a
         vector."""
-        return self._cache.index(model_id)
+        return self._cache.index(self.space(model_id))
 
     def search_index_info(self, model_id: str) -> SearchIndexInfo | None:
         """How ``model_id`` is searched (exact or approximate, with its measured recall),
         read from the published index's record without loading it; None before there is
         one."""
-        return self._cache.info(model_id)
+        return self._cache.info(self.space(model_id))
 
     def refresh_vector_cache(self, model_id: str | None = None) -> None:
         """Publish a new index for ``model_id`` (default: every model) where the file is
         missing, of the wrong kind for the library's size, or behind by many changes (see
         :mod:`.cache`); smaller changes are carried in memory from the change log."""
-        self._cache.refresh([model_id] if model_id is not None else list(self.model_counts()))
+        wanted = [model_id] if model_id is not None else list(self.model_counts())
+        self._cache.refresh(dict.fromkeys(self.space(m) for m in wanted))
 
     # -- tags ----------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -159,10 +159,16 @@ class WriteOps:
     """Mixed into :class:`~clipdesk.core.store.library.Library`."""
 
     db: Database
+    _spaces: Callable[[], Mapping[str, str]] | None = None
 
     @property
     def writable(self) -> bool:  # pragma: no cover - overridden by Library
         raise NotImplementedError
+
+    def space(self, model_id: str) -> str:
+        """The model id whose vectors ``model_id`` searches: its own, or those of the model
+        whose image tower it shares (see ``ModelInfo.image_model``)."""
+        return (self._spaces() if self._spaces is not None else {}).get(model_id, model_id)
 
     def _require_writer(self) -> None:
         if not self.writable:
@@ -219,6 +225,7 @@ class WriteOps:
 
     def files_lacking_vectors(self, model_id: str, root_ids: Sequence[int]) -> list[StoredFile]:
         """Decoded files (status ok, not missing) of these roots without a ``model_id`` vector."""
+        model_id = self.space(model_id)
         lacking = ~exists().where(EmbeddingRow.file_id == FileRow.id,
                                   EmbeddingRow.model_id == model_id)
         with self.db.read() as s:
@@ -244,6 +251,7 @@ class WriteOps:
     def ensure_model(self, model_id: str, dim: int) -> None:
         """Register ``model_id`` with its embedding size; a different size is refused (the
         stored vectors could not be searched with this model)."""
+        model_id = self.space(model_id)
         self._require_writer()
         with self.db.write() as s:
             row = s.get(ModelRow, model_id)
@@ -292,6 +300,7 @@ class WriteOps:
         """Write one batch in one transaction: rows, vectors, statuses, and ``moves`` (rows whose
         place, size or time changed but not their content). Returns the file ids in the order
         of ``updates``. Either all of it is stored or none of it."""
+        model_id = self.space(model_id)
         self._require_writer()
         with self.db.write() as s:
             _move(s, moves)
@@ -520,6 +529,7 @@ class WriteOps:
         """Mark the indexing of these roots with ``model_id`` as started and unfinished (None:
         finished). Kept in the database, so that work interrupted by a quit, a crash or a kill
         resumes on the next start."""
+        model_id = self.space(model_id) if model_id is not None else None
         self._require_writer()
         if not root_ids:
             return

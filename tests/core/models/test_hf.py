@@ -25,7 +25,8 @@ from tests.fixtures.tiny_hf_models import IMAGE_SIZE, PROJECTION_DIM, TOWER
 CASES = [("clip", "CLIPModel", EN_QUERIES, {"en"}),
          ("chinese_clip", "ChineseCLIPModel", ZH_QUERIES, {"zh"}),
          ("altclip", "AltCLIPModel", ZH_QUERIES + EN_QUERIES, {"zh", "en"}),
-         ("siglip", "SiglipModel", EN_QUERIES, {"*"})]
+         ("siglip", "SiglipModel", EN_QUERIES, {"*"}),
+         ("dual", "VisionTextDualEncoderModel", ZH_QUERIES, {"zh"})]
 TEXT_KWARGS: dict[str, dict[str, object]] = {
     "siglip": {"padding": "max_length", "max_length": 64}}
 DIMS = {"siglip": TOWER["hidden_size"]}
@@ -79,6 +80,37 @@ def test_vectors_differ_between_photos_and_texts(family: str, queries: list[str]
     assert len({tuple(np.argsort(-row)[:3]) for row in texts @ images.T}) > 1
     assert (texts @ texts.T)[np.triu_indices(len(texts), 1)].max() < 0.999
     assert (images @ images.T)[np.triu_indices(len(images), 1)].min() < 0.999
+
+
+def test_taiyi_pairing_parity(tiny_hf_folders: dict[str, Path], data_paths: DataPaths,
+                              photos: list[Path]) -> None:
+    """Taiyi-CLIP's model card: ``BertForSequenceClassification(...).logits`` for the text and
+    the paired OpenAI CLIP's ``get_image_features`` for the images, both L2-normalised. The
+    card tokenizes with ``padding=True`` and passes ``input_ids`` only; one text at a time (no
+    padding) that is the same as ours with the attention mask."""
+    import torch
+    import transformers
+
+    registry = ModelRegistry(data_paths)
+    clip = registry.import_model(tiny_hf_folders["clip"])
+    info = registry.import_model(tiny_hf_folders["taiyi"], image_model=clip.model_id)
+    assert info.arch == "BertForSequenceClassification" and info.image_model == clip.model_id
+    images = _open(photos)
+    folder = tiny_hf_folders["taiyi"]
+    tokenizer = transformers.BertTokenizer.from_pretrained(folder, local_files_only=True)
+    text_encoder = transformers.BertForSequenceClassification.from_pretrained(
+        folder, local_files_only=True).eval()
+    clip_model = transformers.CLIPModel.from_pretrained(tiny_hf_folders["clip"],
+                                                        local_files_only=True).eval()
+    processor = transformers.CLIPProcessor.from_pretrained(tiny_hf_folders["clip"],
+                                                           local_files_only=True)
+    with torch.no_grad():
+        ref_img = clip_model.get_image_features(
+            **processor(images=images, return_tensors="pt")).pooler_output.numpy()
+        ref_txt = np.concatenate([
+            text_encoder(tokenizer([q], return_tensors="pt", padding=True)["input_ids"])
+            .logits.numpy() for q in ZH_QUERIES])
+    _assert_parity(*_ours(info.model_id, data_paths, images, ZH_QUERIES), ref_img, ref_txt)
 
 
 def test_languages_and_name_can_be_given(tiny_hf_folders: dict[str, Path],
