@@ -113,11 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     m = msub.add_parser("import", help="use a checkpoint file or model folder on this computer")
     m.add_argument("checkpoint", type=Path,
                    help="a weights file, or a folder (open_clip's, or transformers' "
-                        "save_pretrained: CLIP, Chinese-CLIP, AltCLIP, SigLIP)")
+                        "save_pretrained: CLIP, Chinese-CLIP, AltCLIP, SigLIP, "
+                        "a LiT dual encoder, or a Taiyi-style text tower)")
     m.add_argument("--config", type=Path, help="model config JSON (OpenCLIP or Chinese CLIP)")
     m.add_argument("--backend", choices=["open_clip", "cn_clip", "hf"])
     m.add_argument("--arch", help="built-in architecture the checkpoint is for, e.g. ViT-B-16")
     m.add_argument("--name", help="display name")
+    m.add_argument("--image-model", metavar="MODEL",
+                   help="for a text tower such as Taiyi-CLIP's: the model whose image vectors "
+                        "it searches, e.g. hf:openai/clip-vit-base-patch32")
     m.add_argument("--languages", type=_languages, metavar="LANGS",
                    help="languages its text tower reads: zh, en, or zh,en (* = many); "
                         "default: guessed from the model")
@@ -284,6 +288,8 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                             "user": i.user,
                             "available": ok,
                             "recommended": i.recommended,
+                            "image_model": i.image_model,
+                            "licence": i.extra.get("licence"),
                         }
                         for i, ok in rows
                     ]
@@ -302,6 +308,12 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         for mark, model_id, langs, size, name in table:
             say(f"{mark} {model_id:{id_w}s}  {langs:{lang_w}s}  {size:>{size_w}s}  {name}")
         say("(* = weights on this computer)")
+        shared = [i for i, _ in rows if i.shares_images]
+        if shared:
+            say("Text towers that search another model's photos (index with either, search "
+                "with both):")
+            for i in shared:
+                say(f"  {i.model_id} -> {i.image_model}")
         return EXIT_OK
     if args.models_command == "import":
         from clipdesk.core.models.base import Backend
@@ -315,6 +327,7 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                 arch=args.arch,
                 name=args.name,
                 languages=args.languages,
+                image_model=args.image_model,
             )
         except UnknownArchitecture as exc:
             raise ClipdeskError(
@@ -327,17 +340,16 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
             say(f"imported {info.model_id} ({info.display_name})")
         return EXIT_OK
     # download
-    from clipdesk.core.models.weights import ensure_weights
-
     info = registry.get(args.model_id)
     token = CancelToken()
     try:
-        path = ensure_weights(
-            info, engine.paths, download=True, progress=progress.bytes, token=token
-        )
+        path, image_path = registry.ensure(info, download=True, progress=progress.bytes,
+                                           token=token)
     finally:
         progress.close()
     say(f"{info.model_id}: {path}")
+    if image_path is not None:
+        say(f"{info.image_model} (its images): {image_path}")
     return EXIT_OK
 
 

@@ -428,7 +428,8 @@ def test_models_list_keeps_its_columns(capsys: pytest.CaptureFixture[str],
     code, out, _ = run(capsys, "--data-dir", str(data_paths.root), "models", "list")
     assert code == EXIT_OK
     lines = out.splitlines()
-    header, rows = lines[0], lines[1:-1]
+    footer = lines.index("(* = weights on this computer)")
+    header, rows = lines[0], lines[1:footer]
     column = header.index("languages")
     assert all(len(row) > column and row[column - 2:column] == "  " for row in rows)
     assert all(row[0] in " *" and row[1] == " " for row in rows)
@@ -472,6 +473,38 @@ def test_transformers_folders_import_index_and_search(
                           "--top-k", "3")
         assert Path(result["hits"][0]["path"]) == query.resolve()
         assert result["hits"][0]["score"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_text_tower_shares_the_photos_of_its_image_model(
+    capsys: pytest.CaptureFixture[str],
+    data_paths: DataPaths,
+    tiny_hf_folders: dict[str, Path],
+    photos: Path,
+) -> None:
+    data = ("--data-dir", str(data_paths.root))
+    run_json(capsys, *data, "models", "import", str(tiny_hf_folders["clip"]), "--name", "CLIP")
+    code, _, err = run(capsys, *data, "models", "import", str(tiny_hf_folders["taiyi"]))
+    assert code == EXIT_ERROR and "image vectors it was trained for" in err
+    taiyi = run_json(capsys, *data, "models", "import", str(tiny_hf_folders["taiyi"]),
+                     "--name", "Taiyi", "--image-model", "user:clip")
+    listed = {m["id"]: m for m in run_json(capsys, *data, "models", "list")}
+    assert listed[taiyi["id"]]["image_model"] == "user:clip"
+    assert listed["hf:IDEA-CCNL/Taiyi-CLIP-Roberta-102M-Chinese"]["image_model"] == \
+        "hf:openai/clip-vit-base-patch32"
+    assert listed["hf:IDEA-CCNL/Taiyi-CLIP-Roberta-102M-Chinese"]["licence"] == "Apache-2.0"
+    code, out, _ = run(capsys, *data, "models", "list")
+    assert "user:taiyi -> user:clip" in out
+
+    assert run_json(capsys, *data, "index", str(photos), "--model", "user:clip")["embedded"] == 24
+    again = run_json(capsys, *data, "index", str(photos), "--model", "user:taiyi")
+    assert again["embedded"] == 0  # its photos are CLIP's, already embedded
+    result = run_json(capsys, *data, "search", "一只狗", "--model", "user:taiyi", "--top-k", "4")
+    assert result["models"] == ["user:taiyi"] and len(result["hits"]) == 4
+    # a Chinese query goes to the text tower that reads Chinese, over CLIP's photos
+    assert run_json(capsys, *data, "search", "海边的日落")["models"] == ["user:taiyi"]
+    both = run_json(capsys, *data, "search", "dog", "--model", "user:clip+user:taiyi",
+                    "--top-k", "24")
+    assert sorted(both["models"]) == ["user:clip", "user:taiyi"] and len(both["hits"]) == 24
 
 
 def test_import_refuses_unknown_languages(

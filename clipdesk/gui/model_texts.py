@@ -58,6 +58,39 @@ DESCRIPTIONS = (
         "Queries in many languages, Chinese included; needs the transformers "
         "package and the xlm-roberta-base tokenizer.",
     ),
+    QT_TRANSLATE_NOOP(
+        "BuiltinModels",
+        "English queries; the original CLIP, fast (63.2% ImageNet zero-shot). Taiyi-CLIP "
+        "102M searches its photos in Chinese.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "BuiltinModels",
+        "English queries; the original large CLIP (75.3% ImageNet zero-shot). Taiyi-CLIP "
+        "326M searches its photos in Chinese.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "BuiltinModels",
+        "Chinese queries over the photos of OpenAI CLIP ViT-B/32 (its image tower): index"
+        " once, search in Chinese and English.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "BuiltinModels",
+        "Chinese queries over the photos of OpenAI CLIP ViT-L/14 (its image tower); more "
+        "accurate than Taiyi-CLIP 102M.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "BuiltinModels",
+        "Chinese queries; Chinese CLIP ViT-B/16 through transformers.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "BuiltinModels",
+        "Chinese and English queries; CLIP ViT-L/14 with a bilingual XLM-R text tower; "
+        "needs a GPU.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "BuiltinModels",
+        "Queries in many languages, Chinese included; Google's SigLIP 2.",
+    ),
 )
 
 

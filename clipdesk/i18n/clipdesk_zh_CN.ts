@@ -47,6 +47,34 @@
         <source>Queries in many languages, Chinese included; needs the transformers package and the xlm-roberta-base tokenizer.</source>
         <translation>支持包括中文在内的多种语言搜索；需要安装 transformers 包和 xlm-roberta-base 分词器。</translation>
     </message>
+    <message>
+        <source>English queries; the original CLIP, fast (63.2% ImageNet zero-shot). Taiyi-CLIP 102M searches its photos in Chinese.</source>
+        <translation>英文查询；OpenAI 原版 CLIP，速度快（ImageNet 零样本 63.2%）。太乙-CLIP 102M 可用中文搜索它索引的照片。</translation>
+    </message>
+    <message>
+        <source>English queries; the original large CLIP (75.3% ImageNet zero-shot). Taiyi-CLIP 326M searches its photos in Chinese.</source>
+        <translation>英文查询；OpenAI 原版大型 CLIP（ImageNet 零样本 75.3%）。太乙-CLIP 326M 可用中文搜索它索引的照片。</translation>
+    </message>
+    <message>
+        <source>Chinese queries over the photos of OpenAI CLIP ViT-B/32 (its image tower): index once, search in Chinese and English.</source>
+        <translation>用中文搜索 OpenAI CLIP ViT-B/32 索引的照片（共用其图像塔）：索引一次，中英文都能搜索。</translation>
+    </message>
+    <message>
+        <source>Chinese queries over the photos of OpenAI CLIP ViT-L/14 (its image tower); more accurate than Taiyi-CLIP 102M.</source>
+        <translation>用中文搜索 OpenAI CLIP ViT-L/14 索引的照片（共用其图像塔）；比太乙-CLIP 102M 更准确。</translation>
+    </message>
+    <message>
+        <source>Chinese queries; Chinese CLIP ViT-B/16 through transformers.</source>
+        <translation>中文查询；通过 transformers 加载的 Chinese CLIP ViT-B/16。</translation>
+    </message>
+    <message>
+        <source>Chinese and English queries; CLIP ViT-L/14 with a bilingual XLM-R text tower; needs a GPU.</source>
+        <translation>中英文查询；CLIP ViT-L/14 配双语 XLM-R 文本塔；需要 GPU。</translation>
+    </message>
+    <message>
+        <source>Queries in many languages, Chinese included; Google&apos;s SigLIP 2.</source>
+        <translation>支持多种语言查询（含中文）；Google 的 SigLIP 2。</translation>
+    </message>
 </context>
 <context>
     <name>ClassResultsView</name>

@@ -4,7 +4,10 @@ Kept free of torch and of the libraries so that listing models is instant. The o
 were taken from ``open_clip.pretrained`` (each tag's ``hf_hub`` repository; open_clip downloads
 ``open_clip_model.safetensors`` from it first and ``open_clip_pytorch_model.bin`` otherwise), and a
 test checks them against the installed open_clip. The cn_clip entries follow
-``cn_clip.clip.utils._MODELS`` (Hugging Face ``OFA-Sys`` repositories).
+``cn_clip.clip.utils._MODELS`` (Hugging Face ``OFA-Sys`` repositories). The ``hf:`` entries are
+whole transformers repositories (see :mod:`.hf_repo`); sizes are their weights' download sizes,
+licences their model cards'. Taiyi-CLIP is a Chinese text tower for OpenAI CLIP's image tower
+(``image_model``): it searches the vectors of that model.
 """
 
 from __future__ import annotations
@@ -50,6 +53,22 @@ def _oc(arch: str, tag: str, repo: str, *, name: str, dim: int, bytes_: int, des
     )
 
 
+def _hf(repo: str, cls: str, *, name: str, dim: int, bytes_: int, licence: str,
+        description: str, languages: frozenset[str] = EN, size: int = 224,
+        image_model: str | None = None) -> ModelInfo:
+    extra = {"hf_repo": repo, "licence": licence}
+    if image_model:
+        extra["image_model"] = image_model
+    return ModelInfo(
+        model_id=f"hf:{repo}", backend=Backend.HF, arch=cls, display_name=name,
+        languages=languages, embed_dim=dim, image_size=size, download_size=bytes_,
+        description=description, url=f"{HF}/{repo}", extra=extra,
+    )
+
+
+OPENAI_B32 = "hf:openai/clip-vit-base-patch32"
+OPENAI_L14 = "hf:openai/clip-vit-large-patch14"
+
 BUILTIN_MODELS: tuple[ModelInfo, ...] = (
     _cn("ViT-B-16", "chinese-clip-vit-base-patch16", "clip_cn_vit-b-16.pt",
         name="Chinese CLIP ViT-B/16", dim=512, size=224, bytes_=753_000_000,
@@ -93,4 +112,33 @@ BUILTIN_MODELS: tuple[ModelInfo, ...] = (
         bytes_=1_466_000_000, languages=ANY,
         description="Queries in many languages, Chinese included; needs the transformers "
                     "package and the xlm-roberta-base tokenizer."),
+    _hf("openai/clip-vit-base-patch32", "CLIPModel", name="OpenAI CLIP ViT-B/32",
+        dim=512, bytes_=605_000_000, licence="MIT",
+        description="English queries; the original CLIP, fast (63.2% ImageNet zero-shot). "
+                    "Taiyi-CLIP 102M searches its photos in Chinese."),
+    _hf("openai/clip-vit-large-patch14", "CLIPModel", name="OpenAI CLIP ViT-L/14",
+        dim=768, bytes_=1_710_000_000, licence="MIT",
+        description="English queries; the original large CLIP (75.3% ImageNet zero-shot). "
+                    "Taiyi-CLIP 326M searches its photos in Chinese."),
+    _hf("IDEA-CCNL/Taiyi-CLIP-Roberta-102M-Chinese", "BertForSequenceClassification",
+        name="Taiyi-CLIP RoBERTa 102M (Chinese)", dim=512, bytes_=409_000_000,
+        licence="Apache-2.0", languages=ZH, image_model=OPENAI_B32,
+        description="Chinese queries over the photos of OpenAI CLIP ViT-B/32 (its image "
+                    "tower): index once, search in Chinese and English."),
+    _hf("IDEA-CCNL/Taiyi-CLIP-Roberta-large-326M-Chinese", "BertForSequenceClassification",
+        name="Taiyi-CLIP RoBERTa-large 326M (Chinese)", dim=768, bytes_=1_300_000_000,
+        licence="Apache-2.0", languages=ZH, image_model=OPENAI_L14,
+        description="Chinese queries over the photos of OpenAI CLIP ViT-L/14 (its image "
+                    "tower); more accurate than Taiyi-CLIP 102M."),
+    _hf("OFA-Sys/chinese-clip-vit-base-patch16", "ChineseCLIPModel",
+        name="Chinese CLIP ViT-B/16 (transformers)", dim=512, bytes_=753_000_000,
+        licence="MIT", languages=ZH,
+        description="Chinese queries; Chinese CLIP ViT-B/16 through transformers."),
+    _hf("BAAI/AltCLIP", "AltCLIPModel", name="AltCLIP (Chinese and English)", dim=768,
+        bytes_=3_460_000_000, licence="CreativeML OpenRAIL-M", languages=frozenset({"zh", "en"}),
+        description="Chinese and English queries; CLIP ViT-L/14 with a bilingual XLM-R text "
+                    "tower; needs a GPU."),
+    _hf("google/siglip2-base-patch16-224", "SiglipModel", name="SigLIP 2 ViT-B/16",
+        dim=768, bytes_=1_510_000_000, licence="Apache-2.0", languages=ANY,
+        description="Queries in many languages, Chinese included; Google's SigLIP 2."),
 )

@@ -191,6 +191,24 @@ def _content_range(headers: Message) -> tuple[int, int | None]:
     return int(match.group(1)), total
 
 
+def fetch_json(url: str, timeout: float = TIMEOUT_S, limit: int = 16 << 20) -> Any:
+    """GET a JSON document (a model repository's file list). Raises
+    :class:`NetworkUnavailable`, :class:`NotFound` or :class:`DownloadError`."""
+    response, _ = _open(url, 0, timeout)
+    try:
+        body = response.read(limit + 1)
+    except (OSError, http.client.HTTPException) as exc:
+        raise DownloadError(f"The answer from {_host(url)} was interrupted ({exc}).") from exc
+    finally:
+        response.close()
+    if len(body) > limit:
+        raise DownloadError(f"The answer from {_host(url)} is too large.")
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DownloadError(f"The answer from {_host(url)} is not JSON ({exc}).") from exc
+
+
 def download_file(
     url: str,
     dest: Path,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.core.errors import ModelError
 from clipdesk.core.models.base import Backend, ModelInfo
 from clipdesk.core.models.device import default_precision, pick_device
-from clipdesk.core.models.weights import ByteProgress, ensure_weights
+from clipdesk.core.models.weights import ByteProgress
 
 if TYPE_CHECKING:
     from clipdesk.core.jobs import CancelToken
@@ -41,16 +40,15 @@ def load_encoder(
     """
     from clipdesk.core.models.registry import ModelRegistry
 
-    info = ModelRegistry(paths).get(model) if isinstance(model, str) else model
-    weights = ensure_weights(info, paths, download=download, progress=progress, token=token)
-    more: dict[str, Path] = {}
-    if info.shares_images:  # a text tower: the images are its image model's
-        partner = ModelRegistry(paths).get(info.image_model)
-        if partner.backend != Backend.HF:
-            raise ModelError(f"{info.display_name} needs a transformers image model; "
-                             f"{partner.display_name} is not one.")
-        more["image_weights"] = ensure_weights(partner, paths, download=download,
-                                               progress=progress, token=token)
+    registry = ModelRegistry(paths)
+    info = registry.get(model) if isinstance(model, str) else model
+    if info.shares_images and registry.get(info.image_model).backend != Backend.HF:
+        raise ModelError(f"{info.display_name} needs a transformers image model; "
+                         f"{info.image_model} is not one.")
+    weights, image_weights = registry.ensure(info, download=download, progress=progress,
+                                             token=token)
+    # a text tower's images are its image model's
+    more = {"image_weights": image_weights} if image_weights is not None else {}
     where = pick_device(device)
     precision = precision or default_precision(where)
     if precision not in ("fp16", "fp32"):

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clipdesk.core.errors import ModelError, UnknownModel
 from clipdesk.core.models.base import Backend, ModelInfo
@@ -22,6 +23,9 @@ from clipdesk.core.models.manifest import (
     read_manifest,
 )
 from clipdesk.paths import DataPaths
+
+if TYPE_CHECKING:
+    from clipdesk.core.jobs import CancelToken
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,22 @@ class ModelRegistry:
         from clipdesk.core.models.weights import find_weights
 
         return find_weights(info, self.paths)
+
+    def ensure(self, info: ModelInfo, *, download: bool = False,
+               progress: Callable[[int, int], None] | None = None,
+               token: CancelToken | None = None) -> tuple[Path, Path | None]:
+        """The checked weights of ``info`` and, for a text tower, of its image model (``None``
+        otherwise); downloads what is missing when ``download`` is true. Raises as
+        :func:`~clipdesk.core.models.weights.ensure_weights` does."""
+        from clipdesk.core.models.weights import ensure_weights
+
+        own = ensure_weights(info, self.paths, download=download, progress=progress,
+                             token=token)
+        if not info.shares_images:
+            return own, None
+        partner = self.get(info.image_model)
+        return own, ensure_weights(partner, self.paths, download=download, progress=progress,
+                                   token=token)
 
     def is_available(self, info: ModelInfo) -> bool:
         """Whether ``info`` can load without a download (with the image model it shares)."""

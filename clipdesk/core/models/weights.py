@@ -1,7 +1,9 @@
 """Finding model weights on this computer, and downloading them when asked.
 
 A built-in model's weights live in ``DataPaths.model_dir`` under the registry's file name (for
-OpenCLIP models, a ``.bin`` alternative when a repository has no safetensors file); a user model's
+OpenCLIP models, a ``.bin`` alternative when a repository has no safetensors file); a built-in
+transformers model is a whole repository folder in ``model_dir/hf/<org>--<name>`` (see
+:mod:`.hf_repo`), or the same repository already in the Hugging Face cache; a user model's
 weights are its manifest's checkpoint. A file that clipdesk downloaded, or that has a pinned hash,
 is checked against its SHA-256 before use (once: see the verified marker in
 :mod:`clipdesk.core.models.download`). ``HF_ENDPOINT`` (e.g. a mirror) replaces the Hugging Face
@@ -81,11 +83,59 @@ def sources(info: ModelInfo, paths: DataPaths) -> list[WeightsSource]:
     return out
 
 
+def is_repo_model(info: ModelInfo) -> bool:
+    """A built-in model that is a whole transformers repository."""
+    return not info.user and "hf_repo" in info.extra and info.backend.value == "hf"
+
+
+def repo_folder(info: ModelInfo, paths: DataPaths) -> Path:
+    """Where clipdesk keeps the repository of a built-in transformers model."""
+    from clipdesk.core.models.hf_repo import folder_name
+
+    return paths.model_dir / "hf" / folder_name(info.extra["hf_repo"])
+
+
+def hub_cache_folder(repo: str) -> Path | None:
+    """The snapshot of ``repo``'s main revision in the Hugging Face cache, if it holds a usable
+    folder (config and weights; transformers' own downloads)."""
+    from clipdesk.core.models.hf_backend import is_hf_folder
+    from clipdesk.core.models.hf_repo import folder_name
+
+    hub = os.environ.get("HF_HUB_CACHE") or os.path.join(
+        os.environ.get("HF_HOME") or os.path.join(Path.home(), ".cache", "huggingface"), "hub")
+    root = Path(hub) / f"models--{folder_name(repo)}"
+    try:
+        revision = (root / "refs" / "main").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    snapshot = root / "snapshots" / revision
+    return snapshot if is_hf_folder(snapshot) and _weights_in(snapshot) else None
+
+
+def _weights_in(folder: Path) -> Path | None:
+    from clipdesk.core.errors import ModelError
+    from clipdesk.core.models.hf_backend import weights_file
+
+    try:
+        return weights_file(folder)
+    except ModelError:
+        return None
+
+
 def find_weights(info: ModelInfo, paths: DataPaths) -> Path | None:
-    """The weights file of ``info`` if it is on this computer (not checked further)."""
+    """The weights file of ``info`` if it is on this computer (not checked further); for a
+    transformers repository, its weights file in a complete folder."""
     if info.user:
         path = info.checkpoint_path
         return path if path is not None and path.is_file() else None
+    if is_repo_model(info):
+        from clipdesk.core.models.hf_repo import complete_files
+
+        folder = repo_folder(info, paths)
+        if complete_files(folder) is not None:
+            return _weights_in(folder)
+        cached = hub_cache_folder(info.extra["hf_repo"])
+        return _weights_in(cached) if cached is not None else None
     for source in sources(info, paths):
         if source.path.is_file():
             return source.path
@@ -97,8 +147,14 @@ def missing_message(info: ModelInfo, paths: DataPaths, reason: str = "") -> str:
     if info.user:
         return (f"The weights of {info.display_name} are missing ({info.checkpoint_path}); "
                 "import the model again.")
-    first = sources(info, paths)[0]
     why = f" ({reason})" if reason else ""
+    if is_repo_model(info):
+        repo = info.extra["hf_repo"]
+        return (f"The files of {info.display_name} are not on this computer and could not be "
+                f"downloaded{why}. Download the repository {hf_url(f'{HF}/{repo}')} (its "
+                "config, tokenizer and weights files) into a folder and import that folder as "
+                "a model, then try again.")
+    first = sources(info, paths)[0]
     return (f"The weights of {info.display_name} are not on this computer and could not be "
             f"downloaded{why}. Download {first.url} and save it as {first.path.name} in "
             f"{first.path.parent}, then try again.")
@@ -124,6 +180,9 @@ def ensure_weights(
         if found is None:
             raise WeightsMissing(missing_message(info, paths))
         return found
+    if is_repo_model(info):
+        return _ensure_repo(info, paths, download=download, progress=progress, token=token,
+                            timeout=timeout)
     candidates = sources(info, paths)
     if not candidates:
         raise WeightsMissing(f"{info.display_name} has no download address; import its "
@@ -155,3 +214,43 @@ def ensure_weights(
             last = exc
     raise DownloadError(f"The weights of {info.display_name} were not found on the server "
                         f"({last}).")
+
+
+def _ensure_repo(info: ModelInfo, paths: DataPaths, *, download: bool,
+                 progress: ByteProgress | None, token: CancelToken | None,
+                 timeout: float) -> Path:
+    """:func:`ensure_weights` for a built-in transformers repository."""
+    from clipdesk.core.models import hf_repo
+
+    folder = repo_folder(info, paths)
+    if hf_repo.complete_files(folder) is not None:
+        damaged = hf_repo.verify_folder(folder, token)
+        if not damaged:
+            found = _weights_in(folder)
+            if found is not None:
+                return found
+        elif not download:
+            raise InvalidCheckpoint(
+                f"{', '.join(damaged)} in {folder} is damaged (its SHA-256 does not match); "
+                "download the model again.")
+        for name in damaged:
+            log.warning("%s fails its checksum; downloading it again", folder / name)
+            discard(folder / name)
+    elif (cached := hub_cache_folder(info.extra["hf_repo"])) is not None:
+        found = _weights_in(cached)
+        if found is not None:
+            return found
+    if not download:
+        raise WeightsMissing(missing_message(info, paths, "downloading was not requested"))
+    endpoint = os.environ.get("HF_ENDPOINT", "").rstrip("/") or HF
+    try:
+        hf_repo.download_repo(info.extra["hf_repo"], folder, endpoint=endpoint,
+                              progress=progress, token=token, timeout=timeout)
+    except NetworkUnavailable as exc:
+        raise WeightsMissing(missing_message(info, paths, str(exc))) from exc
+    except NotFound as exc:
+        raise DownloadError(f"{info.display_name} was not found on the server ({exc}).") from exc
+    found = _weights_in(folder)
+    if found is None:  # pragma: no cover - select_files always picks weights
+        raise DownloadError(f"The download of {info.display_name} holds no weights.")
+    return found

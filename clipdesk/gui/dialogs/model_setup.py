@@ -244,11 +244,9 @@ class ModelSetupDialog(QDialog):
         info = self.context.model_info(model_id) if model_id else None
         if info is None or self._job is not None:
             return
-        paths = self.context.engine.paths
+        registry = self.context.engine.registry
 
         def job(token: CancelToken, progress: ProgressCallback) -> object:
-            from clipdesk.core.models.weights import ensure_weights
-
             started = time.monotonic()
             first: list[int] = []
 
@@ -261,7 +259,7 @@ class ModelSetupDialog(QDialog):
                 progress(Progress(Stage.DOWNLOADING, done, total, rate=rate, eta_s=eta))
 
             try:
-                return ensure_weights(info, paths, download=True, progress=on_bytes, token=token)
+                return registry.ensure(info, download=True, progress=on_bytes, token=token)[0]
             except WeightsMissing as exc:
                 return _Offline(str(exc))
 

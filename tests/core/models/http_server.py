@@ -4,13 +4,17 @@ Routes:
 * ``/cdn/<name>``: the file, honouring ``Range: bytes=N-`` with 206 (or ignoring it when
   ``ignore_range``), cutting the body after ``cut_after`` bytes when that is set.
 * ``/<org>/<repo>/resolve/main/<name>``: like Hugging Face, a 302 to ``/cdn/<name>`` carrying
-  ``X-Linked-Etag: "<sha256>"`` (or ``linked_sha`` when set to a wrong value).
+  ``X-Linked-Etag: "<sha256>"`` (or ``linked_sha`` when set to a wrong value). A file stored as
+  ``"<org>/<repo>/<name>"`` is that repository's own (``/cdn/<org>/<repo>/<name>``).
+* ``/api/models/<org>/<repo>/revision/main``: the Hub's file list of a repository (the files
+  stored as ``"<org>/<repo>/..."``), with size and, for ``lfs_suffixes``, the LFS SHA-256.
 Unknown names get 404. Every request is recorded as ``(path, range header)``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +28,7 @@ class ServerState:
     ignore_range: bool = False
     cut_after: int | None = None  # send only this many body bytes, then close
     linked_sha: dict[str, str] = field(default_factory=dict)  # override X-Linked-Etag
+    lfs_suffixes: tuple[str, ...] = (".safetensors", ".bin", ".h5", ".onnx")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -35,9 +40,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         state = self.server.state  # type: ignore[attr-defined]
         state.requests.append((self.path, self.headers.get("Range")))
-        parts = self.path.strip("/").split("/")
+        path = self.path.split("?")[0]
+        parts = path.strip("/").split("/")
         name = parts[-1]
+        if parts[:2] == ["api", "models"]:
+            self._listing(state, "/".join(parts[2:4]))
+            return
         if "resolve" in parts:
+            scoped = "/".join([*parts[:2], *parts[parts.index("resolve") + 2:]])
+            name = scoped if scoped in state.files else name
             if name not in state.files:
                 self.send_error(404)
                 return
@@ -48,6 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        name = "/".join(parts[1:])
         if parts[0] != "cdn" or name not in state.files:
             self.send_error(404)
             return
@@ -71,6 +83,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if state.cut_after is not None:
             body = body[: state.cut_after]
+        self.wfile.write(body)
+
+
+    def _listing(self, state: ServerState, repo: str) -> None:
+        siblings: list[dict[str, Any]] = []
+        for key, data in state.files.items():
+            if key.startswith(f"{repo}/"):
+                item: dict[str, Any] = {"rfilename": key[len(repo) + 1:], "size": len(data)}
+                if key.endswith(state.lfs_suffixes):
+                    item["lfs"] = {"sha256": hashlib.sha256(data).hexdigest(),
+                                   "size": len(data), "pointerSize": 134}
+                siblings.append(item)
+        if not siblings:
+            self.send_error(404)
+            return
+        body = json.dumps({"id": repo, "siblings": siblings}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
         self.wfile.write(body)
 
 

@@ -35,7 +35,9 @@ def test_ids_carry_their_backend_and_are_unique() -> None:
         assert not info.user
         assert info.display_name and info.description and info.languages
         assert info.embed_dim > 0 and info.image_size > 0 and info.download_size > 0
-        assert info.url and info.url.startswith("https://huggingface.co/") and info.filename
+        assert info.url and info.url.startswith("https://huggingface.co/")
+        # a transformers repository is a folder of files, the others one file
+        assert (info.filename is None) == (info.backend == Backend.HF)
 
 
 def test_cn_clip_models() -> None:
