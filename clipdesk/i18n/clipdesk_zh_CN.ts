@@ -664,6 +664,14 @@
         <translation>可选</translation>
     </message>
     <message>
+        <source>its own</source>
+        <translation>自带</translation>
+    </message>
+    <message>
+        <source>Only for a text tower without images of its own (Taiyi-CLIP): the model whose image vectors it was trained for. It then searches that model&apos;s photos, with no second indexing.</source>
+        <translation>仅用于没有自己图像塔的文本塔（如太乙-CLIP）：选择它训练时所配的图像模型。之后它直接搜索该模型索引的照片，无需再次索引。</translation>
+    </message>
+    <message>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
@@ -692,12 +700,16 @@
         <translation>名称：</translation>
     </message>
     <message>
+        <source>Photos of:</source>
+        <translation>照片来自：</translation>
+    </message>
+    <message>
         <source>A Chinese CLIP or OpenCLIP checkpoint (.pt, .pth, .bin or .safetensors). For a model of your own architecture, also choose its config JSON.</source>
         <translation>Chinese CLIP 或 OpenCLIP 检查点文件（.pt、.pth、.bin 或 .safetensors）。如果是自定义结构的模型，还需选择它的 JSON 配置文件。</translation>
     </message>
     <message>
-        <source>Or choose a model folder: a Hugging Face transformers folder (CLIP, Chinese-CLIP, AltCLIP, SigLIP) as save_pretrained writes it.</source>
-        <translation>也可以选择模型文件夹：Hugging Face transformers 用 save_pretrained 保存的文件夹（CLIP、Chinese-CLIP、AltCLIP、SigLIP）。</translation>
+        <source>Or choose a model folder: a Hugging Face transformers folder (CLIP, Chinese-CLIP, AltCLIP, SigLIP, a LiT dual encoder) as save_pretrained writes it, or a text tower (Taiyi-CLIP) with the model whose photos it searches.</source>
+        <translation>也可以选择模型文件夹：save_pretrained 保存的 Hugging Face transformers 文件夹（CLIP、Chinese-CLIP、AltCLIP、SigLIP、LiT 双塔模型），或一个文本塔（太乙-CLIP）并选择它要搜索其照片的模型。</translation>
     </message>
     <message>
         <source>Choose model weights</source>

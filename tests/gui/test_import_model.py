@@ -72,7 +72,7 @@ def test_the_architecture_reaches_the_import(
     with qtbot.waitSignal(setup_dialog.modelImported, timeout=TIMEOUT_MS) as imported:
         form.accept()
     assert calls == [{"checkpoint": str(weights), "config": None, "arch": "open_clip:ViT-B-16",
-                      "name": "Mine"}]
+                      "name": "Mine", "image_model": None}]
     assert imported.args[0] == tiny_cn_clip.model_id
     # declined: not current, and the dialog says where to choose it later
     qtbot.waitUntil(lambda: not setup_dialog.is_busy())
@@ -177,4 +177,29 @@ def test_a_transformers_folder_imports_through_the_form(
     assert imported.args[0] == "user:hf-chinese"
     info = app_context.engine.registry.get("user:hf-chinese")
     assert info.backend == Backend.HF and info.languages == {"zh"}
+    qtbot.waitUntil(lambda: not setup_dialog.is_busy())
+
+
+def test_a_text_tower_imports_with_the_model_whose_photos_it_searches(
+    qtbot: QtBot, setup_dialog: ModelSetupDialog, app_context: AppContext,
+    tiny_hf_folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(setup_dialog, "ask_use_now", lambda info: False)
+    registry = app_context.engine.registry
+    clip = registry.import_model(tiny_hf_folders["clip"], name="Tiny CLIP", copy=False)
+    form = setup_dialog.choose_checkpoint()
+    offered = [form.image_model.itemData(i) for i in range(form.image_model.count())]
+    # its own, then the transformers models with an image tower (Taiyi-CLIP is a text tower)
+    assert offered[0] == "" and clip.model_id in offered
+    assert "hf:openai/clip-vit-base-patch32" in offered
+    assert "hf:IDEA-CCNL/Taiyi-CLIP-Roberta-102M-Chinese" not in offered
+    assert "cn_clip:ViT-B-16" not in offered
+    form.checkpoint.setText(str(tiny_hf_folders["taiyi"]))
+    form.name.setText("Tiny Taiyi")
+    form.image_model.setCurrentIndex(form.image_model.findData(clip.model_id))
+    assert form.values().image_model == clip.model_id
+    with qtbot.waitSignal(setup_dialog.modelImported, timeout=TIMEOUT_MS) as imported:
+        form.accept()
+    info = registry.get(imported.args[0])
+    assert info.image_model == clip.model_id and info.languages == {"zh"}
     qtbot.waitUntil(lambda: not setup_dialog.is_busy())

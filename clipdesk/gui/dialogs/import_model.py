@@ -7,6 +7,7 @@ a wrong guess costs one field, not the whole form.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class ImportValues:
     config: str | None = None
     arch: str | None = None
     name: str | None = None
+    image_model: str | None = None  # a text tower's image model (Taiyi-CLIP's OpenAI CLIP)
 
 
 class ImportModelDialog(QDialog):
@@ -54,7 +56,8 @@ class ImportModelDialog(QDialog):
     architecture's name) and a name."""
 
     def __init__(self, parent: QWidget | None = None, checkpoint: str = "", *,
-                 values: ImportValues | None = None) -> None:
+                 values: ImportValues | None = None,
+                 image_models: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Use a checkpoint file"))
         self.checkpoint = QLineEdit(checkpoint)
@@ -70,6 +73,14 @@ class ImportModelDialog(QDialog):
                                      "recognise it and you have no config JSON"))
         self.name = QLineEdit()
         self.name.setPlaceholderText(self.tr("optional"))
+        self.image_model = QComboBox()
+        self.image_model.addItem(self.tr("its own"), "")
+        for model_id, display in image_models:
+            self.image_model.addItem(display, model_id)
+        self.image_model.setToolTip(self.tr(
+            "Only for a text tower without images of its own (Taiyi-CLIP): the model whose "
+            "image vectors it was trained for. It then searches that model's photos, with no "
+            "second indexing."))
         browse_checkpoint = QPushButton(self.tr("Browse…"))
         browse_checkpoint.clicked.connect(self._browse_checkpoint)
         browse_folder = QPushButton(self.tr("Folder…"))
@@ -84,11 +95,13 @@ class ImportModelDialog(QDialog):
         form.addRow(self.tr("Model config (JSON):"), self._row(self.config, browse_config))
         form.addRow(self.tr("Architecture:"), self.arch)
         form.addRow(self.tr("Name:"), self.name)
+        form.addRow(self.tr("Photos of:"), self.image_model)
         hint = QLabel(self.tr("A Chinese CLIP or OpenCLIP checkpoint (.pt, .pth, .bin or "
                               ".safetensors). For a model of your own architecture, also choose "
                               "its config JSON.") + " " + self.tr(
             "Or choose a model folder: a Hugging Face transformers folder (CLIP, Chinese-CLIP, "
-            "AltCLIP, SigLIP) as save_pretrained writes it."))
+            "AltCLIP, SigLIP, a LiT dual encoder) as save_pretrained writes it, or a text tower "
+            "(Taiyi-CLIP) with the model whose photos it searches."))
         hint.setWordWrap(True)
         self.error_label = QLabel()
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -128,7 +141,8 @@ class ImportModelDialog(QDialog):
 
     def values(self) -> ImportValues:
         return ImportValues(self.checkpoint.text().strip(), self.config.text().strip() or None,
-                            self.arch_value(), self.name.text().strip() or None)
+                            self.arch_value(), self.name.text().strip() or None,
+                            self.image_model.currentData() or None)
 
     def set_values(self, values: ImportValues) -> None:
         self.checkpoint.setText(values.checkpoint)
@@ -138,6 +152,8 @@ class ImportModelDialog(QDialog):
         else:
             self.arch.setCurrentIndex(0)
         self.name.setText(values.name or "")
+        self.image_model.setCurrentIndex(max(0, self.image_model.findData(values.image_model
+                                                                          or "")))
 
     def show_error(self, message: str) -> None:
         """Say in the form why the import failed (the fields keep what was typed)."""

@@ -273,7 +273,10 @@ class ModelSetupDialog(QDialog):
                           ) -> ImportModelDialog:
         """The import form (window-modal), filled with ``values`` and saying ``error`` when an
         import of them failed; OK imports."""
-        dialog = ImportModelDialog(self, values=values)
+        registry = self.context.engine.registry
+        towers = [(i.model_id, i.display_name) for i in registry.all()
+                  if i.backend.value == "hf" and not i.shares_images]
+        dialog = ImportModelDialog(self, values=values, image_models=towers)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if error:
             dialog.show_error(error)
@@ -284,17 +287,20 @@ class ModelSetupDialog(QDialog):
 
     def _import_values_of(self, values: ImportValues) -> None:
         self.import_form = None
-        self.import_checkpoint(values.checkpoint, values.config, values.name, arch=values.arch)
+        self.import_checkpoint(values.checkpoint, values.config, values.name, arch=values.arch,
+                               image_model=values.image_model)
 
     def import_checkpoint(self, checkpoint: str | Path, config: str | Path | None = None,
-                          name: str | None = None, *, arch: str | None = None) -> None:
+                          name: str | None = None, *, arch: str | None = None,
+                          image_model: str | None = None) -> None:
         """Import ``checkpoint`` (built and loaded once, in the background) as a user model;
-        ``arch`` names its architecture when there is no ``config``."""
+        ``arch`` names its architecture when there is no ``config``; ``image_model`` is a text
+        tower's image model."""
         if self._job is not None:
             return
         registry = self.context.engine.registry
         self._import_values = ImportValues(str(checkpoint), str(config) if config else None,
-                                           arch, name)
+                                           arch, name, image_model)
         unknown = self.tr("clipdesk could not tell which architecture %1 is for. Choose it "
                           "under Architecture, or choose the model's config JSON.")
 
@@ -303,7 +309,8 @@ class ModelSetupDialog(QDialog):
             from clipdesk.core.models.importer import UnknownArchitecture
 
             try:
-                return registry.import_model(checkpoint, config=config, arch=arch, name=name)
+                return registry.import_model(checkpoint, config=config, arch=arch, name=name,
+                                             image_model=image_model)
             except UnknownArchitecture as exc:  # phrased for this form, not the command line
                 raise ModelError(unknown.replace("%1", exc.checkpoint)) from exc
 
