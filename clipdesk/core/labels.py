@@ -40,6 +40,7 @@ import numpy as np
 from clipdesk.core import prompts
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.languages import contains_cjk
+from clipdesk.core.scores import COSINE, ScoreScale, scale_of
 
 if TYPE_CHECKING:
     from clipdesk.core.jobs import CancelToken
@@ -230,6 +231,7 @@ class LabelVectors:
     vectors: np.ndarray  # float32 (n_labels, dim), rows L2-normalised
     logit_scale: float  # the model's softmax temperature (exp of its learnt logit scale)
     others_index: int | None = None
+    scale: ScoreScale = COSINE  # SigLIP's: a probability per label (sigmoid), not a softmax
 
 
 def mean_unit_vector(embeddings: np.ndarray) -> np.ndarray:
@@ -299,7 +301,7 @@ def label_vectors(
     matrix = np.stack([mean_unit_vector(embedded[[row[t] for t in sentences]])
                        for sentences in per_label])
     result = LabelVectors(model_id, label_set.names, matrix, float(encoder.logit_scale),
-                          label_set.others_index)
+                          label_set.others_index, scale_of(encoder))
     log.debug("label vectors for %d labels (%d texts) with %s", len(per_label), len(texts),
               model_id)
     if cache is not None:

@@ -23,6 +23,7 @@ import numpy as np
 
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.languages import LanguageMismatch, check_language, contains_cjk
+from clipdesk.core.scores import COSINE, ScoreScale, scale_of
 from clipdesk.core.types import SearchHit
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ class SearchResult:
     # set when the chosen model(s) do not read the words: the GUI phrases it and offers the fix
     mismatch: LanguageMismatch | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    scale: ScoreScale = COSINE  # what the hits' scores are (union: fused ranks, as cosine)
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,6 +129,12 @@ class PlannedQuery:
     notice: str = ""
     fallback_language: str | None = None
     mismatch: LanguageMismatch | None = None  # the chosen model does not read the words
+    # what a score and a threshold mean per answering model (a text query on SigLIP: its
+    # probability; otherwise the cosine)
+    scales: Mapping[str, ScoreScale] = field(default_factory=dict)
+
+    def scale(self, model_id: str) -> ScoreScale:
+        return self.scales.get(model_id, COSINE)
 
     def asks(self, query: Query, model: str) -> bool:
         """Whether ``query`` with ``model`` is the same question (the number of results and
@@ -300,11 +308,16 @@ class Searcher:
         if waiting:
             raise ModelNotLoaded(*waiting)
         vectors = {m: self.query_vector(query, m) for m in model_ids}
+        # a text against pictures is on the model's own scale; a picture against pictures is not
+        text_only = bool(query.text.strip()) and query.image is None \
+            and query.image_file_id is None
+        scales = {m: scale_of(self._encoders(m)) for m in model_ids} if text_only else {}
         fallback = ("zh" if contains_cjk(query.text) else "en") if notice else None
         mismatch = None if model == AUTO else self._mismatch(query.text, model_ids)
         if mismatch is not None:
             notice = mismatch.sentence()
-        return PlannedQuery(query, model, tuple(model_ids), vectors, notice, fallback, mismatch)
+        return PlannedQuery(query, model, tuple(model_ids), vectors, notice, fallback, mismatch,
+                            scales)
 
     def _mismatch(self, text: str, model_ids: Sequence[str]) -> LanguageMismatch | None:
         """The chosen model(s) do not read the words of the query (none of them)."""
@@ -323,13 +336,15 @@ class Searcher:
         """The hits of a planned query (its ``top_k`` and ``threshold``)."""
         query = plan.query
         allowed = self._allowed_ids(query)
+        scale = COSINE
         if len(plan.model_ids) == 1:
             model_id = plan.model_ids[0]
-            scored = self._nearest(plan.vectors[model_id], query, model_id, query.top_k,
-                                   allowed)
+            scale = plan.scale(model_id)
+            scored = [(i, float(scale.score(s))) for i, s in self._nearest(
+                plan.vectors[model_id], query, model_id, query.top_k, allowed, scale)]
         else:
             depth = max(query.top_k * 2, 100)
-            rankings = [self._nearest(plan.vectors[m], query, m, depth, allowed)
+            rankings = [self._nearest(plan.vectors[m], query, m, depth, allowed, plan.scale(m))
                         for m in plan.model_ids]
             scored = reciprocal_rank_fusion(rankings)[: query.top_k]
         photos = self._library.photos([i for i, _ in scored])
@@ -338,15 +353,16 @@ class Searcher:
             for r, (i, s) in enumerate(((i, s) for i, s in scored if i in photos), start=1)
         )
         return SearchResult(hits=hits, model_ids=plan.model_ids, notice=plan.notice,
-                            fallback_language=plan.fallback_language, mismatch=plan.mismatch)
+                            fallback_language=plan.fallback_language, mismatch=plan.mismatch,
+                            scale=scale)
 
     def count(self, plan: PlannedQuery, threshold: float) -> dict[str, int]:
-        """Photos scoring at least ``threshold`` per answering model (a live match count),
-        found the way the results are (the same filters, and on an approximate index the same
-        groups scanned)."""
+        """Photos scoring at least ``threshold`` (on each model's scale) per answering model (a
+        live match count), found the way the results are (the same filters, and on an
+        approximate index the same groups scanned)."""
         allowed = self._allowed_ids(plan.query)
-        return {m: self._library.vector_index(m).count(plan.vectors[m], threshold, allowed)
-                for m in plan.model_ids}
+        return {m: self._library.vector_index(m).count(
+            plan.vectors[m], plan.scale(m).cosine(threshold), allowed) for m in plan.model_ids}
 
     def _allowed_ids(self, query: Query) -> np.ndarray | None:
         """The file ids the query's filters let through; None when it has no filters."""
@@ -363,15 +379,18 @@ class Searcher:
 
     def _nearest(
         self, vector: np.ndarray, query: Query, model_id: str, k: int,
-        allowed: np.ndarray | None,
+        allowed: np.ndarray | None, scale: ScoreScale = COSINE,
     ) -> list[tuple[int, float]]:
+        """The ``k`` nearest (file id, cosine), at or above the query's threshold (given on
+        ``scale``)."""
         index = self._library.vector_index(model_id)
         if index.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
         scores, ids = index.search(vector[None, :], min(k, index.ntotal), allowed)
         out = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         if query.threshold is not None:
-            out = [(i, s) for i, s in out if s >= query.threshold]
+            floor = scale.cosine(query.threshold)
+            out = [(i, s) for i, s in out if s >= floor]
         return out
 
 

@@ -11,7 +11,9 @@ or :func:`tag_library` for all of it at once (what the CLI does).
 
 For each photo and label: the cosine similarity of the photo's stored vector with the label
 vector, and the probability over the labels (softmax of ``logit_scale * cosine``, the way CLIP
-classifies zero-shot; an "others" label takes part in the softmax). A :class:`TagRule` decides
+classifies zero-shot; an "others" label takes part in the softmax). A SigLIP model's probability
+is its own per label (``sigmoid(scale * cosine + bias)``, see :mod:`clipdesk.core.scores`): each
+label is judged alone, so a photo can be likely for several. A :class:`TagRule` decides
 which labels become tags: probability ≥ ``min_prob`` and/or cosine ≥ ``min_cos``. "Others" is
 never chosen by the thresholds: a photo gets it when no real label passes.
 
@@ -40,6 +42,7 @@ from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import Cancelled, CancelToken, ProgressCallback, no_progress
 from clipdesk.core.labels import DEFAULT_CACHE, LabelSet, LabelVectorCache, LabelVectors
 from clipdesk.core.labels import label_vectors as make_label_vectors
+from clipdesk.core.scores import COSINE, ScoreScale
 from clipdesk.core.types import Progress, Stage
 
 if TYPE_CHECKING:
@@ -61,12 +64,16 @@ def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def score_matrix(
-    image_vectors: np.ndarray, label_vectors: np.ndarray, logit_scale: float
+    image_vectors: np.ndarray, label_vectors: np.ndarray, logit_scale: float,
+    scale: ScoreScale = COSINE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(cosines, probabilities)``, both float32 (n_images, n_labels): cosines are inner
-    products of unit vectors; probabilities are the softmax of ``logit_scale * cosines``."""
+    products of unit vectors; probabilities are the softmax of ``logit_scale * cosines``, or on
+    a probability ``scale`` (SigLIP) each label's own."""
     cos = np.asarray(image_vectors, dtype=np.float32) @ np.asarray(label_vectors,
                                                                    dtype=np.float32).T
+    if scale.is_probability:
+        return cos.astype(np.float32), np.asarray(scale.score(cos), dtype=np.float32)
     return cos.astype(np.float32), softmax(float(logit_scale) * cos, axis=1)
 
 
@@ -249,7 +256,8 @@ def compute_scores(
         have = [i for i in part if i in found]
         if have:
             matrix = np.stack([found[i] for i in have])
-            cos, prob = score_matrix(matrix, vectors.vectors, vectors.logit_scale)
+            cos, prob = score_matrix(matrix, vectors.vectors, vectors.logit_scale,
+                                     vectors.scale)
             kept.append(np.asarray(have, dtype=np.int64))
             cos_parts.append(cos)
             prob_parts.append(prob)

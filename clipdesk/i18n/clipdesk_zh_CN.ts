@@ -186,6 +186,10 @@
         <translation>阈值 %1：精确率 %2 · 召回率 %3 · F1 %4</translation>
     </message>
     <message>
+        <source>Threshold (probability)</source>
+        <translation>阈值（概率）</translation>
+    </message>
+    <message>
         <source>Precision and recall by threshold: %1</source>
         <translation>精确率和召回率随阈值变化：%1</translation>
     </message>
@@ -2339,12 +2343,24 @@ Data folder: %1</source>
         <translation>最多显示多少个结果</translation>
     </message>
     <message>
+        <source>Probability at least:</source>
+        <translation>概率不低于：</translation>
+    </message>
+    <message>
+        <source>This model (SigLIP) scores each photo with its own probability that the photo shows the words: 0.5 is as likely as not.</source>
+        <translation>此模型（SigLIP）为每张照片给出它自己的概率，表示照片与文字相符的可能性：0.5 表示一半一半。</translation>
+    </message>
+    <message>
         <source>Similarity at least:</source>
         <translation>相似度阈值：</translation>
     </message>
     <message>
         <source>Show up to:</source>
         <translation>最多显示：</translation>
+    </message>
+    <message>
+        <source>The cosine similarity of the photo with the words: only its order matters, and each model has its own range.</source>
+        <translation>照片与文字的余弦相似度：只有排序有意义，每个模型的取值范围各不相同。</translation>
     </message>
     <message>
         <source>off</source>

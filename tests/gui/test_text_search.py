@@ -293,3 +293,25 @@ def test_filter_bar_values(qtbot: QtBot, tmp_path: Path) -> None:
     with qtbot.waitSignal(combo.modeChanged):
         combo.set_models(["m:a"], {})  # m:b is gone: back to auto, and said so
     assert combo.mode() == "auto"
+
+
+def test_a_siglip_search_says_its_threshold_is_a_probability(
+        qtbot: QtBot, app_context: Any, tiny_hf_folders: dict[str, Path], coco_photos: Any
+) -> None:
+    engine = app_context.engine
+    siglip = engine.registry.import_model(tiny_hf_folders["siglip"], copy=False)
+    engine.index([coco_photos(6)], model_id=siglip.model_id)
+    app_context.load_encoder(siglip.model_id)
+    panel = make_panel(qtbot, app_context)
+    try:
+        assert panel.options.scale_label.text() == "Similarity at least:"
+        qtbot.waitUntil(lambda: panel.model_combo.findData(siglip.model_id) >= 0,
+                        timeout=10_000)
+        panel.model_combo.set_mode(siglip.model_id)
+        search(qtbot, panel, "a dog")
+        assert panel.last_outcome is not None and panel.last_outcome.probability
+        assert panel.options.scale_label.text() == "Probability at least:"
+        scores = column(panel, ResultRole.SCORE)
+        assert len(scores) == 6 and all(0.0 < s < 1.0 for s in scores)
+    finally:
+        panel.shutdown()

@@ -84,6 +84,8 @@ def report_dict(
         "skipped": [str(p) for p in first_eval.skipped],
         "thresholds": th, "text_to_image": {}, "zero_shot": {}, "image_to_image": {},
         "suggested_threshold": {}, "suggestion_refused": {},
+        # what each model's text scores and thresholds are: "cosine", or SigLIP's "probability"
+        "score_scale": {e.model_id: e.scale.name for e in result.evaluations},
     }
     for row in result.table(th):
         extra: dict[str, list[Any]] = {}
@@ -225,6 +227,11 @@ def to_markdown(report: Mapping[str, Any]) -> str:
                      _pct(u["precision"]), _pct(u["recall"]), _pct(u["f1"]), map_])
     out.write(_table(["", "threshold", "macro P", "macro R", "macro F1", "micro P", "micro R",
                       "micro F1", "mAP"], body) + "\n\n")
+    probability = [m for m, kind in report.get("score_scale", {}).items()
+                   if kind == "probability"]
+    if probability:
+        out.write(f"Thresholds of {', '.join(probability)} are its own probability (sigmoid, "
+                  "as SigLIP is trained); the others' are cosines.\n\n")
     header = ["class", "support"] + [f"{n} {m}" for n in t2i for m in ("P", "R")]
     body = []
     for cls in report["classes"]:

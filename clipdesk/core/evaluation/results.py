@@ -36,6 +36,7 @@ from clipdesk.core.evaluation.metrics import (
     retrieval_metrics,
     threshold_sweep,
 )
+from clipdesk.core.scores import COSINE, ScoreScale
 from clipdesk.core.search import reciprocal_rank_fusion
 
 DEFAULT_THRESHOLD = 0.25
@@ -48,8 +49,9 @@ class ClassEvaluation:
     """One model on one class-folder dataset.
 
     ``scores[i, c]`` is the cosine of image i with the vector of class c's label (templates and
-    descriptions averaged); ``others_scores`` the cosine with the "others" vector when the label
-    set had one. ``image_vectors`` are kept for image→image.
+    descriptions averaged), or on a probability ``scale`` (SigLIP) the model's probability;
+    ``others_scores`` the same with the "others" vector when the label set had one.
+    ``image_vectors`` are kept for image→image (cosines there, whatever the model).
     """
 
     model_id: str
@@ -63,6 +65,7 @@ class ClassEvaluation:
     others_label: str | None = None
     others_scores: np.ndarray | None = None  # float32 (n,)
     skipped: tuple[Path, ...] = ()  # dataset pictures that could not be decoded (left out)
+    scale: ScoreScale = COSINE  # what ``scores`` and the text thresholds are
 
     # -- text → image at a threshold ------------------------------------------------------------
 
@@ -120,11 +123,14 @@ class ClassEvaluation:
                         excluded=int((~single).sum()))
 
     def probabilities(self) -> np.ndarray:
-        """Softmax over the labels (with "others") at the model's logit scale, (n, L)."""
+        """Softmax over the labels (with "others") at the model's logit scale, (n, L); on a
+        probability scale, each label's own probability (the scores)."""
         from clipdesk.core.tagging import softmax
 
         cols = self.scores if self.others_scores is None else np.column_stack(
             [self.scores, self.others_scores])
+        if self.scale.is_probability:
+            return np.asarray(cols, dtype=np.float32)
         return softmax(self.logit_scale * cols, axis=1)
 
     # -- image → image --------------------------------------------------------------------------

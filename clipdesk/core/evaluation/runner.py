@@ -237,11 +237,13 @@ def evaluate_classes(
         lv = label_vectors(encoder, labels, token=token)
         progress(Progress(Stage.EVALUATING, len(labels.names), len(labels.names)))
         image_vectors = all_vectors[keep]
-        cos = (image_vectors @ lv.vectors.T).astype(np.float32)
+        # on the model's own scale: SigLIP's probability, CLIP's cosine
+        cos = np.asarray(lv.scale.score((image_vectors @ lv.vectors.T).astype(np.float32)),
+                         dtype=np.float32)
         results.append(ClassEvaluation(
             model_id=model_id, classes=kept.classes, images=kept.images, truth=kept.truth,
             negatives=kept.negatives, scores=cos[:, :n_classes], image_vectors=image_vectors,
-            logit_scale=lv.logit_scale, others_label=labels.others,
+            logit_scale=lv.logit_scale, others_label=labels.others, scale=lv.scale,
             others_scores=cos[:, n_classes] if labels.others is not None else None,
             skipped=skipped,
         ))

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from clipdesk.core.errors import InvalidCheckpoint, ModelError
 from clipdesk.core.models.base import ModelInfo
 from clipdesk.core.models.torch_encoder import TorchEncoder, _normalised
+from clipdesk.core.scores import COSINE, SIGMOID_KIND, ScoreScale
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,6 +88,14 @@ class HfEncoder(TorchEncoder):
         self._processor = processor
         self._family = family
         self._text = text
+        bias: Any = getattr(model, "logit_bias", None)
+        # SigLIP: a sigmoid per pair, sigmoid(scale * cosine + bias), is its own probability
+        self._scale = COSINE if bias is None else ScoreScale(
+            SIGMOID_KIND, self.logit_scale, float(bias.detach().float().reshape(-1)[0]))
+
+    @property
+    def score_scale(self) -> ScoreScale:
+        return self._scale
 
     def _forward_images(self, pixels: torch.Tensor) -> torch.Tensor:
         return _features(self._model.get_image_features(pixel_values=pixels))

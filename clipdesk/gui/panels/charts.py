@@ -205,7 +205,11 @@ class ThresholdChart:
         return (self.precision, self.recall, self.f1, self.marker)
 
     def set_sweep(self, thresholds: np.ndarray, precision: np.ndarray, recall: np.ndarray,
-                  f1: np.ndarray, title: str = "") -> None:
+                  f1: np.ndarray, title: str = "", *, probability: bool = False) -> None:
+        """The curves over ``thresholds``: cosines, or the model's own probability (SigLIP)."""
+        self.x_axis.setTitleText(
+            translate("EvaluationCharts", "Threshold (probability)") if probability
+            else translate("EvaluationCharts", "Threshold (cosine)"))
         if len(thresholds):
             lo, hi = float(thresholds[0]), float(thresholds[-1])
             if hi <= lo:

@@ -391,7 +391,8 @@ class ClassResultsView(QWidget):
         curve = evaluation.curves[index]
         self.pr_chart.set_curve(curve.recall, curve.precision, name)
         grid, precision, recall, f1 = self._sweep(evaluation)
-        self.th_chart.set_sweep(grid, precision[:, index], recall[:, index], f1[:, index], name)
+        self.th_chart.set_sweep(grid, precision[:, index], recall[:, index], f1[:, index], name,
+                                probability=evaluation.scale.is_probability)
         th = self.thresholds[evaluation.model_id]
         prf = evaluation.text_to_image(th)
         self.pr_chart.set_marker(float(prf.recall[index]), float(prf.precision[index]))

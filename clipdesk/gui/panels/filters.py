@@ -294,9 +294,11 @@ class ThresholdBar(QWidget):
         self.set_threshold(threshold if threshold > 0 else None)
         self._show_value()
 
+        self.scale_label = QLabel(self)
+        self.set_probability(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel(self.tr("Similarity at least:"), self))
+        layout.addWidget(self.scale_label)
         layout.addWidget(self.slider)
         layout.addWidget(self.value_label)
         layout.addWidget(self.count_label, 1)
@@ -314,6 +316,21 @@ class ThresholdBar(QWidget):
         """Set the threshold (rounded to the slider's hundredths; None or too low: off)."""
         steps = THRESHOLD_MIN if value is None else round(value * THRESHOLD_STEPS)
         self.slider.setValue(max(THRESHOLD_MIN, min(THRESHOLD_MAX, steps)))
+
+    def set_probability(self, probability: bool) -> None:
+        """Say what the threshold is: the cosine similarity, or the model's own probability
+        that a photo shows the words (SigLIP)."""
+        if probability:
+            self.scale_label.setText(self.tr("Probability at least:"))
+            self.scale_label.setToolTip(self.tr(
+                "This model (SigLIP) scores each photo with its own probability that the photo "
+                "shows the words: 0.5 is as likely as not."))
+        else:
+            self.scale_label.setText(self.tr("Similarity at least:"))
+            self.scale_label.setToolTip(self.tr(
+                "The cosine similarity of the photo with the words: only its order matters, "
+                "and each model has its own range."))
+        self.is_probability = probability
 
     def top_k(self) -> int:
         return int(self.top_k_spin.value())

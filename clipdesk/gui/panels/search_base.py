@@ -63,6 +63,7 @@ class SearchOutcome:
     tags: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # tag labels per file id
     stacks: tuple[Stack, ...] | None = None  # near-identical hits grouped (clipdesk.core.stacks)
     fix: str | None = None  # the indexed model that reads the words, when the chosen one does not
+    probability: bool = False  # scores and the threshold are the model's probability (SigLIP)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def run_search(context: AppContext, plans: QueryPlans, query: Query, mode: str
     answered = result.model_ids[0] if result.model_ids else None  # its vectors tell twins
     stacks = tuple(library_stacks(library, result.hits, answered, photos))
     return SearchOutcome(Outcome.RESULTS, result.hits, photos, result.model_ids, notice, tags=tags,
-                         stacks=stacks, fix=fix)
+                         stacks=stacks, fix=fix, probability=result.scale.is_probability)
 
 
 def _notice(result: SearchResult, model_name: Callable[[str], str]) -> str:
@@ -299,6 +300,7 @@ class SearchPanel(QWidget):
         else:
             self._waiting_for = set()
             self.results.set_results(outcome.hits, outcome.photos, outcome.tags, outcome.stacks)
+            self.options.set_probability(outcome.probability)
             self.view.set_empty_message(
                 translate(
                     "SearchPanel",
