@@ -80,6 +80,16 @@ DESCRIPTIONS = (
     ),
     QT_TRANSLATE_NOOP(
         "BuiltinModels",
+        "Queries in 48 languages, Chinese included, over the photos of OpenAI CLIP ViT-B/32 "
+        "(its image tower).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "BuiltinModels",
+        "Queries in 48 languages, Chinese included, over the photos of OpenAI CLIP ViT-L/14 "
+        "(its image tower).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "BuiltinModels",
         "Chinese queries; Chinese CLIP ViT-B/16 through transformers.",
     ),
     QT_TRANSLATE_NOOP(

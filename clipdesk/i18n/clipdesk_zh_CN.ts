@@ -64,6 +64,14 @@
         <translation>用中文搜索 OpenAI CLIP ViT-L/14 索引的照片（共用其图像塔）；比太乙-CLIP 102M 更准确。</translation>
     </message>
     <message>
+        <source>Queries in 48 languages, Chinese included, over the photos of OpenAI CLIP ViT-B/32 (its image tower).</source>
+        <translation>支持 48 种语言查询（含中文），搜索 OpenAI CLIP ViT-B/32 索引的照片（共用其图像塔）。</translation>
+    </message>
+    <message>
+        <source>Queries in 48 languages, Chinese included, over the photos of OpenAI CLIP ViT-L/14 (its image tower).</source>
+        <translation>支持 48 种语言查询（含中文），搜索 OpenAI CLIP ViT-L/14 索引的照片（共用其图像塔）。</translation>
+    </message>
+    <message>
         <source>Chinese queries; Chinese CLIP ViT-B/16 through transformers.</source>
         <translation>中文查询；通过 transformers 加载的 Chinese CLIP ViT-B/16。</translation>
     </message>

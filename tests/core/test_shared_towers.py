@@ -51,7 +51,10 @@ def test_the_text_tower_is_recorded_with_its_image_model(partners: tuple[ModelIn
     assert taiyi.languages == {"zh"} and taiyi.embed_dim == clip.embed_dim
     assert taiyi.image_size == clip.image_size
     registry = ModelRegistry(data_paths)
-    assert registry.image_sharing() == {taiyi.model_id: clip.model_id}
+    sharing = registry.image_sharing()
+    assert sharing[taiyi.model_id] == clip.model_id
+    assert sharing["hf:IDEA-CCNL/Taiyi-CLIP-Roberta-102M-Chinese"] == \
+        "hf:openai/clip-vit-base-patch32"
     assert [i.model_id for i in registry.partners(clip.model_id)] == [taiyi.model_id]
     assert registry.is_available(taiyi)
 

@@ -6,8 +6,8 @@ were taken from ``open_clip.pretrained`` (each tag's ``hf_hub`` repository; open
 test checks them against the installed open_clip. The cn_clip entries follow
 ``cn_clip.clip.utils._MODELS`` (Hugging Face ``OFA-Sys`` repositories). The ``hf:`` entries are
 whole transformers repositories (see :mod:`.hf_repo`); sizes are their weights' download sizes,
-licences their model cards'. Taiyi-CLIP is a Chinese text tower for OpenAI CLIP's image tower
-(``image_model``): it searches the vectors of that model.
+licences their model cards'. Taiyi-CLIP (Chinese) and M-CLIP (48 languages) are text towers for
+OpenAI CLIP's image towers (``image_model``): they search the vectors of that model.
 """
 
 from __future__ import annotations
@@ -130,6 +130,16 @@ BUILTIN_MODELS: tuple[ModelInfo, ...] = (
         licence="Apache-2.0", languages=ZH, image_model=OPENAI_L14,
         description="Chinese queries over the photos of OpenAI CLIP ViT-L/14 (its image "
                     "tower); more accurate than Taiyi-CLIP 102M."),
+    _hf("M-CLIP/XLM-Roberta-Large-Vit-B-32", "MultilingualCLIP",
+        name="M-CLIP XLM-R Large (48 languages)", dim=512, bytes_=2_240_000_000,
+        licence="see the model card", languages=ANY, image_model=OPENAI_B32,
+        description="Queries in 48 languages, Chinese included, over the photos of OpenAI "
+                    "CLIP ViT-B/32 (its image tower)."),
+    _hf("M-CLIP/XLM-Roberta-Large-Vit-L-14", "MultilingualCLIP",
+        name="M-CLIP XLM-R Large for ViT-L/14 (48 languages)", dim=768, bytes_=2_240_000_000,
+        licence="see the model card", languages=ANY, image_model=OPENAI_L14,
+        description="Queries in 48 languages, Chinese included, over the photos of OpenAI "
+                    "CLIP ViT-L/14 (its image tower)."),
     _hf("OFA-Sys/chinese-clip-vit-base-patch16", "ChineseCLIPModel",
         name="Chinese CLIP ViT-B/16 (transformers)", dim=512, bytes_=753_000_000,
         licence="MIT", languages=ZH,

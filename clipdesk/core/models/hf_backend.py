@@ -110,7 +110,8 @@ class HfEncoder(TorchEncoder):
         with self._lock, torch.inference_mode():
             moved = {k: v.to(self._device) for k, v in inputs.items()}
             if self._text is not None:
-                return _normalised(getattr(self._text.model(**moved), self._text.output))
+                out = self._text.model(**moved)
+                return _normalised(getattr(out, self._text.output) if self._text.output else out)
             return _normalised(_features(self._model.get_text_features(**moved)))
 
     def _move_to_cpu(self) -> None:
@@ -125,12 +126,14 @@ class HfEncoder(TorchEncoder):
 
 @dataclass
 class TextTower:
-    """A text model of its own whose ``output`` is the text vector (Taiyi-CLIP's ``logits``)."""
+    """A text model of its own whose ``output`` is the text vector (Taiyi-CLIP's ``logits``;
+    ``None``: the model returns the vector, as M-CLIP's does)."""
 
     model: Any
     tokenizer: Any
-    output: str = "logits"
+    output: str | None = "logits"
     padding: bool | str = True
+    context: int = DEFAULT_CONTEXT  # the most tokens a text is cut to
 
 
 class _ImageTransform:
@@ -179,6 +182,10 @@ def is_hf_config(data: Any) -> bool:
 def text_tower_class(config: dict[str, Any]) -> str | None:
     """The architecture of a text-tower config (Taiyi-CLIP's ``BertForSequenceClassification``),
     ``None`` for a two-tower model."""
+    from clipdesk.core.models import mclip
+
+    if mclip.is_mclip_config(config):
+        return mclip.CLASS
     found = [a for a in config.get("architectures") or [] if a in TEXT_TOWERS]
     return found[0] if found and config.get("model_type") not in FAMILIES else None
 
@@ -208,6 +215,10 @@ def describe(config: dict[str, Any]) -> tuple[int, int]:
     """``(embed_dim, image_size)`` of a transformers config (a text tower's image size is its
     image model's: 0 here)."""
     if text_tower_class(config) is not None:
+        from clipdesk.core.models import mclip
+
+        if mclip.is_mclip_config(config):
+            return mclip.dim(config), 0
         labels = config.get("id2label") or {}
         return int(config.get("num_labels") or len(labels)), 0
     fam = family_of(config)
@@ -234,6 +245,8 @@ def default_languages(folder: Path) -> frozenset[str]:
     encoder by its vocabulary (a Chinese BERT's is mostly CJK); SigLIP with a Gemma tokenizer,
     as SigLIP 2 has, reads many."""
     config = read_config(folder / CONFIG)
+    if config["model_type"] == "M-CLIP":  # trained on many languages
+        return frozenset({"*"})
     if text_tower_class(config) is not None or config["model_type"] == "vision-text-dual-encoder":
         return frozenset({"zh"}) if _cjk_share(folder) >= CJK_SHARE else frozenset({"en"})
     fam = family_of(config)
@@ -329,16 +342,26 @@ def build_text_tower(folder: Path, *, device: str = "cpu", precision: str = "fp3
     """A text tower (Taiyi-CLIP) and its config, read from ``folder`` offline."""
     import transformers
 
+    from clipdesk.core.models import mclip
+
     config = read_config(folder / CONFIG)
     cls_name = text_tower_class(config)
     if cls_name is None:
         raise ModelError(f"{folder} is not a text tower.")
-    model = _from_pretrained(cls_name, folder, precision)
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
     except Exception as exc:
         raise ModelError(f"{folder} has no usable tokenizer files: {exc}") from exc
-    return TextTower(model.to(device).eval(), tokenizer, TEXT_TOWERS[cls_name]), config
+    if cls_name == mclip.CLASS:
+        model = mclip.build(folder, weights_file(folder), config, precision)
+        base = model.transformer.config
+        # XLM-R's positions start after its padding index
+        reserved = 2 if base.model_type == "xlm-roberta" else 0
+        return TextTower(model.to(device).eval(), tokenizer, None,
+                         context=int(base.max_position_embeddings) - reserved), config
+    model = _from_pretrained(cls_name, folder, precision)
+    return TextTower(model.to(device).eval(), tokenizer, TEXT_TOWERS[cls_name],
+                     context=int(config.get("max_position_embeddings", DEFAULT_CONTEXT))), config
 
 
 def check_pair(text_config: dict[str, Any], image_dim: int, name: str) -> None:
@@ -368,7 +391,7 @@ def load(
     fam = family_of(config)
     if text is not None:
         check_pair(text_config, dim, info.image_model)
-        context = int(text_config.get("max_position_embeddings", DEFAULT_CONTEXT))
+        context = text.context
     else:
         text_cfg = config.get("text_config") or {}
         context = int(text_cfg.get("max_position_embeddings", DEFAULT_CONTEXT)) \

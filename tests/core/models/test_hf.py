@@ -113,6 +113,75 @@ def test_taiyi_pairing_parity(tiny_hf_folders: dict[str, Path], data_paths: Data
     _assert_parity(*_ours(info.model_id, data_paths, images, ZH_QUERIES), ref_img, ref_txt)
 
 
+def _mclip_reference(folder: Path, texts: list[str]) -> np.ndarray:
+    """The ``multilingual-clip`` package's ``MultilingualCLIP.forward``: tokenizer with
+    ``padding=True``, the transformer's last hidden states averaged over the attention mask,
+    then ``LinearTransformation``; its transformer is built from the base config (here the tiny
+    one the fixture used) and filled from the checkpoint."""
+    import torch
+    import transformers
+
+    from tests.fixtures.tiny_hf_models import MCLIP_BASE
+
+    tokenizer = transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    state = torch.load(folder / "pytorch_model.bin", weights_only=True)
+    transformer = transformers.XLMRobertaModel(transformers.XLMRobertaConfig(
+        vocab_size=len(tokenizer), **MCLIP_BASE)).eval()
+    transformer.load_state_dict({k[12:]: v for k, v in state.items()
+                                 if k.startswith("transformer.")})
+    linear = torch.nn.Linear(MCLIP_BASE["hidden_size"], PROJECTION_DIM)
+    linear.load_state_dict({k[21:]: v for k, v in state.items()
+                            if k.startswith("LinearTransformation.")})
+    with torch.no_grad():
+        txt_tok = tokenizer(texts, padding=True, return_tensors="pt")
+        embs = transformer(**txt_tok)[0]
+        att = txt_tok["attention_mask"]
+        embs = (embs * att.unsqueeze(2)).sum(dim=1) / att.sum(dim=1)[:, None]
+        return linear(embs).numpy()
+
+
+def test_mclip_pairing_parity(tiny_hf_folders: dict[str, Path], data_paths: DataPaths,
+                              photos: list[Path]) -> None:
+    """M-CLIP: a multilingual text tower (text vectors as its package computes them, in one
+    padded batch) for the paired CLIP's images."""
+    import torch
+    import transformers
+
+    registry = ModelRegistry(data_paths)
+    clip = registry.import_model(tiny_hf_folders["clip"])
+    info = registry.import_model(tiny_hf_folders["mclip"], image_model=clip.model_id)
+    assert info.arch == "MultilingualCLIP" and info.languages == {"*"}
+    assert info.embed_dim == PROJECTION_DIM and info.image_model == clip.model_id
+    images = _open(photos)
+    clip_model = transformers.CLIPModel.from_pretrained(tiny_hf_folders["clip"],
+                                                        local_files_only=True).eval()
+    processor = transformers.CLIPProcessor.from_pretrained(tiny_hf_folders["clip"],
+                                                           local_files_only=True)
+    with torch.no_grad():
+        ref_img = clip_model.get_image_features(
+            **processor(images=images, return_tensors="pt")).pooler_output.numpy()
+    texts = ZH_QUERIES + EN_QUERIES
+    ours = _ours(info.model_id, data_paths, images, texts, batch_size=len(images))
+    _assert_parity(*ours, ref_img, _mclip_reference(tiny_hf_folders["mclip"], texts))
+
+
+def test_mclip_weights_missing_the_projection_are_refused(
+        tiny_hf_folders: dict[str, Path], data_paths: DataPaths, tmp_path: Path) -> None:
+    import torch
+
+    folder = tmp_path / "broken-mclip"
+    folder.mkdir()
+    for p in tiny_hf_folders["mclip"].iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    state = torch.load(folder / "pytorch_model.bin", weights_only=True)
+    torch.save({k: v for k, v in state.items() if not k.startswith("LinearTransformation.")},
+               folder / "pytorch_model.bin")
+    registry = ModelRegistry(data_paths)
+    clip = registry.import_model(tiny_hf_folders["clip"], copy=False)
+    with pytest.raises(InvalidCheckpoint, match="projection"):
+        registry.import_model(folder, image_model=clip.model_id)
+
+
 def test_languages_and_name_can_be_given(tiny_hf_folders: dict[str, Path],
                                          data_paths: DataPaths) -> None:
     info = ModelRegistry(data_paths).import_model(
