@@ -55,8 +55,8 @@ DESCRIPTIONS = (
     ),
     QT_TRANSLATE_NOOP(
         "BuiltinModels",
-        "Queries in many languages, Chinese included; needs the transformers "
-        "package and the xlm-roberta-base tokenizer.",
+        "Queries in many languages, Chinese included; an XLM-RoBERTa text tower "
+        "(its tokenizer is downloaded with it).",
     ),
     QT_TRANSLATE_NOOP(
         "BuiltinModels",

@@ -44,8 +44,8 @@
         <translation>英文搜索；基于 LAION-2B 的大模型（ImageNet 零样本准确率 75.3%）。</translation>
     </message>
     <message>
-        <source>Queries in many languages, Chinese included; needs the transformers package and the xlm-roberta-base tokenizer.</source>
-        <translation>支持包括中文在内的多种语言搜索；需要安装 transformers 包和 xlm-roberta-base 分词器。</translation>
+        <source>Queries in many languages, Chinese included; an XLM-RoBERTa text tower (its tokenizer is downloaded with it).</source>
+        <translation>支持多种语言查询（含中文）；XLM-RoBERTa 文本塔（其分词器会一并下载）。</translation>
     </message>
     <message>
         <source>English queries; the original CLIP, fast (63.2% ImageNet zero-shot). Taiyi-CLIP 102M searches its photos in Chinese.</source>

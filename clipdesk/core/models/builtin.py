@@ -39,8 +39,11 @@ def _cn(arch: str, repo: str, filename: str, *, name: str, dim: int, size: int, 
 
 
 def _oc(arch: str, tag: str, repo: str, *, name: str, dim: int, bytes_: int, description: str,
-        languages: frozenset[str] = EN, recommended: bool = False) -> ModelInfo:
+        languages: frozenset[str] = EN, recommended: bool = False,
+        text_repo: str | None = None) -> ModelInfo:
     stem = f"open_clip_{arch}_{tag}"
+    # a transformers text tower: its config and tokenizer come from that repository
+    text = {"hf_text_repo": text_repo} if text_repo else {}
     return ModelInfo(
         model_id=f"open_clip:{arch}/{tag}", backend=Backend.OPEN_CLIP, arch=arch,
         display_name=name, languages=languages, embed_dim=dim, image_size=224,
@@ -49,7 +52,7 @@ def _oc(arch: str, tag: str, repo: str, *, name: str, dim: int, bytes_: int, des
         recommended=recommended,
         extra={"hf_repo": repo, "hf_file": OPEN_CLIP_WEIGHTS,
                "alt_url": f"{HF}/{repo}/resolve/main/{OPEN_CLIP_WEIGHTS_ALT}",
-               "alt_filename": f"{stem}.bin"},
+               "alt_filename": f"{stem}.bin", **text},
     )
 
 
@@ -109,9 +112,9 @@ BUILTIN_MODELS: tuple[ModelInfo, ...] = (
     _oc("xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k",
         "laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k",
         name="OpenCLIP multilingual ViT-B/32 (XLM-RoBERTa, LAION-5B)", dim=512,
-        bytes_=1_466_000_000, languages=ANY,
-        description="Queries in many languages, Chinese included; needs the transformers "
-                    "package and the xlm-roberta-base tokenizer."),
+        bytes_=1_466_000_000, languages=ANY, text_repo="FacebookAI/xlm-roberta-base",
+        description="Queries in many languages, Chinese included; an XLM-RoBERTa text tower "
+                    "(its tokenizer is downloaded with it)."),
     _hf("openai/clip-vit-base-patch32", "CLIPModel", name="OpenAI CLIP ViT-B/32",
         dim=512, bytes_=605_000_000, licence="MIT",
         description="English queries; the original CLIP, fast (63.2% ImageNet zero-shot). "

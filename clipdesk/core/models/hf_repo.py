@@ -74,11 +74,13 @@ def parse_listing(data: Any) -> list[RepoFile]:
     return out
 
 
-def select_files(files: Sequence[RepoFile]) -> list[RepoFile]:
-    """What a ``save_pretrained`` folder needs of a repository's files (see the module doc)."""
+def select_files(files: Sequence[RepoFile], *, weights_too: bool = True) -> list[RepoFile]:
+    """What a ``save_pretrained`` folder needs of a repository's files (see the module doc);
+    without ``weights_too`` only its config and tokenizer files (an OpenCLIP model's text
+    tower config, whose weights are in the OpenCLIP checkpoint)."""
     by_name = {f.name: f for f in files if "/" not in f.name}
     weights: list[str] = []
-    for single, index in (SAFETENSORS, PYTORCH):
+    for single, index in (SAFETENSORS, PYTORCH) if weights_too else ():
         if single in by_name:
             weights = [single]
         elif index in by_name:
@@ -88,7 +90,7 @@ def select_files(files: Sequence[RepoFile]) -> list[RepoFile]:
                                       if n.startswith(f"{stem}-") and n.endswith(f".{ext}"))]
         if weights:
             break
-    if not weights:
+    if not weights and weights_too:
         raise DownloadError("The repository has no transformers weights (model.safetensors or "
                             "pytorch_model.bin).")
     other_indexes = {*SAFETENSORS, *PYTORCH} - set(weights)
@@ -133,15 +135,18 @@ def download_repo(
     progress: ByteProgress | None = None,
     token: CancelToken | None = None,
     timeout: float = TIMEOUT_S,
+    weights_too: bool = True,
 ) -> Path:
     """Download what ``repo`` needs into ``folder`` (resuming any ``.part``); returns it.
+    ``weights_too=False``: its config and tokenizer files only.
 
     ``progress`` gets ``(done, total)`` bytes over all the files. Raises
     :class:`~clipdesk.core.models.download.NetworkUnavailable` without a network,
     :class:`DownloadError` when the server fails or a checksum does not match, and
     :class:`~clipdesk.core.jobs.Cancelled` (the ``.part`` files stay for the next try).
     """
-    wanted = select_files(parse_listing(fetch_json(listing_url(repo, endpoint), timeout)))
+    wanted = select_files(parse_listing(fetch_json(listing_url(repo, endpoint), timeout)),
+                          weights_too=weights_too)
     total = sum(f.size for f in wanted)
     folder.mkdir(parents=True, exist_ok=True)
     done = 0

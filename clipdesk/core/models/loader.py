@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clipdesk.core.errors import ModelError
@@ -47,8 +48,15 @@ def load_encoder(
                          f"{info.image_model} is not one.")
     weights, image_weights = registry.ensure(info, download=download, progress=progress,
                                              token=token)
-    # a text tower's images are its image model's
-    more = {"image_weights": image_weights} if image_weights is not None else {}
+    # a text tower's images are its image model's; an OpenCLIP model's transformers text tower
+    # reads its config and tokenizer from a local folder
+    more: dict[str, Path | None] = {}
+    if image_weights is not None:
+        more["image_weights"] = image_weights
+    if info.extra.get("hf_text_repo") and info.backend == Backend.OPEN_CLIP:
+        from clipdesk.core.models.weights import text_repo_folder
+
+        more["text_folder"] = text_repo_folder(info, paths)
     where = pick_device(device)
     precision = precision or default_precision(where)
     if precision not in ("fp16", "fp32"):

@@ -8,6 +8,7 @@ under the model's own name so that ``create_model`` and ``get_tokenizer`` find i
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Sequence
@@ -97,7 +98,8 @@ def builtin_preprocess(arch: str, tag: str | None) -> tuple[dict[str, Any], bool
 
 
 def build_model(
-    info: ModelInfo, weights: Path, *, device: str = "cpu", precision: str = "fp32"
+    info: ModelInfo, weights: Path, *, device: str = "cpu", precision: str = "fp32",
+    text_folder: Path | None = None,
 ) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Create the model with open_clip's factory and load ``weights`` with its loader.
 
@@ -116,6 +118,7 @@ def build_model(
         _, preprocess = read_config(info.config_path)
     elif info.pretrained:
         preprocess, quick_gelu = builtin_preprocess(name, info.pretrained)
+        name = local_text_arch(info, text_folder)
     if info.extra.get("preprocess"):
         preprocess.update(json.loads(info.extra["preprocess"]))
     if open_clip.get_model_config(name) is None:
@@ -142,6 +145,29 @@ def build_model(
     return model.eval(), dict(open_clip.get_model_preprocess_cfg(model))
 
 
+def local_text_arch(info: ModelInfo, folder: Path | None) -> str:
+    """The architecture to build: ``info.arch``, or for a built-in model whose text tower is a
+    transformers model (``hf_model_name: "xlm-roberta-base"``) a copy of its config that names
+    ``folder``, the local copy of that model's config and tokenizer, instead, so that open_clip
+    and transformers read them from there and never from the network."""
+    import open_clip
+
+    repo = info.extra.get("hf_text_repo")
+    if not repo:
+        return info.arch
+    if folder is None:
+        raise ModelError(f"{info.display_name} needs the config and tokenizer files of {repo}; "
+                         "download the model again.")
+    name = f"{info.arch}-local"
+    cfg = copy.deepcopy(open_clip.get_model_config(info.arch))
+    cfg["text_cfg"]["hf_model_name"] = cfg["text_cfg"]["hf_tokenizer_name"] = str(folder)
+    if open_clip.get_model_config(name) != cfg:
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps(cfg), encoding="utf-8")
+        open_clip.add_model_config(path)
+    return name
+
+
 class _DropRandomInitNotice(logging.Filter):
     """open_clip logs "initialized randomly" on the root logger before clipdesk loads weights."""
 
@@ -156,15 +182,18 @@ def _quiet_open_clip_logging() -> None:
 
 
 def load(
-    info: ModelInfo, weights: Path, *, device: str, precision: str, batch_size: int | None = None
+    info: ModelInfo, weights: Path, *, device: str, precision: str, batch_size: int | None = None,
+    text_folder: Path | None = None,
 ) -> OpenClipEncoder:
-    """Load ``info`` from ``weights`` onto ``device`` (``precision`` ``fp16`` or ``fp32``)."""
+    """Load ``info`` from ``weights`` onto ``device`` (``precision`` ``fp16`` or ``fp32``);
+    ``text_folder``: the local config and tokenizer of a transformers text tower."""
     import open_clip
     from open_clip.transform import PreprocessCfg, image_transform_v2
 
-    model, pp_cfg = build_model(info, weights, device=device, precision=precision)
+    model, pp_cfg = build_model(info, weights, device=device, precision=precision,
+                                text_folder=text_folder)
     preprocess = image_transform_v2(PreprocessCfg(**pp_cfg), is_train=False)
-    tokenizer = open_clip.get_tokenizer(info.arch)
+    tokenizer = open_clip.get_tokenizer(local_text_arch(info, text_folder))
     context_length = int(getattr(tokenizer, "context_length", 0) or model.context_length)
     log.info("loaded %s on %s (%s)", info.model_id, device, precision)
     return OpenClipEncoder(

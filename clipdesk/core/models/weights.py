@@ -95,10 +95,8 @@ def repo_folder(info: ModelInfo, paths: DataPaths) -> Path:
     return paths.model_dir / "hf" / folder_name(info.extra["hf_repo"])
 
 
-def hub_cache_folder(repo: str) -> Path | None:
-    """The snapshot of ``repo``'s main revision in the Hugging Face cache, if it holds a usable
-    folder (config and weights; transformers' own downloads)."""
-    from clipdesk.core.models.hf_backend import is_hf_folder
+def hub_snapshot(repo: str) -> Path | None:
+    """The snapshot folder of ``repo``'s main revision in the Hugging Face cache, if any."""
     from clipdesk.core.models.hf_repo import folder_name
 
     hub = os.environ.get("HF_HUB_CACHE") or os.path.join(
@@ -109,7 +107,17 @@ def hub_cache_folder(repo: str) -> Path | None:
     except OSError:
         return None
     snapshot = root / "snapshots" / revision
-    return snapshot if is_hf_folder(snapshot) and _weights_in(snapshot) else None
+    return snapshot if snapshot.is_dir() else None
+
+
+def hub_cache_folder(repo: str) -> Path | None:
+    """The snapshot of ``repo`` in the Hugging Face cache, if it holds a usable folder (config
+    and weights; transformers' own downloads)."""
+    from clipdesk.core.models.hf_backend import is_hf_folder
+
+    snapshot = hub_snapshot(repo)
+    return snapshot if snapshot is not None and is_hf_folder(snapshot) \
+        and _weights_in(snapshot) else None
 
 
 def _weights_in(folder: Path) -> Path | None:
@@ -136,10 +144,29 @@ def find_weights(info: ModelInfo, paths: DataPaths) -> Path | None:
             return _weights_in(folder)
         cached = hub_cache_folder(info.extra["hf_repo"])
         return _weights_in(cached) if cached is not None else None
+    if text_repo_folder(info, paths) is None and info.extra.get("hf_text_repo"):
+        return None  # an OpenCLIP model whose text tower config and tokenizer are not here
     for source in sources(info, paths):
         if source.path.is_file():
             return source.path
     return None
+
+
+def text_repo_folder(info: ModelInfo, paths: DataPaths) -> Path | None:
+    """The config and tokenizer folder of an OpenCLIP model's transformers text tower
+    (``xlm-roberta-base``) when it is on this computer: downloaded by clipdesk, or in the
+    Hugging Face cache; ``None`` otherwise (and for every other model)."""
+    from clipdesk.core.models.hf_backend import CONFIG
+    from clipdesk.core.models.hf_repo import complete_files, folder_name
+
+    repo = info.extra.get("hf_text_repo")
+    if not repo:
+        return None
+    folder = paths.model_dir / "hf" / folder_name(repo)
+    if complete_files(folder) is not None:
+        return folder
+    cached = hub_snapshot(repo)
+    return cached if cached is not None and (cached / CONFIG).is_file() else None
 
 
 def missing_message(info: ModelInfo, paths: DataPaths, reason: str = "") -> str:
@@ -155,6 +182,10 @@ def missing_message(info: ModelInfo, paths: DataPaths, reason: str = "") -> str:
                 "config, tokenizer and weights files) into a folder and import that folder as "
                 "a model, then try again.")
     first = sources(info, paths)[0]
+    text_repo = info.extra.get("hf_text_repo")
+    if text_repo and text_repo_folder(info, paths) is None:
+        why += (f"; its text tower also needs the config and tokenizer files of "
+                f"{hf_url(f'{HF}/{text_repo}')}")
     return (f"The weights of {info.display_name} are not on this computer and could not be "
             f"downloaded{why}. Download {first.url} and save it as {first.path.name} in "
             f"{first.path.parent}, then try again.")
@@ -184,6 +215,8 @@ def ensure_weights(
         return _ensure_repo(info, paths, download=download, progress=progress, token=token,
                             timeout=timeout)
     candidates = sources(info, paths)
+    if info.extra.get("hf_text_repo") and text_repo_folder(info, paths) is None:
+        _ensure_text_repo(info, paths, download=download, token=token, timeout=timeout)
     if not candidates:
         raise WeightsMissing(f"{info.display_name} has no download address; import its "
                              "checkpoint as a user model instead.")
@@ -254,3 +287,21 @@ def _ensure_repo(info: ModelInfo, paths: DataPaths, *, download: bool,
     if found is None:  # pragma: no cover - select_files always picks weights
         raise DownloadError(f"The download of {info.display_name} holds no weights.")
     return found
+
+
+def _ensure_text_repo(info: ModelInfo, paths: DataPaths, *, download: bool,
+                      token: CancelToken | None, timeout: float) -> None:
+    """Fetch the config and tokenizer of an OpenCLIP model's transformers text tower (small
+    files: no progress of their own)."""
+    from clipdesk.core.models import hf_repo
+
+    repo = info.extra["hf_text_repo"]
+    if not download:
+        raise WeightsMissing(missing_message(info, paths, "downloading was not requested"))
+    endpoint = os.environ.get("HF_ENDPOINT", "").rstrip("/") or HF
+    try:
+        hf_repo.download_repo(repo, paths.model_dir / "hf" / hf_repo.folder_name(repo),
+                              endpoint=endpoint, token=token, timeout=timeout,
+                              weights_too=False)
+    except NetworkUnavailable as exc:
+        raise WeightsMissing(missing_message(info, paths, str(exc))) from exc
