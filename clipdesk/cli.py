@@ -358,6 +358,7 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     stats = library.stats()
     skipped = library.skipped_files() if args.errors else []
     unreadable = library.unreadable_folders() if args.errors else []
+    sharing = engine.registry.image_sharing()
     roots = [
         {
             "path": str(r.path),
@@ -378,9 +379,13 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                     "missing": stats.missing,
                     "roots": roots,
                     "models": stats.model_counts,
+                    # text towers searching another model's image vectors
+                    "shares_vectors_of": {m: sharing[m] for m in stats.model_counts
+                                          if m in sharing},
                     "search_indexes": {
                         m: dataclasses.asdict(info) for m in sorted(stats.model_counts)
-                        if (info := library.search_index_info(m)) is not None
+                        if m not in sharing
+                        and (info := library.search_index_info(m)) is not None
                     },
                     **(
                         {
@@ -404,6 +409,9 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         gone = f", {r['missing']} missing" if r["missing"] else ""
         say(f"  [{r['state']}] {r['path']}: {r['photos']} photos, {r['skipped']} skipped{gone}")
     for model_id, count in sorted(stats.model_counts.items()):
+        if model_id in sharing:
+            say(f"  {model_id}: searches the {count} vectors of {sharing[model_id]}")
+            continue
         info = library.search_index_info(model_id)
         say(f"  {model_id}: {count} vectors" + (f"; {search_index_text(info)}" if info else ""))
     for folder in unreadable:

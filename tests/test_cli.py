@@ -505,6 +505,12 @@ def test_a_text_tower_shares_the_photos_of_its_image_model(
     both = run_json(capsys, *data, "search", "dog", "--model", "user:clip+user:taiyi",
                     "--top-k", "24")
     assert sorted(both["models"]) == ["user:clip", "user:taiyi"] and len(both["hits"]) == 24
+    status = run_json(capsys, *data, "status")
+    assert status["models"]["user:taiyi"] == status["models"]["user:clip"] == 24
+    assert status["shares_vectors_of"] == {"user:taiyi": "user:clip"}
+    assert "user:taiyi" not in status["search_indexes"]
+    code, out, _ = run(capsys, *data, "status")
+    assert "user:taiyi: searches the 24 vectors of user:clip" in out
 
 
 def test_import_refuses_unknown_languages(
