@@ -211,10 +211,19 @@ def test_eval_compares_a_transformers_model_with_a_cn_clip_one(
     capsys: pytest.CaptureFixture[str], data_paths: DataPaths, tiny_cn_clip: ModelInfo,
     tiny_hf_folders: dict[str, Path], coco_mini: Path, tmp_path: Path,
 ) -> None:
+    """The built-in ``hf:`` Chinese CLIP (its repository folder in place, as a download leaves
+    it: here the tiny folder) against a cn_clip model, in one table."""
+    import shutil
+
     data = ("--data-dir", str(data_paths.root))
-    imported = run_json(capsys, *data, "models", "import", str(tiny_hf_folders["chinese_clip"]),
-                        "--name", "HF Chinese CLIP")
-    models = [imported["id"], tiny_cn_clip.model_id]
+    repo = data_paths.model_dir / "hf" / "OFA-Sys--chinese-clip-vit-base-patch16"
+    shutil.copytree(tiny_hf_folders["chinese_clip"], repo)
+    files = {p.name: None for p in repo.iterdir()}
+    (repo / ".complete.json").write_text(json.dumps({"repo": "x", "files": files}))
+    hf_id = "hf:OFA-Sys/chinese-clip-vit-base-patch16"
+    listed = {m["id"]: m for m in run_json(capsys, *data, "models", "list")}
+    assert listed[hf_id]["available"]
+    models = [hf_id, tiny_cn_clip.model_id]
     dataset = make_coco_classes(coco_mini, tmp_path / "classes",
                                 {"dog": "狗", "car": "汽车"}, negatives=4)
     printed = run_json(capsys, *data, "eval", str(dataset), "--models", ",".join(models))
@@ -223,4 +232,4 @@ def test_eval_compares_a_transformers_model_with_a_cn_clip_one(
         for row in printed["text_to_image"][model]["per_class"].values():
             assert 0 <= row["precision"] <= 1 and 0 <= row["recall"] <= 1
     code, out, _ = run(capsys, *data, "eval", str(dataset), "--models", ",".join(models))
-    assert code == EXIT_OK and imported["id"] in out and tiny_cn_clip.model_id in out
+    assert code == EXIT_OK and hf_id in out and tiny_cn_clip.model_id in out
