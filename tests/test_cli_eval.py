@@ -213,8 +213,6 @@ def test_eval_compares_a_transformers_model_with_a_cn_clip_one(
 ) -> None:
     """The built-in ``hf:`` Chinese CLIP (its repository folder in place, as a download leaves
     it: here the tiny folder) against a cn_clip model, in one table."""
-    import shutil
-
     data = ("--data-dir", str(data_paths.root))
     repo = data_paths.model_dir / "hf" / "OFA-Sys--chinese-clip-vit-base-patch16"
     shutil.copytree(tiny_hf_folders["chinese_clip"], repo)
