@@ -33,6 +33,7 @@ class Stage(str, Enum):
     SAVING = "saving"
     TAGGING = "tagging"  # zero-shot tagging: photos scored or tags written
     EVALUATING = "evaluating"  # evaluation: texts encoded, scores computed
+    CHECKING = "checking"  # a vision-language model re-checks hits: photos answered
     DONE = "done"
 
 
