@@ -40,7 +40,9 @@ from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import CancelToken
 
 if TYPE_CHECKING:
+    from clipdesk.core.rerank.actions import CheckedHits
     from clipdesk.core.store.records import SearchIndexInfo
+    from clipdesk.core.types import SearchHit
 
 log = logging.getLogger("clipdesk.cli")
 
@@ -98,12 +100,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="auto", help='model id, "auto", or "A+B" to fuse two')
     p.add_argument("--top-k", type=number(int, 1, 1_000_000), default=20)
     p.add_argument("--threshold", type=number(float, -1, 1),
-                   help="lowest cosine similarity shown (-1 to 1)")
+                   help="lowest score shown: the cosine similarity (-1 to 1), or a SigLIP "
+                        "model's own probability (0 to 1)")
     p.add_argument("--folder", type=Path, help="only photos under this folder")
     p.add_argument("--from", dest="date_from", type=_date, help="taken on or after (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", type=_date, help="taken on or before (YYYY-MM-DD)")
     p.add_argument("--tag", dest="tags", action="append", default=[],
                    help="only photos with this tag (repeat: all of them)")
+    p.add_argument("--check-with", metavar="VLM",
+                   help="a vision-language model looks at the top hits and answers whether "
+                        "each shows the words: vlm:<repository> (see 'models list') or a "
+                        "model folder")
+    p.add_argument("--check-top", type=number(int, 1, 10_000), default=50,
+                   help="how many of the top hits it looks at (default 50)")
+    p.add_argument("--check-mode", choices=["rerank", "filter", "blend"], default="rerank",
+                   help="re-rank by its answer, keep only confirmed hits, or blend its answer "
+                        "with the score")
+    p.add_argument("--check-weight", type=number(float, 0, 1), default=0.5,
+                   help="the answer's share in a blend (0 to 1)")
+    p.add_argument("--download", action="store_true",
+                   help="download the --check-with model when it is not here")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("models", help="list, import or download models")
@@ -126,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="languages its text tower reads: zh, en, or zh,en (* = many); "
                         "default: guessed from the model")
     m.add_argument("--json", action="store_true")
-    m = msub.add_parser("download", help="download a built-in model's weights")
+    m = msub.add_parser("download", help="download a built-in model's weights (or a vlm:)")
     m.add_argument("model_id")
 
     p = sub.add_parser("status", help="library size, folders, models")
@@ -243,35 +259,80 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         date_to=args.date_to,
         tags=tuple(args.tags),
     )
+    if args.check_with and not args.text.strip():
+        raise SearchError("--check-with needs words: the model is asked whether each photo "
+                          "shows them.")
+    if args.check_with:  # the top hits need to be there to be checked
+        query = dataclasses.replace(query, top_k=max(args.top_k, args.check_top))
     result = engine.search(query, args.model)
     if result.notice:
         say(f"note: {result.notice}", error=True)
+    hits, answers, check = list(result.hits), {}, None
+    if args.check_with:
+        check = _check(args, engine, hits, progress)
+        hits, answers = list(check.hits[:args.top_k]), check.answers
     if args.json:
         print(
             json_text(
                 {
                     "models": list(result.model_ids),
+                    "scale": result.scale.name,
                     "hits": [
                         {
                             "rank": h.rank,
                             "score": round(h.score, 6),
                             "file_id": h.file_id,
                             "path": str(h.path),
+                            **({"p_yes": round(answers[h.file_id], 6)}
+                               if h.file_id in answers else {}),
                         }
-                        for h in result.hits
+                        for h in hits
                     ],
+                    **({"check": {"model": check.model_id, "mode": check.mode.value,
+                                  "checked": check.top, "asked": check.report.asked,
+                                  "cached": check.report.cached,
+                                  "seconds": round(check.report.seconds, 3)}}
+                       if check is not None else {}),
                 }
             )
         )
     else:
-        for hit in result.hits:
-            say(f"{hit.rank:4d}  {hit.score:.4f}  {hit.path}")
-        if not result.hits:
+        for hit in hits:
+            answer = f"  yes {answers[hit.file_id]:.2f}" if hit.file_id in answers else ""
+            say(f"{hit.rank:4d}  {hit.score:.4f}{answer}  {hit.path}")
+        if not hits:
             say("no matches", error=True)
     return EXIT_OK
 
 
+def _check(args: argparse.Namespace, engine: Engine, hits: list[SearchHit],
+           progress: ProgressLine) -> CheckedHits:
+    """``--check-with``: say how long it will take without a GPU, then check."""
+    from clipdesk.core.models.device import pick_device
+    from clipdesk.core.rerank.catalog import find_vlm
+
+    model = find_vlm(args.check_with)
+    device = pick_device(engine.settings.device)
+    n = min(len(hits), args.check_top)
+    if device == "cpu":
+        eta = model.seconds_per_photo(device) * n
+        say(f"note: {model.display_name} looks at {n} photos on the CPU (no GPU): about "
+            f"{eta / 60:.0f} min the first time (answers are kept)" if eta >= 90 else
+            f"note: {model.display_name} looks at {n} photos on the CPU: about {eta:.0f} s "
+            "the first time (answers are kept)", error=True)
+    token = CancelToken()
+    try:
+        return engine.check_hits(hits, args.text, args.check_with, top=args.check_top,
+                                 mode=args.check_mode, weight=args.check_weight,
+                                 download=args.download, token=token, progress=progress)
+    finally:
+        progress.close()
+
+
 def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    from clipdesk.core.rerank.catalog import builtin_vlms
+    from clipdesk.core.rerank.catalog import is_available as vlm_available
+
     registry = engine.registry
     if args.models_command == "list":
         rows = [(info, registry.is_available(info)) for info in registry.all()]
@@ -292,6 +353,11 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                             "licence": i.extra.get("licence"),
                         }
                         for i, ok in rows
+                    ] + [
+                        {"id": v.model_id, "name": v.display_name, "kind": "vlm",
+                         "download_size": v.download_size, "licence": v.licence,
+                         "available": vlm_available(v, engine.paths)}
+                        for v in builtin_vlms()
                     ]
                 )
             )
@@ -314,6 +380,11 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                 "with both):")
             for i in shared:
                 say(f"  {i.model_id} -> {i.image_model}")
+        say("Vision-language models that re-check search hits (search --check-with):")
+        for v in builtin_vlms():
+            mark = "*" if vlm_available(v, engine.paths) else " "
+            say(f"{mark} {v.model_id}  {v.download_size / 1e6:,.0f} MB  {v.display_name}: "
+                f"{v.description}")
         return EXIT_OK
     if args.models_command == "import":
         from clipdesk.core.models.base import Backend
@@ -340,8 +411,18 @@ def _cmd_models(args: argparse.Namespace, engine: Engine, progress: ProgressLine
             say(f"imported {info.model_id} ({info.display_name})")
         return EXIT_OK
     # download
-    info = registry.get(args.model_id)
     token = CancelToken()
+    if args.model_id.startswith("vlm:"):
+        from clipdesk.core.rerank.catalog import ensure_vlm, find_vlm
+
+        try:
+            folder = ensure_vlm(find_vlm(args.model_id), engine.paths, download=True,
+                                progress=progress.bytes, token=token)
+        finally:
+            progress.close()
+        say(f"{args.model_id}: {folder}")
+        return EXIT_OK
+    info = registry.get(args.model_id)
     try:
         path, image_path = registry.ensure(info, download=True, progress=progress.bytes,
                                            token=token)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from clipdesk.config import Settings, load_settings, save_settings
 from clipdesk.core.errors import ClipdeskError, StoreCorrupt
 from clipdesk.core.jobs import CancelToken, ProgressCallback, no_progress
-from clipdesk.core.types import IndexReport, Progress, Stage
+from clipdesk.core.types import IndexReport, Progress, SearchHit, Stage
 from clipdesk.paths import DataPaths
 
 if TYPE_CHECKING:
@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from clipdesk.core.languages import LanguageMismatch
     from clipdesk.core.models.base import Encoder, ModelInfo
     from clipdesk.core.models.registry import ModelRegistry
+    from clipdesk.core.rerank.actions import CheckedHits
+    from clipdesk.core.rerank.answers import AnswerCache
+    from clipdesk.core.rerank.recheck import Judge
     from clipdesk.core.search import PlannedQuery, Query, Searcher, SearchResult
     from clipdesk.core.store import Library, LibraryStats
     from clipdesk.core.store.access import LibraryAccess
@@ -87,6 +90,8 @@ class Engine:
         self._load_locks: dict[str, threading.Lock] = {}
         self._registry: ModelRegistry | None = None
         self._store: LibraryAccess | None = None
+        self._judges: dict[str, Judge] = {}
+        self._answers: AnswerCache | None = None
         from clipdesk.core.imaging import set_pillow_pixel_limit
 
         # Pillow's own global bomb limit (179 MP) would refuse what our setting allows
@@ -100,9 +105,13 @@ class Engine:
         save_settings(self.settings, self.paths.settings_file)
 
     def close(self) -> None:
-        """Close the shared reader (a later call opens it again)."""
+        """Close the shared reader and the VLM answer cache (a later call opens them again)."""
         if self._store is not None:
             self._store.close()
+        with self._lock:
+            answers, self._answers = self._answers, None
+        if answers is not None:
+            answers.close()
 
     # -- models --------------------------------------------------------------------------------
 
@@ -164,6 +173,50 @@ class Engine:
 
             raise ModelNotLoaded(model_id)
         return encoder
+
+    # -- vision-language checks ----------------------------------------------------------------
+
+    def judge(self, spec: str, *, download: bool = False,
+              progress: Callable[[int, int], None] | None = None,
+              token: CancelToken | None = None) -> Judge:
+        """The loaded VLM of ``spec`` (``vlm:<repo>`` or a folder); loads it (and downloads it
+        if asked) the first time."""
+        from clipdesk.core.models.device import default_precision, pick_device
+        from clipdesk.core.rerank.catalog import ensure_vlm, find_vlm
+        from clipdesk.core.rerank.vlm import HfJudge
+
+        model = find_vlm(spec)
+        with self._lock:
+            found = self._judges.get(model.model_id)
+        if found is not None:
+            return found
+        folder = ensure_vlm(model, self.paths, download=download, progress=progress,
+                            token=token)
+        device = pick_device(self.settings.device)
+        judge = HfJudge(model.model_id, folder, device=device,
+                        precision=default_precision(device) if device == "cuda" else "fp32")
+        with self._lock:
+            return self._judges.setdefault(model.model_id, judge)
+
+    def answer_cache(self) -> AnswerCache:
+        from clipdesk.core.rerank.answers import FILENAME, AnswerCache
+
+        with self._lock:
+            if self._answers is None:
+                self._answers = AnswerCache(self.paths.root / FILENAME)
+            return self._answers
+
+    def check_hits(self, hits: Sequence[SearchHit], query: str, spec: str, *,
+                   top: int = 50, mode: str = "rerank", weight: float = 0.5,
+                   download: bool = False, token: CancelToken | None = None,
+                   progress: ProgressCallback = no_progress) -> CheckedHits:
+        """Let the VLM ``spec`` look at the first ``top`` hits of a search for ``query`` and
+        re-rank, filter or blend them (see :mod:`clipdesk.core.rerank`)."""
+        from clipdesk.core.rerank.actions import check_hits
+
+        judge = self.judge(spec, download=download, token=token)
+        return check_hits(self.reader(), judge, hits, query, cache=self.answer_cache(), top=top,
+                          mode=mode, weight=weight, token=token, progress=progress)
 
     # -- the library ---------------------------------------------------------------------------
 

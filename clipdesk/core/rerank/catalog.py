@@ -1,0 +1,132 @@
+"""The vision-language models clipdesk can check hits with: built in (downloaded as a whole
+Hugging Face repository, like the ``hf:`` CLIP models) or a local ``save_pretrained`` folder.
+
+Ids are ``vlm:<repository>``; a path to a folder is accepted wherever an id is. Sizes are the
+weights' download sizes; the CPU speed is a rough figure for one photo on a recent 4-core CPU, so
+that the app can say how long a check will take before it starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from clipdesk.core.errors import ModelError, UnknownModel, WeightsMissing
+
+if TYPE_CHECKING:
+    from clipdesk.core.jobs import CancelToken
+    from clipdesk.paths import DataPaths
+
+PREFIX = "vlm:"
+HF = "https://huggingface.co"
+CPU_SECONDS_PER_GB = 2.5  # a rough CPU cost per photo per GB of weights
+GPU_SECONDS_PER_GB = 0.02
+
+
+@dataclass(frozen=True)
+class VlmModel:
+    model_id: str
+    display_name: str
+    download_size: int  # bytes
+    licence: str
+    description: str
+    repo: str | None = None  # built in: the Hugging Face repository
+    folder: Path | None = None  # a local folder
+
+    @property
+    def cpu_friendly(self) -> bool:
+        return self.download_size < 1_500_000_000
+
+    def seconds_per_photo(self, device: str) -> float:
+        """A rough estimate, for the warning before a check starts."""
+        per_gb = GPU_SECONDS_PER_GB if device in ("cuda", "mps") else CPU_SECONDS_PER_GB
+        return max(0.05, self.download_size / 1e9 * per_gb)
+
+
+def _vlm(repo: str, name: str, size: int, licence: str, description: str) -> VlmModel:
+    return VlmModel(f"{PREFIX}{repo}", name, size, licence, description, repo=repo)
+
+
+BUILTIN_VLMS: tuple[VlmModel, ...] = (
+    _vlm("HuggingFaceTB/SmolVLM-256M-Instruct", "SmolVLM 256M", 513_000_000, "Apache-2.0",
+         "The smallest; usable on a CPU (English questions)."),
+    _vlm("HuggingFaceTB/SmolVLM-500M-Instruct", "SmolVLM 500M", 1_020_000_000, "Apache-2.0",
+         "Small and more accurate; usable on a CPU (English questions)."),
+    _vlm("llava-hf/llava-onevision-qwen2-0.5b-ov-hf", "LLaVA-OneVision 0.5B", 1_790_000_000,
+         "Apache-2.0", "LLaVA-OneVision with a Qwen2 0.5B language model (Chinese and English)."),
+    _vlm("Qwen/Qwen2-VL-2B-Instruct", "Qwen2-VL 2B", 4_420_000_000, "Apache-2.0",
+         "Chinese and English; a GPU recommended."),
+    _vlm("Qwen/Qwen2.5-VL-3B-Instruct", "Qwen2.5-VL 3B", 7_510_000_000, "Qwen Research",
+         "Chinese and English, the strongest small one; needs a GPU."),
+    _vlm("llava-hf/llava-1.5-7b-hf", "LLaVA 1.5 7B", 14_100_000_000, "Llama 2",
+         "The seed study's LLaVA; needs a GPU with 16 GB."),
+)
+
+
+def builtin_vlms() -> list[VlmModel]:
+    return list(BUILTIN_VLMS)
+
+
+def find_vlm(spec: str) -> VlmModel:
+    """The model of an id, or of a local folder path."""
+    for model in BUILTIN_VLMS:
+        if model.model_id == spec:
+            return model
+    folder = Path(spec).expanduser()
+    if not spec.startswith(PREFIX) and folder.is_dir():
+        from clipdesk.core.rerank.vlm import read_family
+
+        read_family(folder)  # a clear error for a folder of another kind
+        size = sum(p.stat().st_size for p in folder.glob("*.safetensors")) or sum(
+            p.stat().st_size for p in folder.glob("*.bin"))
+        return VlmModel(f"{PREFIX}{folder.resolve()}", folder.name, size, "", "", folder=folder)
+    known = ", ".join(m.model_id for m in BUILTIN_VLMS)
+    raise UnknownModel(f"There is no vision-language model {spec!r}. Known: {known}; or give "
+                       "the path of a model folder.")
+
+
+def vlm_folder(model: VlmModel, paths: DataPaths) -> Path:
+    if model.folder is not None:
+        return model.folder
+    from clipdesk.core.models.hf_repo import folder_name
+
+    assert model.repo is not None
+    return paths.model_dir / "hf" / folder_name(model.repo)
+
+
+def is_available(model: VlmModel, paths: DataPaths) -> bool:
+    from clipdesk.core.models.hf_repo import complete_files
+
+    return model.folder is not None or complete_files(vlm_folder(model, paths)) is not None
+
+
+def ensure_vlm(model: VlmModel, paths: DataPaths, *, download: bool = False,
+               progress: Callable[[int, int], None] | None = None,
+               token: CancelToken | None = None) -> Path:
+    """The model's folder, downloaded first when asked (resumable, SHA-256 checked)."""
+    from clipdesk.core.models import hf_repo
+    from clipdesk.core.models.download import NetworkUnavailable
+
+    folder = vlm_folder(model, paths)
+    if is_available(model, paths):
+        damaged = [] if model.folder is not None else hf_repo.verify_folder(folder, token)
+        if not damaged:
+            return folder
+        if not download:
+            raise ModelError(f"{', '.join(damaged)} of {model.display_name} is damaged; "
+                             "download it again.")
+    url = f"{os.environ.get('HF_ENDPOINT', '').rstrip('/') or HF}/{model.repo}"
+    if not download:
+        raise WeightsMissing(f"{model.display_name} is not on this computer; download it "
+                             f"(clipdesk-cli models download {model.model_id}), or save the "
+                             f"repository {url} into a folder and give its path.")
+    assert model.repo is not None
+    try:
+        return hf_repo.download_repo(model.repo, folder, endpoint=url[:-len(model.repo) - 1],
+                                     progress=progress, token=token)
+    except NetworkUnavailable as exc:
+        raise WeightsMissing(f"{model.display_name} could not be downloaded ({exc}). Save the "
+                             f"repository {url} into a folder and give its path.") from exc
