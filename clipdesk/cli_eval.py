@@ -72,6 +72,12 @@ def add_parsers(sub: Any) -> None:
                    "model); repeatable")
     p.add_argument("--store", choices=["evaluation", "library"], default="evaluation",
                    help="embed into the separate evaluation store (default) or the library")
+    p.add_argument("--check-with", metavar="VLM",
+                   help="a vision-language model checks every hit at the threshold (class "
+                        "folders): precision/recall/F1 before and after, for each model and "
+                        "the union")
+    p.add_argument("--download", action="store_true",
+                   help="download the --check-with model when it is not here")
     p.add_argument("--report", type=Path, help="write a Markdown report")
     p.add_argument("--csv", type=Path, help="write every number as CSV")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
@@ -210,6 +216,22 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
     not_read = {} if not isinstance(result, ev.ClassComparison) else ev.models_not_reading(
         engine.registry.get, list(result.classes), models, per_model)
     report = ev.report_dict(result, thresholds, dataset=args.dataset.name, not_read=not_read)
+    if args.check_with:
+        if not isinstance(result, ev.ClassComparison):
+            raise ClipdeskError("--check-with checks the hits of class folders, not captions.")
+        from clipdesk.core.evaluation.checked import checked_dict
+
+        with cancel_on_interrupt(token):
+            try:
+                checked = engine.check_evaluation(result, report["thresholds"], args.check_with,
+                                                  download=args.download, token=token,
+                                                  progress=progress)
+            except Cancelled:
+                say("clipdesk-cli: the check was cancelled", error=True)
+                return EXIT_INTERRUPTED
+            finally:
+                progress.close()
+        report["checked"] = checked_dict(checked)
     if args.report is not None:
         ev.write_markdown(report, args.report)
     if args.csv is not None:

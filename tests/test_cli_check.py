@@ -65,3 +65,33 @@ def test_check_errors_are_one_line(capsys: pytest.CaptureFixture[str], data_path
     listed = {m["id"]: m for m in run_json(capsys, *data, "models", "list")}
     assert listed["vlm:HuggingFaceTB/SmolVLM-256M-Instruct"]["kind"] == "vlm"
     assert not listed["vlm:HuggingFaceTB/SmolVLM-256M-Instruct"]["available"]
+
+
+def test_eval_checked_by_a_vlm(capsys: pytest.CaptureFixture[str], data_paths: DataPaths,
+                               tiny_open_clip: ModelInfo, tiny_cn_clip: ModelInfo,
+                               coco_mini: Path, tmp_path: Path, llava: Path) -> None:
+    """Two models and their union, before and after the check, and the cost; the numbers agree
+    with the evaluation's own (before) and with the answers (after)."""
+    from tests.fixtures.eval_data import make_coco_classes
+
+    data = ("--data-dir", str(data_paths.root))
+    dataset = make_coco_classes(coco_mini, tmp_path / "classes", {"dog": "狗", "car": "汽车"},
+                                negatives=2)
+    models = f"{tiny_open_clip.model_id},{tiny_cn_clip.model_id}"
+    report = run_json(capsys, *data, "eval", str(dataset), "--models", models, "--threshold",
+                      "0", "--check-with", str(llava))
+    checked = report["checked"]
+    assert list(checked["rows"]) == [tiny_open_clip.model_id, tiny_cn_clip.model_id, "union"]
+    for model in (tiny_open_clip.model_id, tiny_cn_clip.model_id, "union"):
+        before = checked["rows"][model]["before"]["per_class"]
+        for cls, row in report["text_to_image"][model]["per_class"].items():
+            assert before[cls]["precision"] == pytest.approx(row["precision"])
+            assert before[cls]["recall"] == pytest.approx(row["recall"])
+        after = checked["rows"][model]["after"]["per_class"]
+        # a check only removes hits: recall cannot rise
+        assert all(after[c]["recall"] <= before[c]["recall"] + 1e-9 for c in before)
+    assert checked["asked"] > 0 and checked["cached"] == 0
+    code, out, _ = run(capsys, *data, "eval", str(dataset), "--models", models, "--threshold",
+                       "0", "--check-with", str(llava))
+    assert code == 0 and "## Checked by" in out and "F1 checked" in out
+    assert f"({checked['asked']} more from earlier answers)" in out

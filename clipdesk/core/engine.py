@@ -30,6 +30,7 @@ from clipdesk.paths import DataPaths
 
 if TYPE_CHECKING:
     from clipdesk.core.evaluation import CaptionComparison, ClassComparison
+    from clipdesk.core.evaluation.checked import CheckedComparison
     from clipdesk.core.evaluation.datasets import Dataset
     from clipdesk.core.indexer import EncoderOnDemand, Indexer
     from clipdesk.core.labels import LabelSet
@@ -217,6 +218,18 @@ class Engine:
         judge = self.judge(spec, download=download, token=token)
         return check_hits(self.reader(), judge, hits, query, cache=self.answer_cache(), top=top,
                           mode=mode, weight=weight, token=token, progress=progress)
+
+    def check_evaluation(self, result: ClassComparison, thresholds: Mapping[str, float],
+                         spec: str, *, class_texts: Sequence[str] | None = None,
+                         download: bool = False, token: CancelToken | None = None,
+                         progress: ProgressCallback = no_progress) -> CheckedComparison:
+        """The evaluation's hits at each model's threshold checked by the VLM ``spec``: per class
+        P/R/F1 before and after, for each model and the union (the seed study's table)."""
+        from clipdesk.core.evaluation.checked import check_comparison
+
+        judge = self.judge(spec, download=download, token=token)
+        return check_comparison(result, judge, thresholds, class_texts=class_texts,
+                                cache=self.answer_cache(), token=token, progress=progress)
 
     # -- the library ---------------------------------------------------------------------------
 

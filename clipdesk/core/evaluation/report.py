@@ -227,6 +227,8 @@ def to_markdown(report: Mapping[str, Any]) -> str:
                      _pct(u["precision"]), _pct(u["recall"]), _pct(u["f1"]), map_])
     out.write(_table(["", "threshold", "macro P", "macro R", "macro F1", "micro P", "micro R",
                       "micro F1", "mAP"], body) + "\n\n")
+    if "checked" in report:
+        _write_checked(out, report["checked"], report["classes"])
     probability = [m for m, kind in report.get("score_scale", {}).items()
                    if kind == "probability"]
     if probability:
@@ -276,3 +278,27 @@ def to_markdown(report: Mapping[str, Any]) -> str:
 
 def write_markdown(report: Mapping[str, Any], out: Path) -> None:
     out.write_text(to_markdown(report), encoding="utf-8", errors="backslashreplace")
+
+
+def _write_checked(out: TextIO, checked: Mapping[str, Any], classes: list[str]) -> None:
+    """The seed study's table: CLIP alone, then CLIP + the VLM check."""
+    out.write(f"## Checked by {checked['checker']} (%)\n\n")
+    body = []
+    for name, row in checked["rows"].items():
+        b, a = row["before"]["macro"], row["after"]["macro"]
+        body.append([name, _pct(b["precision"]), _pct(b["recall"]), _pct(b["f1"]),
+                     _pct(a["precision"]), _pct(a["recall"]), _pct(a["f1"])])
+    out.write(_table(["", "P", "R", "F1", "P checked", "R checked", "F1 checked"], body)
+              + "\n\n")
+    header = ["class"] + [f"{n} {m}" for n in checked["rows"] for m in ("F1", "F1 checked")]
+    body = []
+    for cls in classes:
+        row = [cls]
+        for block in checked["rows"].values():
+            row += [_pct(block["before"]["per_class"][cls]["f1"]),
+                    _pct(block["after"]["per_class"][cls]["f1"])]
+        body.append(row)
+    out.write(_table(header, body) + "\n\n")
+    out.write(f"The check looked at {checked['asked']} photo-class pairs "
+              f"({checked['cached']} more from earlier answers) in {checked['seconds']:.1f} s."
+              "\n\n")
