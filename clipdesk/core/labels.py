@@ -13,13 +13,14 @@ with the same labels encode the texts once.
 Text formats (:func:`parse_label_lines`, :func:`load_label_file`)::
 
     # one label per line; descriptions after "|"; "name = prompt" puts a translation in the
-    # templates instead of the name
+    # templates instead of the name; a part starting with ">" is a whole sentence, used as it
+    # is (a CuPL description: no template around it)
     猫 | 一只猫 | 趴在沙发上的小猫
-    dog | a dog playing | a puppy
+    dog | a dog playing | a puppy | > A dog is a furry pet with four legs and a wagging tail.
     红色 = red
 
-or a JSON file ``{"labels": ["cat", {"name": "dog", "descriptions": ["a puppy"]},
-{"name": "红色", "prompt": "red"}],
+or a JSON file ``{"labels": ["cat", {"name": "dog", "descriptions": ["a puppy"],
+"sentences": ["A dog is ..."]}, {"name": "红色", "prompt": "red"}],
 "templates": "en-ensemble" | ["a photo of a {}."], "others": true | "misc"}``.
 """
 
@@ -31,7 +32,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,7 @@ OTHERS_SUBJECTS = {
     "zh": ("物体", "东西", "场景", "背景"),
 }
 TEXT_BATCH = 256  # texts per encode call (a cancel is noticed between calls)
+SENTENCE = ">"  # in the label lines, a whole sentence (no template around it)
 
 
 class LabelError(ClipdeskError):
@@ -67,12 +69,14 @@ class Label:
     into the templates instead of the name (a translation: ``Label("红色", prompt="red")`` for an
     English model); ``descriptions`` are extra phrasings averaged into its vector; ``templates``,
     when given, replace the label set's for this label (e.g. English templates for the English
-    labels of a mostly Chinese set)."""
+    labels of a mostly Chinese set); ``sentences`` are whole sentences averaged in as they are
+    (descriptions written by a language model, as CuPL makes them)."""
 
     name: str
     descriptions: tuple[str, ...] = ()
     templates: tuple[str, ...] = ()
     prompt: str | None = None
+    sentences: tuple[str, ...] = ()  # whole sentences, used without templates (CuPL's)
 
     @property
     def subjects(self) -> tuple[str, ...]:
@@ -131,7 +135,7 @@ class LabelSet:
             if templates == prompts.AUTO:
                 english = prompts.template_set(prompts.AUTO, "en").templates
                 items = tuple(
-                    Label(lb.name, lb.descriptions, lb.templates or english, lb.prompt)
+                    replace(lb, templates=lb.templates or english)
                     if language == "zh" and not contains_cjk(lb.prompt or lb.name) else lb
                     for lb in items)
         else:
@@ -156,9 +160,10 @@ class LabelSet:
         return "zh" if any(contains_cjk(lb.prompt or lb.name) for lb in self.labels) else "en"
 
     def prompts(self) -> list[tuple[str, ...]]:
-        """The sentences of each label (templates x subjects), in :attr:`names` order."""
-        out = [tuple(prompts.fill(t, s) for t in label.templates or self.templates
-                     for s in label.subjects) for label in self.labels]
+        """The sentences of each label (templates x subjects, then its whole sentences), in
+        :attr:`names` order."""
+        out = [(*(prompts.fill(t, s) for t in label.templates or self.templates
+                  for s in label.subjects), *label.sentences) for label in self.labels]
         if self.others is not None:
             subjects = self.others_descriptions or OTHERS_SUBJECTS[self.language]
             out.append(tuple(prompts.fill(t, s) for t in self.templates for s in subjects))
@@ -167,7 +172,8 @@ class LabelSet:
     def content_hash(self) -> str:
         """A hash of everything that changes the vectors (names, descriptions, templates)."""
         data = {
-            "labels": [[lb.name, list(lb.subjects), list(lb.templates)] for lb in self.labels],
+            "labels": [[lb.name, list(lb.subjects), list(lb.templates), list(lb.sentences)]
+                       for lb in self.labels],
             "templates": list(self.templates),
             "others": self.others,
             "others_descriptions": list(self.others_descriptions),
@@ -186,13 +192,22 @@ def parse_label_lines(text: str) -> tuple[Label, ...]:
         if not line or line.startswith("#"):
             continue
         parts = [p.strip() for p in line.replace("｜", "|").split("|")]
-        name, descriptions = parts[0], tuple(p for p in parts[1:] if p)
+        name = parts[0]
+        descriptions = tuple(p for p in parts[1:] if p and not p.startswith(SENTENCE))
+        sentences = tuple(p[1:].strip() for p in parts[1:] if p.startswith(SENTENCE)
+                          and p[1:].strip())
         prompt = None
         if "=" in name:
             name, prompt = (x.strip() for x in name.split("=", 1))
         if name and name not in out:
-            out[name] = Label(name, descriptions, prompt=prompt or None)
+            out[name] = Label(name, descriptions, prompt=prompt or None, sentences=sentences)
     return tuple(out.values())
+
+
+def label_line(label: Label) -> str:
+    """The editor's line of ``label`` (what :func:`parse_label_lines` reads back)."""
+    name = f"{label.name} = {label.prompt}" if label.prompt else label.name
+    return " | ".join((name, *label.descriptions, *(f"{SENTENCE} {s}" for s in label.sentences)))
 
 
 def load_label_file(path: Path) -> tuple[tuple[Label, ...], dict[str, Any]]:
@@ -210,7 +225,8 @@ def load_label_file(path: Path) -> tuple[tuple[Label, ...], dict[str, Any]]:
         labels = tuple(
             Label(str(item)) if isinstance(item, str)
             else Label(str(item["name"]), tuple(str(d) for d in item.get("descriptions", ())),
-                       prompt=str(item["prompt"]) if item.get("prompt") else None)
+                       prompt=str(item["prompt"]) if item.get("prompt") else None,
+                       sentences=tuple(str(d) for d in item.get("sentences", ())))
             for item in raw
         )
     except (ValueError, KeyError, TypeError) as exc:

@@ -34,6 +34,7 @@ class Stage(str, Enum):
     TAGGING = "tagging"  # zero-shot tagging: photos scored or tags written
     EVALUATING = "evaluating"  # evaluation: texts encoded, scores computed
     CHECKING = "checking"  # a vision-language model re-checks hits: photos answered
+    DESCRIBING = "describing"  # a language model writes label descriptions: labels done
     DONE = "done"
 
 

@@ -9,7 +9,7 @@ that the app can say how long a check will take before it starts.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,21 +71,29 @@ def builtin_vlms() -> list[VlmModel]:
 
 
 def find_vlm(spec: str) -> VlmModel:
-    """The model of an id, or of a local folder path."""
-    for model in BUILTIN_VLMS:
+    """The vision-language model of an id, or of a local folder path."""
+    from clipdesk.core.rerank.vlm import read_family
+
+    return find_local_model(spec, BUILTIN_VLMS, read_family, PREFIX,
+                            "vision-language model")
+
+
+def find_local_model(spec: str, builtins: Sequence[VlmModel], check: Callable[[Path], object],
+                     prefix: str, kind: str) -> VlmModel:
+    """The model of ``spec`` among ``builtins``, or a folder that ``check`` accepts (it raises
+    a clear :class:`ModelError` for a folder of another kind)."""
+    for model in builtins:
         if model.model_id == spec:
             return model
     folder = Path(spec).expanduser()
-    if not spec.startswith(PREFIX) and folder.is_dir():
-        from clipdesk.core.rerank.vlm import read_family
-
-        read_family(folder)  # a clear error for a folder of another kind
+    if not spec.startswith(prefix) and folder.is_dir():
+        check(folder)
         size = sum(p.stat().st_size for p in folder.glob("*.safetensors")) or sum(
             p.stat().st_size for p in folder.glob("*.bin"))
-        return VlmModel(f"{PREFIX}{folder.resolve()}", folder.name, size, "", "", folder=folder)
-    known = ", ".join(m.model_id for m in BUILTIN_VLMS)
-    raise UnknownModel(f"There is no vision-language model {spec!r}. Known: {known}; or give "
-                       "the path of a model folder.")
+        return VlmModel(f"{prefix}{folder.resolve()}", folder.name, size, "", "", folder=folder)
+    known = ", ".join(m.model_id for m in builtins)
+    raise UnknownModel(f"There is no {kind} {spec!r}. Known: {known}; or give the path of a "
+                       "model folder.")
 
 
 def vlm_folder(model: VlmModel, paths: DataPaths) -> Path:

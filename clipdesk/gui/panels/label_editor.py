@@ -31,7 +31,13 @@ from PySide6.QtWidgets import (
 
 from clipdesk.core import prompts
 from clipdesk.core.errors import ClipdeskError
-from clipdesk.core.labels import LabelError, LabelSet, load_label_file, parse_label_lines
+from clipdesk.core.labels import (
+    LabelError,
+    LabelSet,
+    label_line,
+    load_label_file,
+    parse_label_lines,
+)
 from clipdesk.gui.dialogs.errors import show_error
 
 CUSTOM = "custom"
@@ -181,8 +187,7 @@ class LabelSetEditor(QWidget):
                 return
             path = Path(name)
         labels, settings = load_label_file(path)
-        self.set_labels_text("\n".join(" | ".join((label.name, *label.descriptions))
-                                        for label in labels))
+        self.set_labels_text("\n".join(label_line(label) for label in labels))
         templates = settings.get("templates")
         if isinstance(templates, str):
             self.templates.set_key(templates)
