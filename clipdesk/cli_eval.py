@@ -30,9 +30,12 @@ if TYPE_CHECKING:
 
 
 def add_parsers(sub: Any) -> None:
-    """Add the ``tag`` and ``eval`` sub-commands to the CLI's sub-parsers."""
+    """Add the ``tag``, ``eval`` and ``describe`` sub-commands to the CLI's sub-parsers."""
+    _add_describe_parser(sub)
     p = sub.add_parser("tag", help="tag photos with your own labels (zero-shot)")
     p.add_argument("labels", nargs="*", help='labels, e.g. 猫 狗 "beach|sand and sea"')
+    p.add_argument("--descriptions", type=Path, metavar="CUPL.json",
+                   help="label descriptions (CuPL's JSON) averaged into the labels' vectors")
     p.add_argument("--labels-file", type=Path,
                    help="labels, one per line (name | description | ...), or a JSON file")
     p.add_argument("--templates", help="template set (en-basic, en-ensemble, zh-basic, "
@@ -72,6 +75,9 @@ def add_parsers(sub: Any) -> None:
                    "model); repeatable")
     p.add_argument("--store", choices=["evaluation", "library"], default="evaluation",
                    help="embed into the separate evaluation store (default) or the library")
+    p.add_argument("--descriptions", type=Path, metavar="CUPL.json",
+                   help="class descriptions (CuPL's JSON, e.g. from 'clipdesk-cli describe'): "
+                        "the classes are scored with them, and compared with templates only")
     p.add_argument("--check-with", metavar="VLM",
                    help="a vision-language model checks every hit at the threshold (class "
                         "folders): precision/recall/F1 before and after, for each model and "
@@ -81,6 +87,53 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--report", type=Path, help="write a Markdown report")
     p.add_argument("--csv", type=Path, help="write every number as CSV")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
+
+
+def _add_describe_parser(sub: Any) -> None:
+    p = sub.add_parser("describe", help="descriptions of labels written by a local language "
+                                        "model (CuPL), as CuPL's JSON")
+    p.add_argument("labels", nargs="*", help="labels, e.g. 猫 狗 beach")
+    p.add_argument("--labels-file", type=Path, help="labels from a file (one per line, or JSON)")
+    p.add_argument("--with", dest="writer", required=True, metavar="LLM",
+                   help="llm:<repository> (e.g. llm:Qwen/Qwen2.5-0.5B-Instruct) or a folder")
+    p.add_argument("--per-question", type=number(int, 1, 20), default=2,
+                   help="answers per CuPL question (5 questions per label)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, help="write CuPL's JSON here (default: print it)")
+    p.add_argument("--download", action="store_true",
+                   help="download the model when it is not here")
+    p.add_argument("--json", action="store_true", help="print the JSON (also with --out)")
+
+
+def _cmd_describe(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    from clipdesk.core.descriptions.cupl import save_descriptions
+    from clipdesk.core.jobs import Cancelled
+    from clipdesk.core.labels import LabelError, load_label_file, parse_label_lines
+
+    labels = [lb.name for lb in parse_label_lines("\n".join(args.labels))]
+    if args.labels_file is not None:
+        labels += [lb.name for lb in load_label_file(args.labels_file)[0] if lb.name not in labels]
+    if not labels:
+        raise LabelError("Give labels to describe, e.g.: clipdesk-cli describe 猫 dog --with ...")
+    token = CancelToken()
+    with cancel_on_interrupt(token):
+        try:
+            found = engine.describe_labels(labels, args.writer, per_question=args.per_question,
+                                           seed=args.seed, download=args.download, token=token,
+                                           progress=progress)
+        except Cancelled:
+            say("clipdesk-cli: cancelled", error=True)
+            return EXIT_INTERRUPTED
+        finally:
+            progress.close()
+    if args.out is not None:
+        save_descriptions(found, args.out)
+        if not args.json:
+            say(f"{sum(len(v) for v in found.values())} descriptions of {len(found)} labels "
+                f"written to {args.out}")
+    if args.out is None or args.json:
+        print(json_text(found))
+    return EXIT_OK
 
 
 def _label_set(args: argparse.Namespace) -> LabelSet:
@@ -95,9 +148,16 @@ def _label_set(args: argparse.Namespace) -> LabelSet:
     if not labels:
         raise LabelError("Give labels to tag with, e.g.: clipdesk-cli tag cat dog beach")
     others = True if args.others else settings.get("others", False)
-    return LabelSet.build(labels, templates=template_choice(args.templates,
-                                                            settings.get("templates", "auto")),
-                          others=others)
+    label_set = LabelSet.build(labels, templates=template_choice(
+        args.templates, settings.get("templates", "auto")), others=others)
+    if args.descriptions is not None:
+        from clipdesk.core.descriptions.cupl import load_descriptions, with_descriptions
+
+        label_set, unknown = with_descriptions(label_set, load_descriptions(args.descriptions))
+        if unknown:
+            say(f"note: the descriptions of {', '.join(unknown)} are not for these labels",
+                error=True)
+    return label_set
 
 
 def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
@@ -201,12 +261,22 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
         for mismatch in ev.language_mismatches(engine, texts, models, per_model):
             say(f"warning: {mismatch.sentence()}", error=True)
     token = CancelToken()
+    descriptions = None
+    if args.descriptions is not None:
+        from clipdesk.core.descriptions.cupl import load_descriptions
+
+        descriptions = load_descriptions(args.descriptions)
     with cancel_on_interrupt(token):
         try:
             run = engine.evaluate(args.dataset, models, kind=args.kind, negatives=args.negatives,
                                   label_files=label_files,
                                   templates=args.templates, others=args.others,
-                                  store=args.store, token=token, progress=progress)
+                                  store=args.store, descriptions=descriptions, token=token,
+                                  progress=progress)
+            plain = None if descriptions is None else engine.evaluate(
+                args.dataset, models, kind=args.kind, negatives=args.negatives,
+                label_files=label_files, templates=args.templates, others=args.others,
+                store=args.store, token=token, progress=progress)
         except Cancelled:
             say("clipdesk-cli: evaluation cancelled", error=True)
             return EXIT_INTERRUPTED
@@ -216,6 +286,18 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
     not_read = {} if not isinstance(result, ev.ClassComparison) else ev.models_not_reading(
         engine.registry.get, list(result.classes), models, per_model)
     report = ev.report_dict(result, thresholds, dataset=args.dataset.name, not_read=not_read)
+    if plain is not None:
+        if not isinstance(result, ev.ClassComparison) or not isinstance(plain.result,
+                                                                         ev.ClassComparison):
+            raise ClipdeskError("--descriptions describes classes: give class folders.")
+        from clipdesk.core.evaluation.described import compare_descriptions
+
+        report["descriptions"] = compare_descriptions(plain.result, result,
+                                                      report["thresholds"])
+        unknown = [k for k in descriptions or {} if k not in result.classes]
+        if unknown:
+            say(f"note: the descriptions of {', '.join(unknown)} are not for any class of "
+                "the dataset", error=True)
     if args.check_with:
         if not isinstance(result, ev.ClassComparison):
             raise ClipdeskError("--check-with checks the hits of class folders, not captions.")
@@ -247,4 +329,5 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] = {
     "tag": _cmd_tag,
     "eval": _cmd_eval,
+    "describe": _cmd_describe,
 }

@@ -231,6 +231,25 @@ class Engine:
         return check_comparison(result, judge, thresholds, class_texts=class_texts,
                                 cache=self.answer_cache(), token=token, progress=progress)
 
+    def describe_labels(self, labels: Sequence[str], spec: str, *, per_question: int = 2,
+                        seed: int = 0, download: bool = False,
+                        token: CancelToken | None = None,
+                        progress: ProgressCallback = no_progress) -> dict[str, list[str]]:
+        """Descriptions of ``labels`` written by the language model ``spec`` (``llm:<repo>``
+        or a folder) with CuPL's questions: ``{label: [sentences]}``, for the person to keep
+        or edit (see :mod:`clipdesk.core.descriptions`)."""
+        from clipdesk.core.descriptions.writer import HfWriter, describe_labels, find_writer
+        from clipdesk.core.models.device import default_precision, pick_device
+        from clipdesk.core.rerank.catalog import ensure_vlm
+
+        model = find_writer(spec)
+        folder = ensure_vlm(model, self.paths, download=download, token=token)
+        device = pick_device(self.settings.device)
+        writer = HfWriter(model.model_id, folder, device=device,
+                          precision=default_precision(device) if device == "cuda" else "fp32")
+        return describe_labels(writer, labels, per_question=per_question, seed=seed,
+                               token=token, progress=progress)
+
     # -- the library ---------------------------------------------------------------------------
 
     @property
@@ -516,6 +535,7 @@ class Engine:
         templates: str | Sequence[str] | None = None,
         others: bool | None = None,
         store: str = "evaluation",
+        descriptions: Mapping[str, Sequence[str]] | None = None,
         token: CancelToken | None = None,
         progress: ProgressCallback = no_progress,
     ) -> EvaluationRun:
@@ -524,7 +544,8 @@ class Engine:
         Pictures are embedded into the separate evaluation store (``store="evaluation"``) or
         the library (``"library"``, through the writer). ``label_files`` gives a model its own
         prompts; ``templates`` (a set's name, a file, or the templates) and ``others`` apply to
-        class folders (``None``: the label file's setting, else the defaults)."""
+        class folders (``None``: the label file's setting, else the defaults), and so do
+        ``descriptions`` (CuPL's ``{class: [sentences]}``, added to the classes' labels)."""
         from clipdesk.core import evaluation as ev
 
         if not model_ids:
@@ -546,13 +567,13 @@ class Engine:
         if store == "library":
             with self.store.writer(token, progress) as library:
                 result = ev.evaluate(self, library, loaded, model_ids, label_set=label_sets,
-                                     templates=chosen, others=others, token=token,
-                                     progress=progress)
+                                     templates=chosen, others=others,
+                                     descriptions=descriptions, token=token, progress=progress)
         elif store == "evaluation":
             with ev.open_evaluation_library(self) as library:
                 result = ev.evaluate(self, library, loaded, model_ids, label_set=label_sets,
-                                     templates=chosen, others=others, token=token,
-                                     progress=progress)
+                                     templates=chosen, others=others,
+                                     descriptions=descriptions, token=token, progress=progress)
         else:
             raise ev.EvaluationError(f"Unknown store {store!r}: use evaluation or library.")
         return EvaluationRun(loaded, result, dataset.name)

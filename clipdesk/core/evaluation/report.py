@@ -229,6 +229,8 @@ def to_markdown(report: Mapping[str, Any]) -> str:
                       "micro F1", "mAP"], body) + "\n\n")
     if "checked" in report:
         _write_checked(out, report["checked"], report["classes"])
+    if "descriptions" in report:
+        _write_described(out, report["descriptions"])
     probability = [m for m, kind in report.get("score_scale", {}).items()
                    if kind == "probability"]
     if probability:
@@ -302,3 +304,15 @@ def _write_checked(out: TextIO, checked: Mapping[str, Any], classes: list[str]) 
     out.write(f"The check looked at {checked['asked']} photo-class pairs "
               f"({checked['cached']} more from earlier answers) in {checked['seconds']:.1f} s."
               "\n\n")
+
+
+def _write_described(out: TextIO, described: Mapping[str, Any]) -> None:
+    """Templates only against templates with descriptions, per model and class."""
+    out.write("## Templates only vs with descriptions (%)\n\n")
+    for model, block in described.items():
+        acc = block["accuracy"]
+        out.write(f"{model}: zero-shot accuracy {_pct(acc[0])} → {_pct(acc[1])}\n\n")
+        body = [[cls, _pct(r["ap"][0]), _pct(r["ap"][1]), _pct(r["f1"][0]), _pct(r["f1"][1])]
+                for cls, r in block["per_class"].items()]
+        out.write(_table(["class", "AP templates", "AP described", "F1 templates",
+                          "F1 described"], body) + "\n\n")

@@ -211,10 +211,12 @@ def evaluate_classes(
     label_set: LabelSet | Mapping[str, LabelSet] | None = None,
     templates: str | Sequence[str] = "auto",
     others: bool | None = None,
+    descriptions: Mapping[str, Sequence[str]] | None = None,
     token: CancelToken | None = None,
     progress: ProgressCallback = no_progress,
 ) -> ClassComparison:
-    """Score every picture of a class-folder dataset against every class label, per model.
+    """Score every picture of a class-folder dataset against every class label, per model;
+    ``descriptions`` (CuPL's ``{class: [sentences]}``) are added to the classes' labels.
 
     ``label_set``: one for every model, or one per model id (e.g. Chinese prompts for a Chinese
     model and ``Label("红色", prompt="red")`` for an English one; models not in the mapping get
@@ -224,6 +226,10 @@ def evaluate_classes(
                            else label_set, templates=templates, others=others)
         for m in model_ids
     }
+    if descriptions:
+        from clipdesk.core.descriptions.cupl import with_descriptions
+
+        per_model = {m: with_descriptions(ls, descriptions)[0] for m, ls in per_model.items()}
     vectors, keep = _embed_all(engine, library, model_ids, dataset.images, dataset.root, token,
                                progress)
     kept = dataset.subset(keep)
@@ -285,14 +291,16 @@ def evaluate(
     label_set: LabelSet | Mapping[str, LabelSet] | None = None,
     templates: str | Sequence[str] = "auto",
     others: bool | None = None,
+    descriptions: Mapping[str, Sequence[str]] | None = None,
     token: CancelToken | None = None,
     progress: ProgressCallback = no_progress,
 ) -> ClassComparison | CaptionComparison:
     """:func:`evaluate_classes` or :func:`evaluate_captions`, by the kind of ``dataset``
-    (``label_set``, ``templates`` and ``others`` only matter for class folders)."""
+    (``label_set``, ``templates``, ``others`` and ``descriptions`` only matter for class
+    folders)."""
     if isinstance(dataset, ClassDataset):
         return evaluate_classes(engine, library, dataset, model_ids, label_set=label_set,
-                                templates=templates, others=others, token=token,
-                                progress=progress)
+                                templates=templates, others=others, descriptions=descriptions,
+                                token=token, progress=progress)
     return evaluate_captions(engine, library, dataset, model_ids, token=token,
                              progress=progress)
