@@ -188,16 +188,19 @@ class Engine:
 
         model = find_vlm(spec)
         with self._lock:
-            found = self._judges.get(model.model_id)
-        if found is not None:
-            return found
-        folder = ensure_vlm(model, self.paths, download=download, progress=progress,
-                            token=token)
-        device = pick_device(self.settings.device)
-        judge = HfJudge(model.model_id, folder, device=device,
-                        precision=default_precision(device) if device == "cuda" else "fp32")
-        with self._lock:
-            return self._judges.setdefault(model.model_id, judge)
+            load_lock = self._load_locks.setdefault(model.model_id, threading.Lock())
+        with load_lock:  # two checks asking at once wait for one load
+            with self._lock:
+                found = self._judges.get(model.model_id)
+            if found is not None:
+                return found
+            folder = ensure_vlm(model, self.paths, download=download, progress=progress,
+                                token=token)
+            device = pick_device(self.settings.device)
+            judge = HfJudge(model.model_id, folder, device=device,
+                            precision=default_precision(device) if device == "cuda" else "fp32")
+            with self._lock:
+                return self._judges.setdefault(model.model_id, judge)
 
     def answer_cache(self) -> AnswerCache:
         from clipdesk.core.rerank.answers import FILENAME, AnswerCache
@@ -215,7 +218,8 @@ class Engine:
         re-rank, filter or blend them (see :mod:`clipdesk.core.rerank`)."""
         from clipdesk.core.rerank.actions import check_hits
 
-        judge = self.judge(spec, download=download, token=token)
+        judge = self.judge(spec, download=download, token=token, progress=lambda d, t: progress(
+            Progress(Stage.DOWNLOADING, d, t)))
         return check_hits(self.reader(), judge, hits, query, cache=self.answer_cache(), top=top,
                           mode=mode, weight=weight, token=token, progress=progress)
 

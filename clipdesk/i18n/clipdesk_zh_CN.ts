@@ -85,6 +85,45 @@
     </message>
 </context>
 <context>
+    <name>CheckBar</name>
+    <message>
+        <source>Check the top</source>
+        <translation>核对前</translation>
+    </message>
+    <message>
+        <source>A vision-language model looks at each of the top photos and answers whether it shows the words; its answers are kept, so a second look is free.</source>
+        <translation>由视觉语言模型逐张查看排在前面的照片，判断照片是否符合文字描述；答案会保存下来，再次查看无需重新计算。</translation>
+    </message>
+    <message>
+        <source>%1 (%2 MB to download)</source>
+        <translation>%1（需下载 %2 MB）</translation>
+    </message>
+    <message>
+        <source>A model folder…</source>
+        <translation>模型文件夹…</translation>
+    </message>
+    <message>
+        <source>re-rank by its answer</source>
+        <translation>按其回答重新排序</translation>
+    </message>
+    <message>
+        <source>show only confirmed</source>
+        <translation>只显示确认的</translation>
+    </message>
+    <message>
+        <source>blend with the score</source>
+        <translation>与得分混合</translation>
+    </message>
+    <message>
+        <source>with</source>
+        <translation>张，使用</translation>
+    </message>
+    <message>
+        <source>Choose a model folder</source>
+        <translation>选择模型文件夹</translation>
+    </message>
+</context>
+<context>
     <name>ClassResultsView</name>
     <message>
         <source>Use suggestion</source>
@@ -561,6 +600,29 @@
     <message>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>HitChecker</name>
+    <message>
+        <source>No GPU: about %1 the first time. </source>
+        <translation>没有 GPU：首次约需 %1。</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核对…</translation>
+    </message>
+    <message>
+        <source>Downloading the model… %1%</source>
+        <translation>正在下载模型… %1%</translation>
+    </message>
+    <message>
+        <source>Checking %1 of %2…</source>
+        <translation>正在核对第 %1 张，共 %2 张…</translation>
+    </message>
+    <message>
+        <source>%1 of %2 confirmed (%3 s)</source>
+        <translation>%2 张中确认 %1 张（%3 秒）</translation>
     </message>
 </context>
 <context>
@@ -1661,6 +1723,14 @@ Data folder: %1</source>
 </context>
 <context>
     <name>ResultsModel</name>
+    <message>
+        <source>Confirmed by the check: yes %1</source>
+        <translation>核对确认：是 %1</translation>
+    </message>
+    <message>
+        <source>Rejected by the check: yes %1</source>
+        <translation>核对否定：是 %1</translation>
+    </message>
     <message numerus="yes">
         <source>%n near-identical photo(s) in this stack</source>
         <translation>

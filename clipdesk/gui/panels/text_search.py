@@ -1,26 +1,33 @@
 """Text search: type what you are looking for (Chinese or English) and see a ranked grid.
 
 Enter searches at once; typing searches after a short pause. Negative terms go in the text
-(``beach -people``); the hint under the box says so.
+(``beach -people``); the hint under the box says so. With "Check the top N" on, a
+vision-language model then looks at the top hits and re-ranks or filters them (a ✓/✗ badge on
+each checked photo).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from clipdesk.core.search import Query, parse_query_text
-from clipdesk.gui.panels.search_base import SearchPanel
+from clipdesk.gui.panels.check_bar import CheckBar, HitChecker
+from clipdesk.gui.panels.search_base import Outcome, SearchPanel
 from clipdesk.gui.results.thumbs import ThumbnailLoader
 
 if TYPE_CHECKING:
+    from clipdesk.core.rerank.actions import CheckedHits
     from clipdesk.gui.context import AppContext
 
 
 class TextSearchPanel(SearchPanel):
-    """A query box over the shared search options and results grid."""
+    """A query box over the shared search options and results grid; optionally a VLM checks the
+    top hits (:mod:`.check_bar`)."""
+
+    checkFinished = Signal()  # a VLM check's results are shown
 
     def __init__(
         self,
@@ -41,15 +48,56 @@ class TextSearchPanel(SearchPanel):
         )
         self.hint_label.setTextFormat(Qt.TextFormat.PlainText)
         self.hint_label.setEnabled(False)  # shown dimmed: a hint, not content
+        self.check_bar = CheckBar(context, area)
+        self.checker = HitChecker(context, self.check_bar, self)
         layout = QVBoxLayout(area)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.query_edit)
         layout.addWidget(self.hint_label)
+        layout.addWidget(self.check_bar)
         self._build_layout(area)
         self.setFocusProxy(self.query_edit)
+        self.last_check: CheckedHits | None = None
 
         self.query_edit.textChanged.connect(lambda _text: self.schedule_search())
         self.query_edit.returnPressed.connect(self.search_now)
+        self.searchFinished.connect(self._check_results)
+        self.check_bar.changed.connect(self._on_check_choice)
+        self.checker.checked.connect(self._show_checked)
+
+    # -- the VLM check -----------------------------------------------------------------------
+
+    def _check_results(self) -> None:
+        """A search's results are shown: let the VLM look at them when the check is on."""
+        self.last_check = None
+        outcome, choice = self.last_outcome, self.check_bar.choice()
+        if choice is None or outcome is None or outcome.outcome != Outcome.RESULTS \
+                or not outcome.hits:
+            self.checker.stop()
+            self.check_bar.set_status("")
+            return
+        positive, _ = parse_query_text(self.query_text())
+        self.checker.start(outcome.hits, positive, choice)
+
+    def _on_check_choice(self) -> None:
+        outcome = self.last_outcome
+        if self.check_bar.choice() is None and self.last_check is not None and outcome:
+            # off again: the search's own order
+            self.results.set_results(outcome.hits, outcome.photos, outcome.tags, outcome.stacks)
+        self._check_results()
+
+    def _show_checked(self, checked: CheckedHits) -> None:
+        outcome = self.last_outcome
+        if outcome is None:
+            return
+        self.last_check = checked
+        self.results.set_results(checked.hits, outcome.photos, outcome.tags, ())
+        self.results.set_answers(checked.answers)
+        self.checkFinished.emit()
+
+    def shutdown(self) -> None:
+        self.checker.shutdown()
+        super().shutdown()
 
     def query_text(self) -> str:
         return self.query_edit.text().strip()

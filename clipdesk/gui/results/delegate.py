@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from clipdesk.core.rerank.recheck import CONFIRMED
 from clipdesk.gui.results.model import ResultRole
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -129,6 +130,9 @@ class ResultDelegate(QStyledItemDelegate):
             score = index.data(ResultRole.SCORE)
             if self.show_score and isinstance(score, float):
                 self._paint_score(painter, picture, palette, score)
+            answer = index.data(ResultRole.CHECK)
+            if isinstance(answer, float):
+                self._paint_check(painter, picture, answer)
             if stack > 1:
                 self._paint_stack_badge(painter, rect, palette, stack, opened)
             self._paint_texts(painter, option, index, picture, selected)
@@ -240,6 +244,20 @@ class ResultDelegate(QStyledItemDelegate):
         badge = QRectF(picture.right() - width - 2, picture.bottom() - height - 2, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(badge, 4, 4)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_check(self, painter: QPainter, picture: QRect, answer: float) -> None:
+        """A VLM's verdict at the picture's bottom left: ✓ (green) or ✗ (red) and p(yes)."""
+        confirmed = answer >= CONFIRMED
+        text = f"{'✓' if confirmed else '✗'} {answer:.2f}"
+        metrics = self._badge_metrics(painter)
+        width = metrics.horizontalAdvance(text) + 8
+        height = metrics.height() + 2
+        badge = QRectF(picture.left() + 2, picture.bottom() - height - 2, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(30, 130, 60, 210) if confirmed else QColor(170, 40, 40, 210))
         painter.drawRoundedRect(badge, 4, 4)
         painter.setPen(QColor(255, 255, 255))
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)

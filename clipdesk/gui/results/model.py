@@ -32,6 +32,7 @@ from PySide6.QtCore import (
     Slot,
 )
 
+from clipdesk.core.rerank.recheck import CONFIRMED
 from clipdesk.core.stacks import Stack, stack_hits
 from clipdesk.core.store.records import Tag
 from clipdesk.core.types import Photo, SearchHit
@@ -59,6 +60,7 @@ class ResultRole(IntEnum):
     STACK_SIZE = Qt.ItemDataRole.UserRole + 11  # int: photos in the stack the row heads (else 1)
     STACK_OPEN = Qt.ItemDataRole.UserRole + 12  # bool: the row heads a stack shown open
     STACK_HEAD = Qt.ItemDataRole.UserRole + 13  # int | None: in an open stack, its head's file id
+    CHECK = Qt.ItemDataRole.UserRole + 14  # float | None: a VLM's p(yes) for the photo
 
 
 class SortKey(str, Enum):
@@ -128,6 +130,7 @@ class ResultsModel(QAbstractListModel):
     ) -> None:
         super().__init__(parent)
         self._items: tuple[ResultItem, ...] = ()
+        self._answers: dict[int, float] = {}
         self._rows: tuple[_Row, ...] = ()
         self._groups: tuple[_Group, ...] = ()
         self._all: tuple[ResultItem, ...] = ()  # every result, in rank order
@@ -164,6 +167,7 @@ class ResultsModel(QAbstractListModel):
         their content hash). Stacks that were open stay open when their head is still one."""
         photos = photos or {}
         tags = tags or {}
+        self._answers = {}
         items = tuple(
             ResultItem(
                 hit,
@@ -399,7 +403,16 @@ class ResultsModel(QAbstractListModel):
             return item
         if role == ResultRole.TAGS:
             return item.tags
+        if role == ResultRole.CHECK:
+            return self._answers.get(item.file_id)
         return None
+
+    def set_answers(self, answers: Mapping[int, float]) -> None:
+        """A VLM's p(yes) per file id (cleared by :meth:`set_results`)."""
+        self._answers = dict(answers)
+        if self._items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0),
+                                  [ResultRole.CHECK, Qt.ItemDataRole.ToolTipRole])
 
     def _tooltip(self, row: int) -> str:
         """The full path (and score, and the stack's size): explicit, escaped rich text, since
@@ -407,6 +420,11 @@ class ResultsModel(QAbstractListModel):
         line."""
         item, size = self._items[row], self._rows[row].size
         lines = [shown(item.path), f"{item.score:.3f}"]
+        answer = self._answers.get(item.file_id)
+        if answer is not None:
+            lines.append((self.tr("Confirmed by the check: yes %1") if answer >= CONFIRMED
+                           else self.tr("Rejected by the check: yes %1")).replace(
+                "%1", f"{answer:.2f}"))
         if size > 1:
             lines.append(self.tr("%n near-identical photo(s) in this stack", "", size))
         text = "<br>".join(html.escape(line) for line in lines)

@@ -1,0 +1,213 @@
+"""The text search's "check with a vision-language model" row, and the check it runs.
+
+:class:`CheckBar` holds the choice: on or off, which model (the built-ins, with their download
+size when they are not here yet, or a model folder), how many of the top hits, and what the
+answers do (re-rank, keep only the confirmed ones, blend). :class:`HitChecker` runs the check of
+a search's hits as a cancellable job and says how it goes (an estimate first when there is no
+GPU: a CPU check can take minutes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
+
+from clipdesk.core.jobs import CancelToken, ProgressCallback
+from clipdesk.core.rerank.catalog import builtin_vlms, find_vlm, is_available
+from clipdesk.core.types import Progress, SearchHit, Stage
+from clipdesk.gui.indexing import format_duration
+from clipdesk.gui.workers import JobWorker, start_job, stop_job
+
+if TYPE_CHECKING:
+    from clipdesk.core.rerank.actions import CheckedHits
+    from clipdesk.gui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+FOLDER = "<folder>"  # the combo's "a model folder…" entry
+
+
+@dataclass(frozen=True)
+class CheckChoice:
+    spec: str
+    top: int
+    mode: str  # rerank | filter | blend
+
+
+class CheckBar(QWidget):
+    """Check the top N hits with a VLM: the person's choice, and the check's status."""
+
+    changed = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.enabled_box = QCheckBox(self.tr("Check the top"), self)
+        self.enabled_box.setToolTip(self.tr(
+            "A vision-language model looks at each of the top photos and answers whether it "
+            "shows the words; its answers are kept, so a second look is free."))
+        self.top_spin = QSpinBox(self)
+        self.top_spin.setRange(5, 500)
+        self.top_spin.setSingleStep(10)
+        self.top_spin.setValue(50)
+        self.model_combo = QComboBox(self)
+        for model in builtin_vlms():
+            here = is_available(model, context.engine.paths)
+            label = model.display_name if here else self.tr("%1 (%2 MB to download)").replace(
+                "%1", model.display_name).replace("%2", f"{model.download_size / 1e6:,.0f}")
+            self.model_combo.addItem(label, model.model_id)
+            self.model_combo.setItemData(self.model_combo.count() - 1, model.description,
+                                         Qt.ItemDataRole.ToolTipRole)
+        self.model_combo.addItem(self.tr("A model folder…"), FOLDER)
+        self.mode_combo = QComboBox(self)
+        self.mode_combo.addItem(self.tr("re-rank by its answer"), "rerank")
+        self.mode_combo.addItem(self.tr("show only confirmed"), "filter")
+        self.mode_combo.addItem(self.tr("blend with the score"), "blend")
+        self.status_label = QLabel(self)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._folder: str | None = None
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.enabled_box)
+        layout.addWidget(self.top_spin)
+        layout.addWidget(QLabel(self.tr("with"), self))
+        layout.addWidget(self.model_combo)
+        layout.addWidget(self.mode_combo)
+        layout.addWidget(self.status_label, 1)
+        self.enabled_box.toggled.connect(self._on_changed)
+        self.top_spin.valueChanged.connect(self._on_changed)
+        self.model_combo.activated.connect(self._on_model)
+        self.mode_combo.currentIndexChanged.connect(self._on_changed)
+
+    def choice(self) -> CheckChoice | None:
+        """What to check with; None when the check is off (or no folder was chosen)."""
+        if not self.enabled_box.isChecked():
+            return None
+        spec = self.model_combo.currentData()
+        if spec == FOLDER:
+            if self._folder is None:
+                return None
+            spec = self._folder
+        return CheckChoice(str(spec), self.top_spin.value(), str(self.mode_combo.currentData()))
+
+    def set_folder(self, folder: str) -> None:
+        self._folder = folder
+        self.model_combo.setCurrentIndex(self.model_combo.findData(FOLDER))
+        self.model_combo.setToolTip(folder)
+        self.changed.emit()
+
+    def set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _on_model(self, _index: int) -> None:
+        if self.model_combo.currentData() == FOLDER:
+            chosen = QFileDialog.getExistingDirectory(self, self.tr("Choose a model folder"))
+            if chosen:
+                self.set_folder(chosen)
+                return
+        self._on_changed()
+
+    def _on_changed(self, *_args: object) -> None:
+        self.changed.emit()
+
+
+class HitChecker(QObject):
+    """Runs one check at a time (a new one cancels the old); ``checked(CheckedHits)`` when it
+    is done, the status line as it goes."""
+
+    checked = Signal(object)
+
+    def __init__(self, context: AppContext, bar: CheckBar, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.bar = bar
+        self._job: JobWorker[object] | None = None
+        self._retired: list[JobWorker[object]] = []  # cancelled, still ending
+        self._prefix = ""
+
+    def start(self, hits: Sequence[SearchHit], query: str, choice: CheckChoice) -> None:
+        """Check ``hits`` (a text search's) for ``query``; says beforehand how long it takes on
+        the CPU."""
+        self.stop()
+        try:
+            model = find_vlm(choice.spec)
+        except Exception as exc:  # a folder that is not a VLM: said in the row
+            self.bar.set_status(str(exc))
+            return
+        from clipdesk.core.models.device import pick_device
+
+        n = min(len(hits), choice.top)
+        if pick_device(self.context.engine.settings.device) == "cpu":
+            eta = format_duration(model.seconds_per_photo("cpu") * n)
+            self._prefix = self.tr("No GPU: about %1 the first time. ").replace("%1", eta)
+        else:
+            self._prefix = ""
+        self.bar.set_status(self._prefix + self.tr("Checking…"))
+        engine = self.context.engine
+        items = list(hits)
+
+        def job(token: CancelToken, progress: ProgressCallback) -> CheckedHits:
+            return engine.check_hits(items, query, choice.spec, top=choice.top,
+                                     mode=choice.mode, download=True, token=token,
+                                     progress=progress)
+
+        worker: JobWorker[object] = JobWorker(job, name="vlm check", min_interval=0.25,
+                                              parent=self)  # type: ignore[arg-type]
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(lambda message: self.bar.set_status(message))
+        worker.cancelled.connect(lambda: self.bar.set_status(""))
+        self._job = worker
+        start_job(worker)
+
+    def stop(self) -> None:
+        """Cancel the running check without waiting for it (a forward pass ends on its own);
+        what it would say is no longer shown."""
+        job, self._job = self._job, None
+        if job is None:
+            return
+        for signal in (job.progress, job.finished, job.failed, job.cancelled):
+            signal.disconnect()
+        job.cancel()
+        self._retired.append(job)
+        job.done.connect(lambda: self._retired.remove(job) if job in self._retired else None)
+
+    def shutdown(self) -> None:
+        """Cancel and wait (the panel closes)."""
+        self.stop()
+        for job in list(self._retired):
+            stop_job(job)
+        self._retired.clear()
+
+    def _on_progress(self, p: object) -> None:
+        if not isinstance(p, Progress):
+            return
+        if p.stage is Stage.DOWNLOADING and p.total:
+            self.bar.set_status(self.tr("Downloading the model… %1%").replace(
+                "%1", str(round(100 * p.done / p.total))))
+        elif p.stage is Stage.CHECKING:
+            self.bar.set_status(self._prefix + self.tr("Checking %1 of %2…").replace(
+                "%1", str(p.done)).replace("%2", str(p.total)))
+
+    def _on_finished(self, result: object) -> None:
+        from clipdesk.core.rerank.recheck import CONFIRMED
+
+        checked: CheckedHits = result  # type: ignore[assignment]
+        yes = sum(1 for p in checked.answers.values() if p >= CONFIRMED)
+        self.bar.set_status(self.tr("%1 of %2 confirmed (%3 s)").replace(
+            "%1", str(yes)).replace("%2", str(len(checked.answers))).replace(
+            "%3", f"{checked.report.seconds:.1f}"))
+        self.checked.emit(checked)
+
