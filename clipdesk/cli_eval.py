@@ -36,6 +36,11 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("labels", nargs="*", help='labels, e.g. 猫 狗 "beach|sand and sea"')
     p.add_argument("--descriptions", type=Path, metavar="CUPL.json",
                    help="label descriptions (CuPL's JSON) averaged into the labels' vectors")
+    p.add_argument("--check-with", metavar="VLM",
+                   help="keep only the tags a vision-language model confirms (it looks at each "
+                        "tagged photo): vlm:<repository> or a model folder")
+    p.add_argument("--download", action="store_true",
+                   help="download the --check-with model when it is not here")
     p.add_argument("--labels-file", type=Path,
                    help="labels, one per line (name | description | ...), or a JSON file")
     p.add_argument("--templates", help="template set (en-basic, en-ensemble, zh-basic, "
@@ -175,7 +180,8 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
     with cancel_on_interrupt(token):
         try:
             run = engine.tag(label_set, rule, mode, folder=args.folder,
-                             export=args.export, token=token, progress=progress)
+                             export=args.export, check_with=args.check_with,
+                             download=args.download, token=token, progress=progress)
         finally:
             progress.close()
     if run.notice:
@@ -189,6 +195,9 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
         "export": str(args.export) if args.export is not None else None,
         "change": report.change_id,
         "language_warning": run.mismatch.sentence() if run.mismatch is not None else None,
+        "check": None if run.check is None else {
+            "model": args.check_with, "checked": run.check.checked, "asked": run.check.asked,
+            "rejected": run.check.rejected, "seconds": round(run.check.seconds, 3)},
     }
     if args.json:
         print(json_text(out))
@@ -197,6 +206,9 @@ def _cmd_tag(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -
         if report.replaced:
             say(f"  replaced {report.replaced} earlier automatic tags of these labels; other "
                 f"labels' tags and your own are kept")
+        if run.check is not None:
+            say(f"  the check rejected {run.check.rejected} of {run.check.checked} tags "
+                f"({run.check.asked} photos looked at, {run.check.seconds:.1f} s)")
         for label, count in report.counts.items():
             say(f"  {count:6d}  {label}")
         if report.missing:

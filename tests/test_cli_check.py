@@ -95,3 +95,23 @@ def test_eval_checked_by_a_vlm(capsys: pytest.CaptureFixture[str], data_paths: D
                        "0", "--check-with", str(llava))
     assert code == 0 and "## Checked by" in out and "F1 checked" in out
     assert f"({checked['asked']} more from earlier answers)" in out
+
+
+def test_tag_keeps_only_confirmed_tags(capsys: pytest.CaptureFixture[str],
+                                       data_paths: DataPaths, tiny_open_clip: ModelInfo,
+                                       coco_mini: Path, tmp_path: Path, llava: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for src in sorted((coco_mini / "images").glob("*.jpg"))[:6]:
+        shutil.copy(src, folder / src.name)
+    data = ("--data-dir", str(data_paths.root))
+    run_json(capsys, *data, "index", str(folder), "--model", tiny_open_clip.model_id)
+    plain = run_json(capsys, *data, "tag", "dog", "cat", "--min-prob", "0")
+    checked = run_json(capsys, *data, "tag", "dog", "cat", "--min-prob", "0", "--check-with",
+                       str(llava))
+    check = checked["check"]
+    assert check["checked"] == sum(plain["counts"].values()) == 12
+    assert sum(checked["counts"].values()) == check["checked"] - check["rejected"]
+    again = run_json(capsys, *data, "tag", "dog", "cat", "--min-prob", "0", "--check-with",
+                     str(llava))
+    assert again["check"]["asked"] == 0 and again["counts"] == checked["counts"]

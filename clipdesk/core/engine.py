@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from clipdesk.core.store.access import LibraryAccess
     from clipdesk.core.store.backup import Backup
     from clipdesk.core.store.records import MissingFiles, TagChange, TagCount
+    from clipdesk.core.tag_check import TagCheckReport
     from clipdesk.core.tagging import SavePlan, TaggingReport, TagRule, TagScores
     from clipdesk.core.thumbnails import ThumbnailCache
 
@@ -62,6 +63,7 @@ class TagRun:
     report: TaggingReport
     exported: int | None = None
     mismatch: LanguageMismatch | None = None  # the model does not read the labels' language
+    check: TagCheckReport | None = None  # a VLM confirmed the tags (``check_with``)
 
 
 def label_texts(label_set: LabelSet) -> list[str]:
@@ -473,26 +475,54 @@ class Engine:
         *,
         folder: Path | None = None,
         export: Path | None = None,
+        check_with: str | None = None,
+        download: bool = False,
         token: CancelToken | None = None,
         progress: ProgressCallback = no_progress,
     ) -> TagRun:
         """Score and store tags in one job (``"auto"`` or ``"A+B"``: the model that reads the
         labels' language, :meth:`model_for`); ``export`` also writes the tags of the scored
-        photos as CSV. The run says when the model does not read the labels' language."""
+        photos as CSV; ``check_with`` (a VLM) keeps only the tags it confirms. The run says when
+        the model does not read the labels' language."""
         from clipdesk.core.tagging import export_tags_csv, tag_library
 
         if folder is not None and not folder.is_dir():
             raise ClipdeskError(f"Not a folder: {folder}")
         model_id, mismatch = self.tag_model(label_set, model)
         token = token or CancelToken()
+        checks: list[TagCheckReport] = []
+        confirm = None
+        if check_with is not None:
+            judge = self.judge(check_with, download=download, token=token)
+
+            def confirm(scores: TagScores) -> TagScores:
+                confirmed, check = self.confirm_tags(scores, rule, label_set, judge,
+                                                     token=token, progress=progress)
+                checks.append(check)
+                return confirmed
         with self.store.writer(token, progress) as library:  # the turn before the model loads
             encoder = self.encoder(model_id, token=token)
             report, scores = tag_library(library, encoder, label_set, rule, folder=folder,
-                                         token=token, progress=progress)
+                                         token=token, progress=progress, confirm=confirm)
             exported = None
             if export is not None and scores is not None:
                 exported = export_tags_csv(library, export, scores.file_ids)
-        return TagRun(model_id, "", report, exported, mismatch)
+        return TagRun(model_id, "", report, exported, mismatch, checks[0] if checks else None)
+
+    def confirm_tags(self, scores: TagScores, rule: TagRule, label_set: LabelSet,
+                     judge: Judge | str, *, download: bool = False,
+                     token: CancelToken | None = None,
+                     progress: ProgressCallback = no_progress,
+                     ) -> tuple[TagScores, TagCheckReport]:
+        """``scores`` keeping only the tags under ``rule`` that the VLM ``judge`` confirms (for
+        the tagging panel's "keep only confirmed tags" before it saves)."""
+        from clipdesk.core.tag_check import confirm_tags
+
+        if isinstance(judge, str):
+            judge = self.judge(judge, download=download, token=token)
+        words = {lb.name: lb.prompt or lb.name.replace("_", " ") for lb in label_set.labels}
+        return confirm_tags(self.reader(), judge, scores, rule, words,
+                            cache=self.answer_cache(), token=token, progress=progress)
 
     # -- tag management (journaled: undo_tag_save undoes the newest change) ---------------------
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import csv
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -109,11 +109,13 @@ def tag_mask(
     probabilities: np.ndarray,
     rule: TagRule,
     others_index: int | None = None,
+    confirmed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Boolean (n_images, n_labels): which labels each photo is tagged with under ``rule``.
 
-    Pure and vectorised, for live previews. The ``others_index`` column is set exactly for the
-    rows where no other label passes."""
+    Pure and vectorised, for live previews. ``confirmed`` (bool, the same shape) keeps only the
+    tags a VLM did not reject. The ``others_index`` column is set exactly for the rows where no
+    other label passes."""
     cos = np.asarray(cosines)
     prob = np.asarray(probabilities)
     n, k = prob.shape
@@ -138,6 +140,8 @@ def tag_mask(
         top = order[:, : max(0, rule.max_tags)]
         np.put_along_axis(keep, top, True, axis=1)
         mask = mask & keep
+    if confirmed is not None:
+        mask = mask & np.asarray(confirmed, dtype=bool)
     if others_index is not None:
         mask[:, others_index] = False
         mask[:, others_index] = ~mask.any(axis=1)
@@ -157,14 +161,18 @@ class TagScores:
     probabilities: np.ndarray  # float32 (n, n_labels)
     others_index: int | None = None
     missing: int = 0  # photos in the chosen scope that have no vector for this model
+    # bool (n, n_labels): False where a VLM rejected the tag (None: no check)
+    confirmed: np.ndarray | None = None
 
     def mask(self, rule: TagRule) -> np.ndarray:
-        return tag_mask(self.cosines, self.probabilities, rule, self.others_index)
+        return tag_mask(self.cosines, self.probabilities, rule, self.others_index,
+                        self.confirmed)
 
     def tags(self, rule: TagRule, rows: slice | None = None) -> dict[int, dict[str, float]]:
         """``{file id: {label: cosine}}`` under ``rule`` (every photo, possibly with ``{}``)."""
         part = slice(None) if rows is None else rows
-        mask = tag_mask(self.cosines[part], self.probabilities[part], rule, self.others_index)
+        mask = tag_mask(self.cosines[part], self.probabilities[part], rule, self.others_index,
+                        None if self.confirmed is None else self.confirmed[part])
         out: dict[int, dict[str, float]] = {}
         for file_id, row, cos in zip(self.file_ids[part], mask, self.cosines[part], strict=True):
             out[int(file_id)] = {self.labels[j]: float(cos[j]) for j in np.flatnonzero(row)}
@@ -340,14 +348,18 @@ def tag_library(
     token: CancelToken | None = None,
     progress: ProgressCallback = no_progress,
     cache: LabelVectorCache | None = DEFAULT_CACHE,
+    confirm: Callable[[TagScores], TagScores] | None = None,
 ) -> tuple[TaggingReport, TagScores | None]:
     """Label vectors, scores and stored tags in one call (``library`` writable). Returns the
-    report and the scores (``None`` when cancelled before scoring finished)."""
+    report and the scores (``None`` when cancelled before scoring finished). ``confirm`` (a VLM
+    check, :mod:`clipdesk.core.tag_check`) may drop tags between scoring and saving."""
     token = token if token is not None else CancelToken()
     try:
         vectors = make_label_vectors(encoder, label_set, cache=cache, token=token)
         scores = compute_scores(library, vectors, folder=folder, root_ids=root_ids, token=token,
                                 progress=progress)
+        if confirm is not None:
+            scores = confirm(scores)
     except Cancelled:
         return TaggingReport(encoder.info.model_id, 0, 0, 0, cancelled=True), None
     return apply_tags(library, scores, rule, token=token, progress=progress), scores
