@@ -95,14 +95,6 @@
         <translation>由视觉语言模型逐张查看排在前面的照片，判断照片是否符合文字描述；答案会保存下来，再次查看无需重新计算。</translation>
     </message>
     <message>
-        <source>%1 (%2 MB to download)</source>
-        <translation>%1（需下载 %2 MB）</translation>
-    </message>
-    <message>
-        <source>A model folder…</source>
-        <translation>模型文件夹…</translation>
-    </message>
-    <message>
         <source>re-rank by its answer</source>
         <translation>按其回答重新排序</translation>
     </message>
@@ -118,9 +110,68 @@
         <source>with</source>
         <translation>张，使用</translation>
     </message>
+</context>
+<context>
+    <name>CheckedView</name>
     <message>
-        <source>Choose a model folder</source>
-        <translation>选择模型文件夹</translation>
+        <source>Check the hits</source>
+        <translation>核对命中</translation>
+    </message>
+    <message>
+        <source>The model looks at every photo each model finds at its threshold and answers whether it shows the class; its answers are kept, so a second check is free.</source>
+        <translation>由该模型查看每个模型在其阈值下找到的每张照片，判断照片是否属于该类；答案会保存下来，再次核对无需重新计算。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Check with</source>
+        <translation>核对模型</translation>
+    </message>
+    <message>
+        <source>Up to %1 photo-class pairs to check; no GPU: about %2 the first time.</source>
+        <translation>最多需核对 %1 个照片-类别对；没有 GPU：首次约需 %2。</translation>
+    </message>
+    <message>
+        <source>Check cancelled.</source>
+        <translation>核对已取消。</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <source>Checking %1 of %2 photo-class pairs…</source>
+        <translation>正在核对第 %1 个照片-类别对，共 %2 个…</translation>
+    </message>
+    <message>
+        <source>Downloading the model… %1%</source>
+        <translation>正在下载模型… %1%</translation>
+    </message>
+    <message>
+        <source>%1 looked at %2 photo-class pairs (%3 more from earlier answers) in %4 s. A hit stays when it answers yes (p ≥ 0.5).</source>
+        <translation>%1 在 %4 秒内查看了 %2 个照片-类别对（另有 %3 个来自之前的答案）。回答为“是”（p ≥ 0.5）的命中会保留。</translation>
+    </message>
+    <message>
+        <source>CLIP</source>
+        <translation>CLIP</translation>
+    </message>
+    <message>
+        <source>checked</source>
+        <translation>核对后</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>union</source>
+        <translation>并集</translation>
     </message>
 </context>
 <context>
@@ -338,6 +389,10 @@
     <message>
         <source>&quot;Others&quot; label:</source>
         <translation>“其他”标签：</translation>
+    </message>
+    <message>
+        <source>Checked by a VLM</source>
+        <translation>视觉语言模型核对</translation>
     </message>
     <message>
         <source>Hide the inputs</source>
@@ -2443,6 +2498,21 @@ Data folder: %1</source>
     <message>
         <source>off</source>
         <translation>不限</translation>
+    </message>
+</context>
+<context>
+    <name>VlmPicker</name>
+    <message>
+        <source>%1 (%2 MB to download)</source>
+        <translation>%1（需下载 %2 MB）</translation>
+    </message>
+    <message>
+        <source>A model folder…</source>
+        <translation>模型文件夹…</translation>
+    </message>
+    <message>
+        <source>Choose a model folder</source>
+        <translation>选择模型文件夹</translation>
     </message>
 </context>
 <context>

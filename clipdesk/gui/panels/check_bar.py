@@ -48,6 +48,47 @@ class CheckChoice:
     mode: str  # rerank | filter | blend
 
 
+class VlmPicker(QComboBox):
+    """The vision-language models: the built-ins (with their download size when they are not
+    here yet), then "A model folder…", which asks for a folder. ``spec()`` is the chosen id or
+    folder (None while the folder entry has none)."""
+
+    chosen = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        for model in builtin_vlms():
+            here = is_available(model, context.engine.paths)
+            label = model.display_name if here else self.tr("%1 (%2 MB to download)").replace(
+                "%1", model.display_name).replace("%2", f"{model.download_size / 1e6:,.0f}")
+            self.addItem(label, model.model_id)
+            self.setItemData(self.count() - 1, model.description, Qt.ItemDataRole.ToolTipRole)
+        self.addItem(self.tr("A model folder…"), FOLDER)
+        # long names never widen the window (it fits 1024 px with the sidebar)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(10)
+        self._folder: str | None = None
+        self.activated.connect(self._on_activated)
+
+    def spec(self) -> str | None:
+        data = self.currentData()
+        return self._folder if data == FOLDER else str(data)
+
+    def set_folder(self, folder: str) -> None:
+        self._folder = folder
+        self.setCurrentIndex(self.findData(FOLDER))
+        self.setToolTip(folder)
+        self.chosen.emit()
+
+    def _on_activated(self, _index: int) -> None:
+        if self.currentData() == FOLDER:
+            chosen = QFileDialog.getExistingDirectory(self, self.tr("Choose a model folder"))
+            if chosen:
+                self.set_folder(chosen)
+                return
+        self.chosen.emit()
+
+
 class CheckBar(QWidget):
     """Check the top N hits with a VLM: the person's choice, and the check's status."""
 
@@ -63,29 +104,19 @@ class CheckBar(QWidget):
         self.top_spin.setRange(5, 500)
         self.top_spin.setSingleStep(10)
         self.top_spin.setValue(50)
-        self.model_combo = QComboBox(self)
-        for model in builtin_vlms():
-            here = is_available(model, context.engine.paths)
-            label = model.display_name if here else self.tr("%1 (%2 MB to download)").replace(
-                "%1", model.display_name).replace("%2", f"{model.download_size / 1e6:,.0f}")
-            self.model_combo.addItem(label, model.model_id)
-            self.model_combo.setItemData(self.model_combo.count() - 1, model.description,
-                                         Qt.ItemDataRole.ToolTipRole)
-        self.model_combo.addItem(self.tr("A model folder…"), FOLDER)
+        self.model_combo = VlmPicker(context, self)
         self.mode_combo = QComboBox(self)
         self.mode_combo.addItem(self.tr("re-rank by its answer"), "rerank")
         self.mode_combo.addItem(self.tr("show only confirmed"), "filter")
         self.mode_combo.addItem(self.tr("blend with the score"), "blend")
         self.status_label = QLabel(self)
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
-        # long names and messages never widen the window (it fits 1024 px with the sidebar)
-        for combo in (self.model_combo, self.mode_combo):
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(10)
+        # long messages never widen the window (it fits 1024 px with the sidebar)
+        self.mode_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_combo.setMinimumContentsLength(10)
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored,
                                         QSizePolicy.Policy.Preferred)
-        self._folder: str | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.enabled_box)
@@ -96,37 +127,22 @@ class CheckBar(QWidget):
         layout.addWidget(self.status_label, 1)
         self.enabled_box.toggled.connect(self._on_changed)
         self.top_spin.valueChanged.connect(self._on_changed)
-        self.model_combo.activated.connect(self._on_model)
+        self.model_combo.chosen.connect(self._on_changed)
         self.mode_combo.currentIndexChanged.connect(self._on_changed)
 
     def choice(self) -> CheckChoice | None:
         """What to check with; None when the check is off (or no folder was chosen)."""
-        if not self.enabled_box.isChecked():
+        spec = self.model_combo.spec()
+        if not self.enabled_box.isChecked() or spec is None:
             return None
-        spec = self.model_combo.currentData()
-        if spec == FOLDER:
-            if self._folder is None:
-                return None
-            spec = self._folder
-        return CheckChoice(str(spec), self.top_spin.value(), str(self.mode_combo.currentData()))
+        return CheckChoice(spec, self.top_spin.value(), str(self.mode_combo.currentData()))
 
     def set_folder(self, folder: str) -> None:
-        self._folder = folder
-        self.model_combo.setCurrentIndex(self.model_combo.findData(FOLDER))
-        self.model_combo.setToolTip(folder)
-        self.changed.emit()
+        self.model_combo.set_folder(folder)
 
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)
         self.status_label.setToolTip(text)
-
-    def _on_model(self, _index: int) -> None:
-        if self.model_combo.currentData() == FOLDER:
-            chosen = QFileDialog.getExistingDirectory(self, self.tr("Choose a model folder"))
-            if chosen:
-                self.set_folder(chosen)
-                return
-        self._on_changed()
 
     def _on_changed(self, *_args: object) -> None:
         self.changed.emit()

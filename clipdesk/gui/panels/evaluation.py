@@ -55,6 +55,7 @@ from clipdesk.core.evaluation import (
 )
 from clipdesk.core.languages import LanguageMismatch
 from clipdesk.gui.language_warning import language_warning
+from clipdesk.gui.panels.eval_check import CheckedView
 from clipdesk.gui.panels.eval_i2i import ImageToImageView
 from clipdesk.gui.panels.eval_views import (
     ClassResultsView,
@@ -149,12 +150,14 @@ class EvaluationPanel(QWidget):
         self.zero_shot_view = ZeroShotView(self)
         self.image_view = ImageToImageView(self)
         self.comparison_table = make_table(self)
+        self.check_view = CheckedView(context, self)
         self.captions_table = make_table(self)
         self.result_tabs = QTabWidget(self)
         self.result_tabs.addTab(self.class_view, self.tr("Per class"))
         self.result_tabs.addTab(self.zero_shot_view, self.tr("Zero-shot classification"))
         self.result_tabs.addTab(self.image_view, self.tr("Image→image"))
         self.result_tabs.addTab(self.comparison_table, self.tr("Model comparison"))
+        self.result_tabs.addTab(self.check_view, self.tr("Checked by a VLM"))
         self.result_tabs.addTab(self.captions_table, self.tr("Caption retrieval"))
         self.export_actions = {
             "csv": QAction(self.tr("Export CSV…"), self),
@@ -580,11 +583,13 @@ class EvaluationPanel(QWidget):
         if self.run is not None and isinstance(self.run.result, ClassComparison):
             fill_comparison(self.comparison_table, self.run.result, self.class_view.thresholds,
                             self.names())
+            self.check_view.set_result(self.run.result, self.class_view.thresholds,
+                                       self.names())
 
     def _show_kind(self, kind: str | None) -> None:
         tabs = self.result_tabs
         for widget in (self.class_view, self.zero_shot_view, self.image_view,
-                       self.comparison_table):
+                       self.comparison_table, self.check_view):
             tabs.setTabVisible(tabs.indexOf(widget), kind != "captions")
         tabs.setTabVisible(tabs.indexOf(self.captions_table), kind == "captions")
         if kind == "captions":
@@ -654,5 +659,6 @@ class EvaluationPanel(QWidget):
         self.export_button.setEnabled(self.run is not None)
 
     def shutdown(self) -> None:
-        """Cancel a running evaluation (the window is closing)."""
+        """Cancel a running evaluation or check (the window is closing)."""
         stop_job(self._worker, STOP_TIMEOUT_MS)
+        self.check_view.shutdown()
