@@ -2070,6 +2070,21 @@ Data folder: %1</source>
     </message>
 </context>
 <context>
+    <name>TagCheckRow</name>
+    <message>
+        <source>Keep only tags a VLM confirms</source>
+        <translation>只保留视觉语言模型确认的标签</translation>
+    </message>
+    <message>
+        <source>A vision-language model looks at each photo a label would tag and answers whether it shows the label; the tags it rejects are not saved.</source>
+        <translation>由视觉语言模型查看每张将被打上标签的照片，判断照片是否符合该标签；被它否定的标签不会保存。</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>核对</translation>
+    </message>
+</context>
+<context>
     <name>TagManagerDialog</name>
     <message>
         <source>Manage tags</source>
@@ -2322,6 +2337,18 @@ Data folder: %1</source>
     <message>
         <source>%1 photos scored.</source>
         <translation>已为 %1 张照片打分。</translation>
+    </message>
+    <message>
+        <source>A vision-language model checks the tags…</source>
+        <translation>视觉语言模型正在核对标签…</translation>
+    </message>
+    <message>
+        <source>It rejected %1 of %2 tags (%3 photos looked at, %4 s).</source>
+        <translation>它否定了 %2 个标签中的 %1 个（查看了 %3 张照片，%4 秒）。</translation>
+    </message>
+    <message>
+        <source>The rule changed: check again.</source>
+        <translation>规则已更改：请重新核对。</translation>
     </message>
     <message>
         <source>Score photos to preview their tags.</source>

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk.core.errors import ClipdeskError
+from clipdesk.core.labels import LabelSet
 from clipdesk.core.languages import LanguageMismatch
 from clipdesk.core.store.records import TagChange
 from clipdesk.core.tagging import SavePlan, TaggingReport, TagRule, TagScores
@@ -60,6 +61,7 @@ from clipdesk.gui.language_warning import language_name, language_warning
 from clipdesk.gui.panels.jobbar import JobBar
 from clipdesk.gui.panels.label_editor import LabelSetEditor, label_texts
 from clipdesk.gui.panels.layout import inputs_and_results
+from clipdesk.gui.panels.tag_check_row import TagCheckRow
 from clipdesk.gui.panels.tag_widgets import (
     COL_PREVIEW,
     ScopeCombo,
@@ -109,6 +111,7 @@ class TaggingPanel(QWidget):
     """Label editor, scoring job, live rule preview, saving, tag list and a grid."""
 
     scoresReady = Signal()  # a scoring job finished: ``scores`` is set
+    tagsChecked = Signal()  # a VLM check finished: ``scores`` keeps only confirmed tags
     tagsSaved = Signal(object)  # TaggingReport of a save job
     jobFailed = Signal(str)
     factsRefreshed = Signal()  # models, folders and saved tags were re-read
@@ -168,6 +171,10 @@ class TaggingPanel(QWidget):
         self.jobs = JobBar(self)
 
         self.rule_editor = TagRuleEditor(self)
+        self.tag_check = TagCheckRow(context, self)
+        self.plain_scores: TagScores | None = None  # the scores before a VLM check
+        self.checked_rule: TagRule | None = None  # the rule the check was made under
+        self.scored_labels: LabelSet | None = None
         self.save_button = QPushButton(self.tr("Save tags"), self)
         self.save_button.setToolTip(self.tr(
             "Replace the automatic tags of the scored photos; tags set by hand are kept"))
@@ -204,6 +211,8 @@ class TaggingPanel(QWidget):
         self.export_button.clicked.connect(lambda: self.export_csv())
         self.refresh_button.clicked.connect(self.refresh_facts)
         self.rule_editor.changed.connect(self.update_preview)
+        self.tag_check.checkRequested.connect(self.check_tags)
+        self.tag_check.toggled.connect(lambda _on: self._drop_check())
         self.tag_table.cellClicked.connect(self._on_cell_clicked)
         context.libraryChanged.connect(self.refresh_facts)
         self.update_preview()
@@ -225,6 +234,7 @@ class TaggingPanel(QWidget):
         rule_box = QGroupBox(self.tr("When does a label become a tag?"), self)
         rule = QVBoxLayout(rule_box)
         rule.addWidget(self.rule_editor)
+        rule.addWidget(self.tag_check)
         rule.addWidget(self.preview_label)
         save_row = QHBoxLayout()
         save_row.addWidget(self.save_button, 1)
@@ -413,6 +423,8 @@ class TaggingPanel(QWidget):
         root_ids, folder = self.scope()
         engine = self.context.engine
 
+        self.scored_labels = label_set
+
         def job(token: CancelToken, progress: ProgressCallback
                 ) -> tuple[TagScores, LanguageMismatch | None]:
             model_id, mismatch = engine.tag_model(label_set, mode)
@@ -427,7 +439,9 @@ class TaggingPanel(QWidget):
 
     def _on_scored(self, result: tuple[TagScores, LanguageMismatch | None]) -> None:
         scores, mismatch = result
-        self.scores = scores
+        self.scores = self.plain_scores = scores
+        self.checked_rule = None
+        self.tag_check.set_status("")
         self._show_mismatch(mismatch)  # the labels as scored, whatever was typed since
         if scores.missing:
             text = self.tr("%1 photos scored; %2 have no vectors of this model yet.")
@@ -451,7 +465,49 @@ class TaggingPanel(QWidget):
         """Photos per label under the current rule (empty before scoring)."""
         return self.scores.counts(self.rule()) if self.scores is not None else {}
 
+    # -- the VLM check -------------------------------------------------------------------------
+
+    def check_tags(self) -> bool:
+        """Let the chosen VLM confirm the tags the rule gives (a background job); the preview
+        then counts only the confirmed ones. False when it cannot start."""
+        spec = self.tag_check.picker.spec()
+        if (self.plain_scores is None or self.scored_labels is None or spec is None
+                or self.jobs.is_running()):
+            return False
+        scores, rule, labels = self.plain_scores, self.rule(), self.scored_labels
+        engine = self.context.engine
+
+        def job(token: CancelToken, progress: ProgressCallback) -> tuple[TagScores, Any]:
+            return engine.confirm_tags(scores, rule, labels, spec, download=True, token=token,
+                                       progress=progress)
+
+        worker: JobWorker[tuple[TagScores, Any]] = JobWorker(job, name="tag check",
+                                                             parent=self)
+        worker.finished.connect(lambda result: self._on_checked(rule, result))
+        self._start(worker, self.tr("A vision-language model checks the tags…"))
+        return True
+
+    def _on_checked(self, rule: TagRule, result: tuple[TagScores, Any]) -> None:
+        scores, report = result
+        self.scores, self.checked_rule = scores, rule
+        self.tag_check.set_status(self.tr("It rejected %1 of %2 tags (%3 photos looked at, "
+                                          "%4 s).").replace("%1", str(report.rejected))
+                                  .replace("%2", str(report.checked))
+                                  .replace("%3", str(report.asked))
+                                  .replace("%4", f"{report.seconds:.1f}"))
+        self.update_preview()
+        self.tagsChecked.emit()
+
+    def _drop_check(self) -> None:
+        """Back to the scores as they were (the check is off, or its rule no longer holds)."""
+        if self.checked_rule is not None:
+            self.scores, self.checked_rule = self.plain_scores, None
+            self.update_preview()
+
     def update_preview(self) -> None:
+        if self.checked_rule is not None and self.checked_rule != self.rule():
+            self.scores, self.checked_rule = self.plain_scores, None
+            self.tag_check.set_status(self.tr("The rule changed: check again."))
         if self.scores is None:
             self.preview_label.setText(self.tr("Score photos to preview their tags."))
         else:
