@@ -222,6 +222,29 @@
     </message>
 </context>
 <context>
+    <name>DescribeLabels</name>
+    <message>
+        <source>%1 (%2 MB to download)</source>
+        <translation>%1（需下载 %2 MB）</translation>
+    </message>
+    <message>
+        <source>A model folder…</source>
+        <translation>模型文件夹…</translation>
+    </message>
+    <message>
+        <source>Write descriptions</source>
+        <translation>生成描述</translation>
+    </message>
+    <message>
+        <source>A language model writes a few sentences about each label (CuPL); you can keep, edit or delete them. Model:</source>
+        <translation>由语言模型为每个标签写几句描述（CuPL），可以保留、修改或删除。模型：</translation>
+    </message>
+    <message>
+        <source>Choose a model folder</source>
+        <translation>选择模型文件夹</translation>
+    </message>
+</context>
+<context>
     <name>EvaluationCharts</name>
     <message>
         <source>Precision-recall curve</source>
@@ -944,6 +967,26 @@ beach | sand and sea | people on a beach</translation>
         <translation>从文本文件（每行一个）或 JSON 标签文件读取标签</translation>
     </message>
     <message>
+        <source>Descriptions</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <source>Sentences about each label written by a language model (CuPL), averaged into its vector; they appear in the lines after &quot;&gt;&quot;, to keep or edit</source>
+        <translation>由语言模型为每个标签写的句子（CuPL），会平均进标签的向量；它们出现在各行的“&gt;”之后，可以保留或修改</translation>
+    </message>
+    <message>
+        <source>Write with a language model…</source>
+        <translation>用语言模型生成…</translation>
+    </message>
+    <message>
+        <source>Import descriptions (CuPL JSON)…</source>
+        <translation>导入描述（CuPL JSON）…</translation>
+    </message>
+    <message>
+        <source>Export descriptions (CuPL JSON)…</source>
+        <translation>导出描述（CuPL JSON）…</translation>
+    </message>
+    <message>
         <source>Add an &quot;others&quot; label for photos that match none</source>
         <translation>添加“其他”标签，归入不匹配任何标签的照片</translation>
     </message>
@@ -954,6 +997,22 @@ beach | sand and sea | people on a beach</translation>
     <message>
         <source>Labels:</source>
         <translation>标签：</translation>
+    </message>
+    <message>
+        <source>Import descriptions</source>
+        <translation>导入描述</translation>
+    </message>
+    <message>
+        <source>CuPL JSON (*.json)</source>
+        <translation>CuPL JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>not labels here: %1</source>
+        <translation>不是这里的标签：%1</translation>
+    </message>
+    <message>
+        <source>Export descriptions</source>
+        <translation>导出描述</translation>
     </message>
     <message>
         <source>Open a label file</source>
@@ -2337,6 +2396,18 @@ Data folder: %1</source>
     <message>
         <source>%1 photos scored.</source>
         <translation>已为 %1 张照片打分。</translation>
+    </message>
+    <message>
+        <source>Write the labels first, one per line.</source>
+        <translation>请先写好标签，每行一个。</translation>
+    </message>
+    <message>
+        <source>A language model writes descriptions…</source>
+        <translation>语言模型正在生成描述…</translation>
+    </message>
+    <message>
+        <source>%1 descriptions written: keep, edit or delete them, then score again.</source>
+        <translation>已生成 %1 条描述：可保留、修改或删除，然后重新评分。</translation>
     </message>
     <message>
         <source>A vision-language model checks the tags…</source>

@@ -12,7 +12,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -122,9 +125,13 @@ class TemplateChooser(QWidget):
 
 
 class LabelSetEditor(QWidget):
-    """Labels (with optional descriptions), templates and the "others" option."""
+    """Labels (with optional descriptions), templates and the "others" option. Descriptions
+    written by a language model (CuPL) are whole sentences, "> …" parts of a label's line: the
+    Descriptions menu asks for them (``describeRequested``; the panel runs the job), and reads
+    and writes CuPL's JSON."""
 
     changed = Signal()
+    describeRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +144,17 @@ class LabelSetEditor(QWidget):
         self.open_button = QPushButton(self.tr("Open…"), self)
         self.open_button.setToolTip(self.tr("Read labels from a text file (one per line) or a "
                                             "JSON label file"))
+        self.describe_button = QToolButton(self)
+        self.describe_button.setText(self.tr("Descriptions"))
+        self.describe_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.describe_button.setToolTip(self.tr(
+            "Sentences about each label written by a language model (CuPL), averaged into its "
+            "vector; they appear in the lines after \">\", to keep or edit"))
+        menu = QMenu(self.describe_button)
+        self.write_action = menu.addAction(self.tr("Write with a language model…"))
+        self.import_action = menu.addAction(self.tr("Import descriptions (CuPL JSON)…"))
+        self.export_action = menu.addAction(self.tr("Export descriptions (CuPL JSON)…"))
+        self.describe_button.setMenu(menu)
         self.templates = TemplateChooser(self)
         self.others_check = QCheckBox(self.tr("Add an \"others\" label for photos that match "
                                               "none"), self)
@@ -151,6 +169,7 @@ class LabelSetEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         header = QHBoxLayout()
         header.addWidget(QLabel(self.tr("Labels:"), self), 1)
+        header.addWidget(self.describe_button)
         header.addWidget(self.open_button)
         layout.addLayout(header)
         layout.addWidget(self.labels_edit, 1)
@@ -162,7 +181,65 @@ class LabelSetEditor(QWidget):
         self.templates.changed.connect(self._on_changed)
         self.others_check.toggled.connect(self._on_changed)
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.write_action.triggered.connect(self.describeRequested)
+        self.import_action.triggered.connect(lambda: self._guarded(self.import_descriptions))
+        self.export_action.triggered.connect(lambda: self._guarded(self.export_descriptions))
         self._on_changed()
+
+    # -- descriptions (CuPL) ---------------------------------------------------------------------
+
+    def label_names(self) -> list[str]:
+        return [label.name for label in parse_label_lines(self.labels_text())]
+
+    def add_descriptions(self, descriptions: Mapping[str, Sequence[str]]) -> list[str]:
+        """Put ``{label: sentences}`` into the labels' lines (replacing the sentences they
+        had); returns the names that are not labels here. The lines are written anew."""
+        labels = parse_label_lines(self.labels_text())
+        if not labels:
+            return list(descriptions)
+        names = {label.name for label in labels}
+        merged = [replace(label, sentences=tuple(dict.fromkeys(descriptions[label.name])))
+                  if label.name in descriptions else label for label in labels]
+        self.set_labels_text("\n".join(label_line(label) for label in merged))
+        return [k for k in descriptions if k not in names]
+
+    def descriptions(self) -> dict[str, list[str]]:
+        return {label.name: list(label.sentences)
+                for label in parse_label_lines(self.labels_text()) if label.sentences}
+
+    def import_descriptions(self, path: Path | None = None) -> list[str]:
+        from clipdesk.core.descriptions.cupl import load_descriptions
+
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(
+                self, self.tr("Import descriptions"), "", self.tr("CuPL JSON (*.json)"))
+            if not name:
+                return []
+            path = Path(name)
+        unknown = self.add_descriptions(load_descriptions(path))
+        if unknown:
+            self.summary.setText(self.summary.text() + " · " + self.tr(
+                "not labels here: %1").replace("%1", ", ".join(unknown)))
+        return unknown
+
+    def export_descriptions(self, path: Path | None = None) -> Path | None:
+        from clipdesk.core.descriptions.cupl import save_descriptions
+
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, self.tr("Export descriptions"), "descriptions.json",
+                self.tr("CuPL JSON (*.json)"))
+            if not name:
+                return None
+            path = Path(name)
+        save_descriptions(self.descriptions(), path)
+        return path
+
+    def _guarded(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except (ClipdeskError, OSError) as exc:
+            show_error(self, str(exc))
 
     def set_labels_text(self, text: str) -> None:
         self.labels_edit.setPlainText(text)
@@ -206,7 +283,7 @@ class LabelSetEditor(QWidget):
 
     def _on_changed(self) -> None:
         labels = parse_label_lines(self.labels_text())
-        described = sum(1 for label in labels if label.descriptions)
+        described = sum(1 for label in labels if label.descriptions or label.sentences)
         text = self.tr("%n label(s)", "", len(labels))
         if described:
             text += " · " + self.tr("%n with descriptions", "", described)

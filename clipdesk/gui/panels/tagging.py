@@ -58,6 +58,7 @@ from clipdesk.core.types import Root
 from clipdesk.gui.dialogs import errors
 from clipdesk.gui.dialogs.tag_manager import change_text
 from clipdesk.gui.language_warning import language_name, language_warning
+from clipdesk.gui.panels.describe import choose_writer, describe_job
 from clipdesk.gui.panels.jobbar import JobBar
 from clipdesk.gui.panels.label_editor import LabelSetEditor, label_texts
 from clipdesk.gui.panels.layout import inputs_and_results
@@ -112,6 +113,7 @@ class TaggingPanel(QWidget):
 
     scoresReady = Signal()  # a scoring job finished: ``scores`` is set
     tagsChecked = Signal()  # a VLM check finished: ``scores`` keeps only confirmed tags
+    labelsDescribed = Signal()  # a language model's descriptions are in the editor
     tagsSaved = Signal(object)  # TaggingReport of a save job
     jobFailed = Signal(str)
     factsRefreshed = Signal()  # models, folders and saved tags were re-read
@@ -212,6 +214,7 @@ class TaggingPanel(QWidget):
         self.refresh_button.clicked.connect(self.refresh_facts)
         self.rule_editor.changed.connect(self.update_preview)
         self.tag_check.checkRequested.connect(self.check_tags)
+        self.editor.describeRequested.connect(lambda: self.describe_labels())
         self.tag_check.toggled.connect(lambda _on: self._drop_check())
         self.tag_table.cellClicked.connect(self._on_cell_clicked)
         context.libraryChanged.connect(self.refresh_facts)
@@ -464,6 +467,32 @@ class TaggingPanel(QWidget):
     def preview_counts(self) -> dict[str, int]:
         """Photos per label under the current rule (empty before scoring)."""
         return self.scores.counts(self.rule()) if self.scores is not None else {}
+
+    # -- descriptions by a language model (CuPL) ------------------------------------------------
+
+    def describe_labels(self, spec: str | None = None) -> bool:
+        """Let a language model write descriptions of the editor's labels (asks which, unless
+        ``spec`` says); they are put into the label lines to keep or edit."""
+        names = self.editor.label_names()
+        if not names:
+            self._fail(self.tr("Write the labels first, one per line."))
+            return False
+        if self.jobs.is_running():
+            return False
+        spec = spec or choose_writer(self, self.context)
+        if spec is None:
+            return False
+        worker = describe_job(self.context, names, spec, self)
+        worker.finished.connect(self._on_described)
+        self._start(worker, self.tr("A language model writes descriptions…"))
+        return True
+
+    def _on_described(self, found: dict[str, list[str]]) -> None:
+        self.editor.add_descriptions(found)
+        self.jobs.set_message(self.tr("%1 descriptions written: keep, edit or delete them, then "
+                                      "score again.").replace(
+            "%1", str(sum(len(v) for v in found.values()))))
+        self.labelsDescribed.emit()
 
     # -- the VLM check -------------------------------------------------------------------------
 

@@ -1,0 +1,57 @@
+"""Asking which language model writes the label descriptions (CuPL), and the job that does it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
+
+from clipdesk.core.descriptions.writer import BUILTIN_WRITERS
+from clipdesk.core.jobs import CancelToken, ProgressCallback
+from clipdesk.core.rerank.catalog import is_available
+from clipdesk.gui.workers import JobWorker
+
+if TYPE_CHECKING:
+    from clipdesk.gui.context import AppContext
+
+
+translate = QCoreApplication.translate
+
+
+def choose_writer(parent: QWidget, context: AppContext) -> str | None:
+    """A built-in instruct model (its download size when it is not here) or a folder."""
+    items, specs = [], []
+    for model in BUILTIN_WRITERS:
+        here = is_available(model, context.engine.paths)
+        size = translate("DescribeLabels", "%1 (%2 MB to download)").replace(
+            "%1", model.display_name).replace("%2", f"{model.download_size / 1e6:,.0f}")
+        items.append(model.display_name if here else size)
+        specs.append(model.model_id)
+    items.append(translate("DescribeLabels", "A model folder…"))
+    chosen, ok = QInputDialog.getItem(
+        parent, translate("DescribeLabels", "Write descriptions"),
+        translate("DescribeLabels", "A language model writes a few sentences about each "
+                  "label (CuPL); you can keep, edit or delete them. Model:"), items, 0, False)
+    if not ok:
+        return None
+    index = items.index(chosen)
+    if index < len(specs):
+        return specs[index]
+    folder = QFileDialog.getExistingDirectory(
+        parent, translate("DescribeLabels", "Choose a model folder"))
+    return folder or None
+
+
+def describe_job(context: AppContext, labels: Sequence[str], spec: str,
+                 parent: QWidget) -> JobWorker[dict[str, list[str]]]:
+    """The job (not started) that writes ``labels``' descriptions with ``spec``."""
+    engine = context.engine
+    names = list(labels)
+
+    def job(token: CancelToken, progress: ProgressCallback) -> dict[str, list[str]]:
+        return engine.describe_labels(names, spec, download=True, token=token,
+                                      progress=progress)
+
+    return JobWorker(job, name="describe labels", parent=parent)
