@@ -285,10 +285,6 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
                                   templates=args.templates, others=args.others,
                                   store=args.store, descriptions=descriptions, token=token,
                                   progress=progress)
-            plain = None if descriptions is None else engine.evaluate(
-                args.dataset, models, kind=args.kind, negatives=args.negatives,
-                label_files=label_files, templates=args.templates, others=args.others,
-                store=args.store, token=token, progress=progress)
         except Cancelled:
             say("clipdesk-cli: evaluation cancelled", error=True)
             return EXIT_INTERRUPTED
@@ -298,14 +294,12 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
     not_read = {} if not isinstance(result, ev.ClassComparison) else ev.models_not_reading(
         engine.registry.get, list(result.classes), models, per_model)
     report = ev.report_dict(result, thresholds, dataset=args.dataset.name, not_read=not_read)
-    if plain is not None:
-        if not isinstance(result, ev.ClassComparison) or not isinstance(plain.result,
-                                                                         ev.ClassComparison):
+    if descriptions is not None:
+        if run.plain is None or not isinstance(result, ev.ClassComparison):
             raise ClipdeskError("--descriptions describes classes: give class folders.")
         from clipdesk.core.evaluation.described import compare_descriptions
 
-        report["descriptions"] = compare_descriptions(plain.result, result,
-                                                      report["thresholds"])
+        report["descriptions"] = compare_descriptions(run.plain, result, report["thresholds"])
         unknown = [k for k in descriptions or {} if k not in result.classes]
         if unknown:
             say(f"note: the descriptions of {', '.join(unknown)} are not for any class of "

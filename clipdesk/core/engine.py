@@ -75,11 +75,13 @@ def label_texts(label_set: LabelSet) -> list[str]:
 @dataclass(frozen=True)
 class EvaluationRun:
     """A finished evaluation: the dataset as loaded, the comparison of the models, and the
-    dataset's name (its file or folder name, for reports)."""
+    dataset's name (its file or folder name, for reports). With descriptions, ``plain`` is
+    the same evaluation with templates only."""
 
     dataset: Dataset
     result: ClassComparison | CaptionComparison
     name: str
+    plain: ClassComparison | None = None
 
 
 class Engine:
@@ -579,7 +581,8 @@ class Engine:
         the library (``"library"``, through the writer). ``label_files`` gives a model its own
         prompts; ``templates`` (a set's name, a file, or the templates) and ``others`` apply to
         class folders (``None``: the label file's setting, else the defaults), and so do
-        ``descriptions`` (CuPL's ``{class: [sentences]}``, added to the classes' labels)."""
+        ``descriptions`` (CuPL's ``{class: [sentences]}``, added to the classes' labels; the
+        run then also has the templates-only result, :attr:`EvaluationRun.plain`)."""
         from clipdesk.core import evaluation as ev
 
         if not model_ids:
@@ -598,19 +601,20 @@ class Engine:
         chosen = template_choice(templates)
         for model_id in model_ids:  # fail on an unknown model before embedding anything
             self.model_info(model_id)
-        if store == "library":
-            with self.store.writer(token, progress) as library:
-                result = ev.evaluate(self, library, loaded, model_ids, label_set=label_sets,
-                                     templates=chosen, others=others,
-                                     descriptions=descriptions, token=token, progress=progress)
-        elif store == "evaluation":
-            with ev.open_evaluation_library(self) as library:
-                result = ev.evaluate(self, library, loaded, model_ids, label_set=label_sets,
-                                     templates=chosen, others=others,
-                                     descriptions=descriptions, token=token, progress=progress)
-        else:
+        if store not in ("library", "evaluation"):
             raise ev.EvaluationError(f"Unknown store {store!r}: use evaluation or library.")
-        return EvaluationRun(loaded, result, dataset.name)
+        plain = None
+        with (self.store.writer(token, progress) if store == "library"
+              else ev.open_evaluation_library(self)) as library:
+            if descriptions and isinstance(loaded, ev.ClassDataset):
+                found = ev.evaluate(self, library, loaded, model_ids, label_set=label_sets,
+                                    templates=chosen, others=others, token=token,
+                                    progress=progress)
+                plain = found if isinstance(found, ev.ClassComparison) else None
+            result = ev.evaluate(self, library, loaded, model_ids, label_set=label_sets,
+                                 templates=chosen, others=others, descriptions=descriptions,
+                                 token=token, progress=progress)
+        return EvaluationRun(loaded, result, dataset.name, plain)
 
     # -- upkeep --------------------------------------------------------------------------------
 

@@ -414,8 +414,28 @@
         <translation>“其他”标签：</translation>
     </message>
     <message>
+        <source>optional: CuPL JSON</source>
+        <translation>可选：CuPL JSON</translation>
+    </message>
+    <message>
+        <source>Class descriptions written by a language model (CuPL&apos;s JSON, e.g. exported from the tagging panel): the classes are scored with them and compared with templates only</source>
+        <translation>由语言模型写的类别描述（CuPL 的 JSON，例如从自动标签面板导出）：用它们为各类评分，并与只用模板的结果比较</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Templates vs descriptions</source>
+        <translation>模板与描述对比</translation>
+    </message>
+    <message>
         <source>Checked by a VLM</source>
         <translation>视觉语言模型核对</translation>
+    </message>
+    <message>
+        <source>Descriptions:</source>
+        <translation>描述：</translation>
     </message>
     <message>
         <source>Hide the inputs</source>
@@ -444,6 +464,14 @@
     <message>
         <source>Choose a folder of class folders</source>
         <translation>选择包含类别文件夹的文件夹</translation>
+    </message>
+    <message>
+        <source>Class descriptions</source>
+        <translation>类别描述</translation>
+    </message>
+    <message>
+        <source>CuPL JSON (*.json)</source>
+        <translation>CuPL JSON (*.json)</translation>
     </message>
     <message>
         <source>Choose a caption file</source>
@@ -539,6 +567,26 @@
     <message>
         <source>Class</source>
         <translation>类别</translation>
+    </message>
+    <message>
+        <source>AP, templates</source>
+        <translation>AP（模板）</translation>
+    </message>
+    <message>
+        <source>AP, with descriptions</source>
+        <translation>AP（加描述）</translation>
+    </message>
+    <message>
+        <source>F1, templates</source>
+        <translation>F1（模板）</translation>
+    </message>
+    <message>
+        <source>F1, with descriptions</source>
+        <translation>F1（加描述）</translation>
+    </message>
+    <message>
+        <source>zero-shot accuracy</source>
+        <translation>零样本准确率</translation>
     </message>
     <message>
         <source>Precision</source>

@@ -53,3 +53,40 @@ def test_the_checked_table(qtbot: QtBot, app_context: Any, class_dataset: Path, 
         assert view.checked is None and view.summary_table.rowCount() == 0
     finally:
         panel.shutdown()
+
+
+def test_templates_against_descriptions(qtbot: QtBot, app_context: Any,
+                                        class_dataset: Path,  # noqa: F811
+                                        tmp_path: Path) -> None:
+    import json
+
+    from clipdesk.core.evaluation.described import compare_descriptions
+
+    cupl = tmp_path / "cupl.json"
+    cupl.write_text(json.dumps({"dog": ["a dog", "a dog on the grass"],
+                                "pizza": ["a slice of pizza"]}), encoding="utf-8")
+    panel = make_panel(qtbot, app_context)
+    try:
+        tabs = panel.result_tabs
+        panel.descriptions_edit.setText(str(cupl))
+        run_done = run(qtbot, panel, class_dataset)
+        assert run_done.plain is not None
+        assert tabs.isTabVisible(tabs.indexOf(panel.described_table))
+        values = table_values(panel.described_table)
+        expected = compare_descriptions(run_done.plain, run_done.result, panel.thresholds())
+        model = run_done.result.model_ids[0]
+        block = expected[model]
+        assert values[0][2:4] == pytest.approx(block["accuracy"])
+        by_class = {r[1]: r for r in values[1:]}
+        for cls, row in block["per_class"].items():
+            assert by_class[cls][2:] == pytest.approx([*row["ap"], *row["f1"]])
+        assert block["per_class"]["cat"]["ap"][0] == pytest.approx(
+            block["per_class"]["cat"]["ap"][1])  # no descriptions: the same
+        # without descriptions the tab goes away
+        panel.descriptions_edit.setText("")
+        run(qtbot, panel, class_dataset)
+        assert not tabs.isTabVisible(tabs.indexOf(panel.described_table))
+        panel.descriptions_edit.setText(str(tmp_path / "missing.json"))
+        assert not panel.start() and "could not be read" in panel.last_error
+    finally:
+        panel.shutdown()

@@ -180,3 +180,28 @@ class CheckedView(QWidget):
         self.check_button.setEnabled(not busy and self.result is not None)
         self.cancel_button.setVisible(busy)
         self.picker.setEnabled(not busy)
+
+
+def fill_described(table: Any, plain: ClassComparison, described: ClassComparison,
+                   thresholds: Mapping[str, float], names: Mapping[str, str]) -> None:
+    """Templates only against templates with descriptions: per model and class, AP and F1 at
+    the threshold; a first row per model with the zero-shot accuracy."""
+    from PySide6.QtCore import QCoreApplication
+
+    from clipdesk.core.evaluation.described import compare_descriptions
+
+    translate = QCoreApplication.translate
+    headers = [translate("EvaluationTables", "Model"), translate("EvaluationTables", "Class"),
+               translate("EvaluationTables", "AP, templates"),
+               translate("EvaluationTables", "AP, with descriptions"),
+               translate("EvaluationTables", "F1, templates"),
+               translate("EvaluationTables", "F1, with descriptions")]
+    rows: list[list[Cell]] = []
+    for model, block in compare_descriptions(plain, described, thresholds).items():
+        name = names.get(model, model)
+        acc = block["accuracy"]
+        rows.append([name, translate("EvaluationTables", "zero-shot accuracy"), acc[0], acc[1],
+                     None, None])
+        for cls, r in block["per_class"].items():
+            rows.append([name, cls, r["ap"][0], r["ap"][1], r["f1"][0], r["f1"][1]])
+    fill_table(table, headers, rows)

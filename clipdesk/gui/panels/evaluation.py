@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clipdesk.core.descriptions.cupl import load_descriptions
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.evaluation import (
     DEFAULT_THRESHOLD,
@@ -55,7 +56,7 @@ from clipdesk.core.evaluation import (
 )
 from clipdesk.core.languages import LanguageMismatch
 from clipdesk.gui.language_warning import language_warning
-from clipdesk.gui.panels.eval_check import CheckedView
+from clipdesk.gui.panels.eval_check import CheckedView, fill_described
 from clipdesk.gui.panels.eval_i2i import ImageToImageView
 from clipdesk.gui.panels.eval_views import (
     ClassResultsView,
@@ -128,6 +129,13 @@ class EvaluationPanel(QWidget):
         self.chosen_label.setTextFormat(Qt.TextFormat.PlainText)
         self.chosen_label.setWordWrap(True)
         self.templates = TemplateChooser(self)
+        self.descriptions_edit = QLineEdit(self)
+        self.descriptions_edit.setPlaceholderText(self.tr("optional: CuPL JSON"))
+        self.descriptions_edit.setToolTip(self.tr(
+            "Class descriptions written by a language model (CuPL's JSON, e.g. exported from "
+            "the tagging panel): the classes are scored with them and compared with templates "
+            "only"))
+        self.descriptions_button = QPushButton(self.tr("Browse…"), self)
         self.others_combo = QComboBox(self)
         self.others_combo.addItem(self.tr("when there is a negatives folder"), OTHERS_AUTO)
         self.others_combo.addItem(self.tr("always"), OTHERS_YES)
@@ -150,6 +158,7 @@ class EvaluationPanel(QWidget):
         self.zero_shot_view = ZeroShotView(self)
         self.image_view = ImageToImageView(self)
         self.comparison_table = make_table(self)
+        self.described_table = make_table(self)
         self.check_view = CheckedView(context, self)
         self.captions_table = make_table(self)
         self.result_tabs = QTabWidget(self)
@@ -157,6 +166,7 @@ class EvaluationPanel(QWidget):
         self.result_tabs.addTab(self.zero_shot_view, self.tr("Zero-shot classification"))
         self.result_tabs.addTab(self.image_view, self.tr("Image→image"))
         self.result_tabs.addTab(self.comparison_table, self.tr("Model comparison"))
+        self.result_tabs.addTab(self.described_table, self.tr("Templates vs descriptions"))
         self.result_tabs.addTab(self.check_view, self.tr("Checked by a VLM"))
         self.result_tabs.addTab(self.captions_table, self.tr("Caption retrieval"))
         self.export_actions = {
@@ -175,6 +185,7 @@ class EvaluationPanel(QWidget):
 
         self._build_layout()
         self.folder_button.clicked.connect(self.choose_folder)
+        self.descriptions_button.clicked.connect(self.choose_descriptions)
         self.captions_button.clicked.connect(self.choose_captions)
         self.run_button.clicked.connect(lambda: self.start())
         self.anyway_button.clicked.connect(lambda: self.start(anyway=True))
@@ -201,6 +212,10 @@ class EvaluationPanel(QWidget):
         dataset_buttons.addWidget(self.captions_button)
         dataset_buttons.addStretch(1)
         others = QFormLayout()
+        described = QHBoxLayout()
+        described.addWidget(self.descriptions_edit, 1)
+        described.addWidget(self.descriptions_button)
+        others.addRow(self.tr("Descriptions:"), described)
         others.addRow(self.tr("\"Others\" label:"), self.others_combo)
         column = QVBoxLayout(inputs)
         for title, widget in ((self.tr("Dataset:"), self.dataset_edit),
@@ -383,6 +398,12 @@ class EvaluationPanel(QWidget):
         if folder:
             self.set_dataset(Path(folder))
 
+    def choose_descriptions(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("Class descriptions"), "",
+                                              self.tr("CuPL JSON (*.json)"))
+        if name:
+            self.descriptions_edit.setText(name)
+
     def choose_captions(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a caption file"), "",
                                               self.tr("Caption files (*.jsonl *.json)"))
@@ -480,6 +501,9 @@ class EvaluationPanel(QWidget):
             if not models:
                 raise ClipdeskError(self.tr("Check at least one model."))
             templates = self.templates.value()
+            described = self.descriptions_edit.text().strip()
+            descriptions = load_descriptions(Path(described).expanduser()) if described \
+                else None
         except ClipdeskError as exc:
             self._fail(str(exc))
             return False
@@ -500,7 +524,7 @@ class EvaluationPanel(QWidget):
                 if found:
                     return LanguageWarnings(tuple(found))
             return engine.evaluate(path, models, templates=templates, others=others,
-                                   token=token, progress=progress)
+                                   descriptions=descriptions, token=token, progress=progress)
 
         worker: JobWorker[EvaluationRun | LanguageWarnings] = JobWorker(
             job, name="evaluate", parent=self)
@@ -583,6 +607,9 @@ class EvaluationPanel(QWidget):
         if self.run is not None and isinstance(self.run.result, ClassComparison):
             fill_comparison(self.comparison_table, self.run.result, self.class_view.thresholds,
                             self.names())
+            if self.run.plain is not None:
+                fill_described(self.described_table, self.run.plain, self.run.result,
+                               self.class_view.thresholds, self.names())
             self.check_view.set_result(self.run.result, self.class_view.thresholds,
                                        self.names())
 
@@ -592,6 +619,8 @@ class EvaluationPanel(QWidget):
                        self.comparison_table, self.check_view):
             tabs.setTabVisible(tabs.indexOf(widget), kind != "captions")
         tabs.setTabVisible(tabs.indexOf(self.captions_table), kind == "captions")
+        described = kind == "classes" and self.run is not None and self.run.plain is not None
+        tabs.setTabVisible(tabs.indexOf(self.described_table), described)
         if kind == "captions":
             tabs.setCurrentWidget(self.captions_table)
         elif kind == "classes" and tabs.currentWidget() is self.captions_table:
