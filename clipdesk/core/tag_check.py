@@ -41,7 +41,7 @@ def confirm_tags(
     words: Mapping[str, str],
     *,
     cache: AnswerCache | None = None,
-    batch_size: int = 4,
+    batch_size: int | None = None,
     token: CancelToken | None = None,
     progress: ProgressCallback = no_progress,
 ) -> tuple[TagScores, TagCheckReport]:

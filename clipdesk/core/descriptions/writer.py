@@ -35,8 +35,8 @@ QUESTIONS = {
 TEMPERATURE = 0.99  # CuPL's
 MAX_NEW_TOKENS = 48
 #: ``config.json`` ``model_type`` of the instruct models this loads (causal LMs with a chat
-#: template); others are refused with the list
-FAMILIES = ("qwen2", "qwen3", "llama", "mistral", "gemma", "gemma2", "phi3")
+#: template: Qwen2/Qwen2.5 and Llama-family ones, both tested); others are refused with the list
+FAMILIES = ("qwen2", "llama")
 
 
 def _llm(repo: str, name: str, size: int, licence: str, description: str) -> VlmModel:

@@ -52,7 +52,7 @@ def check_comparison(
     class_texts: Sequence[str] | None = None,
     cache: AnswerCache | None = None,
     confirmed: float = CONFIRMED,
-    batch_size: int = 4,
+    batch_size: int | None = None,
     token: CancelToken | None = None,
     progress: ProgressCallback = no_progress,
 ) -> CheckedComparison:

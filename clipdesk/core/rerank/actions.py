@@ -40,7 +40,7 @@ def check_hits(
     mode: Mode | str = Mode.RERANK,
     weight: float = 0.5,
     confirmed: float = CONFIRMED,
-    batch_size: int = 4,
+    batch_size: int | None = None,
     token: CancelToken | None = None,
     progress: ProgressCallback = no_progress,
 ) -> CheckedHits:

@@ -31,7 +31,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONFIRMED = 0.5  # p(yes) at which a photo counts as confirmed
-DEFAULT_BATCH = 4
+CPU_BATCH = 4  # pictures per forward pass on a CPU (a cancel is noticed between batches)
+GPU_BATCH = 16  # and on a GPU, where a batch costs little more than one picture
+
+
+def batch_for(judge: object) -> int:
+    """The batch size for ``judge``'s device."""
+    return GPU_BATCH if getattr(judge, "device", "cpu") in ("cuda", "mps") else CPU_BATCH
 
 
 class Judge(Protocol):
@@ -74,13 +80,14 @@ def recheck(
     query: str,
     *,
     cache: AnswerCache | None = None,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
     load: Callable[[Path], Image.Image] | None = None,
     token: CancelToken | None = None,
     progress: ProgressCallback = no_progress,
 ) -> CheckReport:
     """Ask ``judge`` whether each item shows ``query``; answers from ``cache`` are not asked
-    again, new ones are stored there as each batch finishes (a cancel keeps them)."""
+    again, new ones are stored there as each batch finishes (a cancel keeps them). Batches are
+    :func:`batch_for` the judge's device unless ``batch_size`` says."""
     if not query.strip():
         raise ClipdeskError("A VLM check needs words to check: the search has no text.")
     started = time.monotonic()
@@ -92,7 +99,8 @@ def recheck(
     load = load or _load
     done = len(items) - len(todo)
     progress(Progress(Stage.CHECKING, done, len(items)))
-    for start in range(0, len(todo), max(1, batch_size)):
+    batch_size = max(1, batch_size or batch_for(judge))
+    for start in range(0, len(todo), batch_size):
         if token is not None:
             token.check()
         part, pictures = [], []

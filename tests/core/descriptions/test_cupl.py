@@ -30,12 +30,13 @@ from clipdesk.core.labels import (
 from clipdesk.core.models import load_encoder
 from clipdesk.core.models.base import ModelInfo
 from clipdesk.paths import DataPaths
-from tests.fixtures.tiny_vlm_models import build_tiny_llm
+from tests.fixtures.tiny_vlm_models import LLM_FAMILIES, build_tiny_llm
 
 
-@pytest.fixture(scope="module")
-def llm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_llm(tmp_path_factory.mktemp("llm") / "tiny-llm", seed=2)
+@pytest.fixture(scope="module", params=LLM_FAMILIES)
+def llm(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_llm(tmp_path_factory.mktemp("llm") / "tiny-llm", seed=2,
+                          family=request.param)
 
 
 def test_descriptions_come_out_of_generate(llm: Path) -> None:

@@ -127,3 +127,12 @@ def test_rerank_filter_and_blend() -> None:
     assert apply(hits, answers, Mode.BLEND, weight=0.0)[0].file_id == 1
     with pytest.raises(ClipdeskError):
         apply(hits, answers, Mode.BLEND, weight=1.5)
+
+
+def test_batches_follow_the_device() -> None:
+    from clipdesk.core.rerank.recheck import CPU_BATCH, GPU_BATCH, batch_for
+
+    class OnGpu(FakeJudge):
+        device = "cuda"
+
+    assert batch_for(FakeJudge()) == CPU_BATCH and batch_for(OnGpu()) == GPU_BATCH > CPU_BATCH
