@@ -243,6 +243,10 @@
         <source>Choose a model folder</source>
         <translation>选择模型文件夹</translation>
     </message>
+    <message>
+        <source>(no GPU: about %1)</source>
+        <translation>（没有 GPU：约需 %1）</translation>
+    </message>
 </context>
 <context>
     <name>EvaluationCharts</name>

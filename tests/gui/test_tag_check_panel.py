@@ -34,6 +34,7 @@ def test_confirmed_tags_in_the_preview_and_the_save(qtbot: QtBot, indexed_contex
         row.picker.set_folder(str(llava))
         with qtbot.waitSignal(panel.tagsChecked, timeout=60_000):
             assert panel.check_tags()
+            assert "no GPU: about" in panel.jobs.label.text()  # said before it runs
         qtbot.waitUntil(lambda: panel.score_button.isEnabled(), timeout=5_000)
         assert panel.scores is not None and panel.scores.confirmed is not None
         checked = panel.preview_counts()

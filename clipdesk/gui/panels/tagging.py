@@ -58,7 +58,7 @@ from clipdesk.core.types import Root
 from clipdesk.gui.dialogs import errors
 from clipdesk.gui.dialogs.tag_manager import change_text
 from clipdesk.gui.language_warning import language_name, language_warning
-from clipdesk.gui.panels.describe import choose_writer, describe_job
+from clipdesk.gui.panels.describe import choose_writer, cpu_estimate, describe_job
 from clipdesk.gui.panels.jobbar import JobBar
 from clipdesk.gui.panels.label_editor import LabelSetEditor, label_texts
 from clipdesk.gui.panels.layout import inputs_and_results
@@ -484,7 +484,8 @@ class TaggingPanel(QWidget):
             return False
         worker = describe_job(self.context, names, spec, self)
         worker.finished.connect(self._on_described)
-        self._start(worker, self.tr("A language model writes descriptions…"))
+        self._start(worker, self.tr("A language model writes descriptions…")
+                    + cpu_estimate(self.context, spec, 4 * len(names), writer=True))
         return True
 
     def _on_described(self, found: dict[str, list[str]]) -> None:
@@ -513,7 +514,9 @@ class TaggingPanel(QWidget):
         worker: JobWorker[tuple[TagScores, Any]] = JobWorker(job, name="tag check",
                                                              parent=self)
         worker.finished.connect(lambda result: self._on_checked(rule, result))
-        self._start(worker, self.tr("A vision-language model checks the tags…"))
+        pairs = int(scores.mask(rule).sum())
+        self._start(worker, self.tr("A vision-language model checks the tags…")
+                    + cpu_estimate(self.context, spec, pairs))
         return True
 
     def _on_checked(self, rule: TagRule, result: tuple[TagScores, Any]) -> None:
