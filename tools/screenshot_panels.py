@@ -9,7 +9,10 @@ Imports the shapes test models (tests/fixtures/models) the way a person imports 
 indexes a generated shapes folder, then drives the real panels: colour labels (Chinese with the
 Chinese model, English with the English one) tagged with live preview, and an evaluation of
 colour class folders (folder name = label). Saves ``screenshot-tagging<suffix>.png`` and
-``screenshot-evaluation<suffix>.png`` (suffix ``-zh`` unless given).
+``screenshot-evaluation<suffix>.png`` (suffix ``-zh`` unless given), and
+``screenshot-checked<suffix>.png``: the evaluation's hits checked by a vision-language model,
+``--vlm FOLDER`` or else a tiny random-weight LLaVA from the tests (its answers are noise: the
+picture shows the table, not a result).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def main() -> int:
     parser.add_argument("--size", default="1400x900")
     parser.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
     parser.add_argument("--suffix", default="-zh")
+    parser.add_argument("--vlm", type=Path, help="a VLM folder for the checked table")
     args = parser.parse_args()
     chinese = args.lang == "zh_CN"
     names = COLOURS_ZH if chinese else {k: k for k in COLOURS_ZH}
@@ -101,6 +105,19 @@ def main() -> int:
     pump(300, lambda: bool(finished))
     pump(3)
     window.grab().save(str(args.out / f"screenshot-evaluation{args.suffix}.png"))
+
+    from tests.fixtures.tiny_vlm_models import build_tiny_vlm
+
+    vlm = args.vlm or build_tiny_vlm(work / "tiny-llava", "llava", seed=5)
+    view = evaluation.check_view
+    evaluation.result_tabs.setCurrentWidget(view)
+    view.picker.set_folder(str(vlm))
+    checked: list[object] = []
+    view.checkFinished.connect(checked.append)
+    view.start()
+    pump(300, lambda: bool(checked))
+    pump(2)
+    window.grab().save(str(args.out / f"screenshot-checked{args.suffix}.png"))
     print("saved", sorted(p.name for p in args.out.glob(f"screenshot-*{args.suffix}.png")))
     app.shutdown()
     return 0

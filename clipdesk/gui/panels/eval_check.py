@@ -9,6 +9,7 @@ cancellable job; on a CPU the button says how long it will take first.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -55,8 +56,8 @@ class CheckedView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.status)
-        layout.addWidget(self.summary_table, 1)
-        layout.addWidget(self.class_table, 2)
+        layout.addWidget(self.summary_table)
+        layout.addWidget(self.class_table, 1)
         self.result: ClassComparison | None = None
         self.thresholds: dict[str, float] = {}
         self.names: dict[str, str] = {}
@@ -157,6 +158,7 @@ class CheckedView(QWidget):
             rows.append([self._name(row.name), b.precision, b.recall, b.f1, a.precision,
                          a.recall, a.f1])
         fill_table(self.summary_table, headers, rows)
+        _fit_height(self.summary_table)
         classes = checked.rows[0].before.labels
         headers = [self.tr("Class")]
         for row in checked.rows:
@@ -173,13 +175,23 @@ class CheckedView(QWidget):
     def _name(self, model_id: str) -> str:
         if model_id == UNION:
             return self.tr("union")
-        return self.names.get(model_id, model_id.removeprefix("vlm:"))
+        if model_id in self.names:
+            return self.names[model_id]
+        spec = model_id.removeprefix("vlm:")
+        return Path(spec).name if Path(spec).is_absolute() else spec  # a folder: its name
 
     def _sync(self) -> None:
         busy = self._job is not None
         self.check_button.setEnabled(not busy and self.result is not None)
         self.cancel_button.setVisible(busy)
         self.picker.setEnabled(not busy)
+
+
+def _fit_height(table: Any) -> None:
+    """As tall as its rows (a few: a model or two and the union), no taller."""
+    height = table.horizontalHeader().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(r) for r in range(table.rowCount()))
+    table.setFixedHeight(height + 2)
 
 
 def fill_described(table: Any, plain: ClassComparison, described: ClassComparison,
