@@ -210,6 +210,37 @@ def label_line(label: Label) -> str:
     return " | ".join((name, *label.descriptions, *(f"{SENTENCE} {s}" for s in label.sentences)))
 
 
+def label_file_data(label_set: LabelSet) -> dict[str, Any]:
+    """The JSON label file of ``label_set`` (what :func:`load_label_file` reads back): each
+    label with its prompt, descriptions and whole sentences, the templates and "others"."""
+    labels: list[Any] = []
+    for lb in label_set.labels:
+        item: dict[str, Any] = {"name": lb.name}
+        if lb.prompt:
+            item["prompt"] = lb.prompt
+        if lb.descriptions:
+            item["descriptions"] = list(lb.descriptions)
+        if lb.sentences:
+            item["sentences"] = list(lb.sentences)
+        labels.append(item if len(item) > 1 else lb.name)
+    return {"labels": labels, "templates": list(label_set.templates),
+            "others": label_set.others or False}
+
+
+def save_label_file(label_set: LabelSet, path: Path, *,
+                    templates: str | Sequence[str] | None = None) -> None:
+    """Write ``label_set`` as a JSON label file (UTF-8, Chinese as is); ``templates`` keeps a
+    template choice (``"auto"``, a set's key) instead of the templates it gave."""
+    data = label_file_data(label_set)
+    if templates is not None:
+        data["templates"] = templates if isinstance(templates, str) else list(templates)
+    try:
+        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                              encoding="utf-8")
+    except OSError as exc:
+        raise LabelError(f"Cannot write the label file {path}: {exc}") from exc
+
+
 def load_label_file(path: Path) -> tuple[tuple[Label, ...], dict[str, Any]]:
     """Labels from a text file (see :func:`parse_label_lines`) or a JSON file; the second value
     holds the JSON file's ``templates`` and ``others`` settings when given (else empty)."""

@@ -1019,6 +1019,14 @@ beach | sand and sea | people on a beach</translation>
         <translation>从文本文件（每行一个）或 JSON 标签文件读取标签</translation>
     </message>
     <message>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <source>Save the labels, their descriptions, templates and &quot;others&quot; as a JSON label file</source>
+        <translation>把标签及其描述、模板和“其他”保存为 JSON 标签文件</translation>
+    </message>
+    <message>
         <source>Descriptions</source>
         <translation>描述</translation>
     </message>
@@ -1065,6 +1073,14 @@ beach | sand and sea | people on a beach</translation>
     <message>
         <source>Export descriptions</source>
         <translation>导出描述</translation>
+    </message>
+    <message>
+        <source>Save labels</source>
+        <translation>保存标签</translation>
+    </message>
+    <message>
+        <source>Label files (*.json)</source>
+        <translation>标签文件 (*.json)</translation>
     </message>
     <message>
         <source>Open a label file</source>

@@ -50,3 +50,28 @@ def test_descriptions_written_imported_and_exported(qtbot: QtBot, indexed_contex
         assert "with descriptions" in editor.summary.text()
     finally:
         panel.shutdown()
+
+
+def test_the_label_set_is_saved_with_its_descriptions(qtbot: QtBot, indexed_context: Any,
+                                                      tmp_path: Path) -> None:
+    panel = make_panel(qtbot, indexed_context)
+    try:
+        editor = panel.editor
+        text = "dog = a dog | a puppy | > A dog is a loyal pet.\n猫 | > 一只猫在沙发上。"
+        editor.set_labels_text(text)
+        editor.others_check.setChecked(True)
+        path = editor.save_file(tmp_path / "labels.json")
+        assert path is not None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data["templates"] == "auto" and data["others"] == "其他"  # a Chinese set
+        assert data["labels"][0] == {"name": "dog", "prompt": "a dog",
+                                     "descriptions": ["a puppy"],
+                                     "sentences": ["A dog is a loyal pet."]}
+        editor.set_labels_text("")
+        editor.others_check.setChecked(False)
+        editor.open_file(path)
+        assert parse_label_lines(editor.labels_text()) == parse_label_lines(text)
+        assert editor.others_check.isChecked()
+        assert editor.label_set().labels[1].sentences == ("一只猫在沙发上。",)
+    finally:
+        panel.shutdown()

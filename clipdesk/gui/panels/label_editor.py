@@ -144,6 +144,9 @@ class LabelSetEditor(QWidget):
         self.open_button = QPushButton(self.tr("Open…"), self)
         self.open_button.setToolTip(self.tr("Read labels from a text file (one per line) or a "
                                             "JSON label file"))
+        self.save_button = QPushButton(self.tr("Save…"), self)
+        self.save_button.setToolTip(self.tr("Save the labels, their descriptions, templates and "
+                                            "\"others\" as a JSON label file"))
         self.describe_button = QToolButton(self)
         self.describe_button.setText(self.tr("Descriptions"))
         self.describe_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -171,6 +174,7 @@ class LabelSetEditor(QWidget):
         header.addWidget(QLabel(self.tr("Labels:"), self), 1)
         header.addWidget(self.describe_button)
         header.addWidget(self.open_button)
+        header.addWidget(self.save_button)
         layout.addLayout(header)
         layout.addWidget(self.labels_edit, 1)
         layout.addLayout(form)
@@ -181,6 +185,7 @@ class LabelSetEditor(QWidget):
         self.templates.changed.connect(self._on_changed)
         self.others_check.toggled.connect(self._on_changed)
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.save_button.clicked.connect(lambda: self._guarded(self.save_file))
         self.write_action.triggered.connect(self.describeRequested)
         self.import_action.triggered.connect(lambda: self._guarded(self.import_descriptions))
         self.export_action.triggered.connect(lambda: self._guarded(self.export_descriptions))
@@ -233,6 +238,21 @@ class LabelSetEditor(QWidget):
                 return None
             path = Path(name)
         save_descriptions(self.descriptions(), path)
+        return path
+
+    def save_file(self, path: Path | None = None) -> Path | None:
+        """Write the editor's label set as a JSON label file (what Open reads back)."""
+        from clipdesk.core.labels import save_label_file
+
+        label_set = self.label_set()
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(self, self.tr("Save labels"), "labels.json",
+                                                  self.tr("Label files (*.json)"))
+            if not name:
+                return None
+            path = Path(name)
+        # the template choice ("auto"…), not the templates it gave
+        save_label_file(label_set, path, templates=self.templates.value())
         return path
 
     def _guarded(self, action: Callable[[], object]) -> None:
