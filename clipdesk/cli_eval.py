@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from clipdesk.cli_io import (
     EXIT_INTERRUPTED,
@@ -22,6 +22,8 @@ from clipdesk.cli_io import (
 )
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.jobs import CancelToken
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from clipdesk.cli_io import ProgressLine
@@ -112,7 +114,6 @@ def _add_describe_parser(sub: Any) -> None:
 
 def _cmd_describe(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
     from clipdesk.core.descriptions.cupl import save_descriptions
-    from clipdesk.core.jobs import Cancelled
     from clipdesk.core.labels import LabelError, load_label_file, parse_label_lines
 
     labels = [lb.name for lb in parse_label_lines("\n".join(args.labels))]
@@ -120,17 +121,12 @@ def _cmd_describe(args: argparse.Namespace, engine: Engine, progress: ProgressLi
         labels += [lb.name for lb in load_label_file(args.labels_file)[0] if lb.name not in labels]
     if not labels:
         raise LabelError("Give labels to describe, e.g.: clipdesk-cli describe 猫 dog --with ...")
-    token = CancelToken()
-    with cancel_on_interrupt(token):
-        try:
-            found = engine.describe_labels(labels, args.writer, per_question=args.per_question,
-                                           seed=args.seed, download=args.download, token=token,
-                                           progress=progress)
-        except Cancelled:
-            say("clipdesk-cli: cancelled", error=True)
-            return EXIT_INTERRUPTED
-        finally:
-            progress.close()
+    found = _interruptible(progress, "writing the descriptions", lambda token: (
+        engine.describe_labels(labels, args.writer, per_question=args.per_question,
+                               seed=args.seed, download=args.download, token=token,
+                               progress=progress)))
+    if found is None:
+        return EXIT_INTERRUPTED
     if args.out is not None:
         save_descriptions(found, args.out)
         if not args.json:
@@ -139,6 +135,23 @@ def _cmd_describe(args: argparse.Namespace, engine: Engine, progress: ProgressLi
     if args.out is None or args.json:
         print(json_text(found))
     return EXIT_OK
+
+
+def _interruptible(progress: ProgressLine, what: str, job: Callable[[CancelToken], T]
+                   ) -> T | None:
+    """``job(token)`` with Ctrl+C as a cancel; ``None`` (and a line saying so) when it was
+    cancelled. The progress line is closed either way."""
+    from clipdesk.core.jobs import Cancelled
+
+    token = CancelToken()
+    with cancel_on_interrupt(token):
+        try:
+            return job(token)
+        except Cancelled:
+            say(f"clipdesk-cli: {what} cancelled", error=True)
+            return None
+        finally:
+            progress.close()
 
 
 def _label_set(args: argparse.Namespace) -> LabelSet:
@@ -258,7 +271,6 @@ def _label_files(args: argparse.Namespace, models: Sequence[str]) -> dict[str, P
 
 def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
     from clipdesk.core import evaluation as ev
-    from clipdesk.core.jobs import Cancelled
 
     models = [m.strip() for m in (args.models or engine.settings.model_id).split(",")
               if m.strip()]
@@ -272,24 +284,17 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
     if texts is not None:
         for mismatch in ev.language_mismatches(engine, texts, models, per_model):
             say(f"warning: {mismatch.sentence()}", error=True)
-    token = CancelToken()
     descriptions = None
     if args.descriptions is not None:
         from clipdesk.core.descriptions.cupl import load_descriptions
 
         descriptions = load_descriptions(args.descriptions)
-    with cancel_on_interrupt(token):
-        try:
-            run = engine.evaluate(args.dataset, models, kind=args.kind, negatives=args.negatives,
-                                  label_files=label_files,
-                                  templates=args.templates, others=args.others,
-                                  store=args.store, descriptions=descriptions, token=token,
-                                  progress=progress)
-        except Cancelled:
-            say("clipdesk-cli: evaluation cancelled", error=True)
-            return EXIT_INTERRUPTED
-        finally:
-            progress.close()
+    run = _interruptible(progress, "evaluation", lambda token: engine.evaluate(
+        args.dataset, models, kind=args.kind, negatives=args.negatives, label_files=label_files,
+        templates=args.templates, others=args.others, store=args.store,
+        descriptions=descriptions, token=token, progress=progress))
+    if run is None:
+        return EXIT_INTERRUPTED
     result = run.result
     not_read = {} if not isinstance(result, ev.ClassComparison) else ev.models_not_reading(
         engine.registry.get, list(result.classes), models, per_model)
@@ -309,16 +314,11 @@ def _cmd_eval(args: argparse.Namespace, engine: Engine, progress: ProgressLine) 
             raise ClipdeskError("--check-with checks the hits of class folders, not captions.")
         from clipdesk.core.evaluation.checked import checked_dict
 
-        with cancel_on_interrupt(token):
-            try:
-                checked = engine.check_evaluation(result, report["thresholds"], args.check_with,
-                                                  download=args.download, token=token,
-                                                  progress=progress)
-            except Cancelled:
-                say("clipdesk-cli: the check was cancelled", error=True)
-                return EXIT_INTERRUPTED
-            finally:
-                progress.close()
+        checked = _interruptible(progress, "the check", lambda token: engine.check_evaluation(
+            result, report["thresholds"], args.check_with, download=args.download, token=token,
+            progress=progress))
+        if checked is None:
+            return EXIT_INTERRUPTED
         report["checked"] = checked_dict(checked)
     if args.report is not None:
         ev.write_markdown(report, args.report)

@@ -10,7 +10,6 @@ repeats.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +18,12 @@ from typing import Any
 from clipdesk.core.errors import ModelError
 from clipdesk.core.jobs import CancelToken, ProgressCallback, no_progress
 from clipdesk.core.languages import contains_cjk
-from clipdesk.core.rerank.catalog import VlmModel, find_local_model
+from clipdesk.core.rerank.catalog import (
+    VlmModel,
+    find_local_model,
+    read_model_type,
+    repo_model,
+)
 from clipdesk.core.types import Progress, Stage
 
 log = logging.getLogger(__name__)
@@ -39,29 +43,16 @@ MAX_NEW_TOKENS = 48
 FAMILIES = ("qwen2", "llama")
 
 
-def _llm(repo: str, name: str, size: int, licence: str, description: str) -> VlmModel:
-    return VlmModel(f"{PREFIX}{repo}", name, size, licence, description, repo=repo)
-
-
 BUILTIN_WRITERS: tuple[VlmModel, ...] = (
-    _llm("Qwen/Qwen2.5-0.5B-Instruct", "Qwen2.5 0.5B Instruct", 988_000_000, "Apache-2.0",
-         "Small and fast; fine on a CPU (Chinese and English)."),
-    _llm("Qwen/Qwen2.5-1.5B-Instruct", "Qwen2.5 1.5B Instruct", 3_090_000_000, "Apache-2.0",
-         "Better sentences; a GPU recommended (Chinese and English)."),
+    repo_model(PREFIX, "Qwen/Qwen2.5-0.5B-Instruct", "Qwen2.5 0.5B Instruct", 988_000_000,
+               "Apache-2.0", "Small and fast; fine on a CPU (Chinese and English)."),
+    repo_model(PREFIX, "Qwen/Qwen2.5-1.5B-Instruct", "Qwen2.5 1.5B Instruct", 3_090_000_000,
+               "Apache-2.0", "Better sentences; a GPU recommended (Chinese and English)."),
 )
 
 
 def read_family(folder: Path) -> str:
-    try:
-        config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ModelError(f"{folder} is not a model folder (no readable config.json: {exc}).") \
-            from exc
-    kind = config.get("model_type") if isinstance(config, dict) else None
-    if kind not in FAMILIES:
-        raise ModelError(f"{Path(folder).name} is not a supported instruct language model "
-                         f"(model_type {kind!r}; supported: {', '.join(FAMILIES)}).")
-    return str(kind)
+    return read_model_type(folder, FAMILIES, "instruct language model")
 
 
 def find_writer(spec: str) -> VlmModel:

@@ -8,6 +8,7 @@ that the app can say how long a check will take before it starts.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,8 +47,29 @@ class VlmModel:
         return max(0.05, self.download_size / 1e9 * per_gb)
 
 
+def repo_model(prefix: str, repo: str, name: str, size: int, licence: str,
+               description: str) -> VlmModel:
+    """A built-in model that is a Hugging Face repository, with its id ``<prefix><repo>``."""
+    return VlmModel(f"{prefix}{repo}", name, size, licence, description, repo=repo)
+
+
+def read_model_type(folder: Path, supported: Sequence[str], kind: str) -> str:
+    """The ``model_type`` of a model folder's ``config.json`` if it is one of ``supported``;
+    :class:`ModelError` naming the ``kind`` of model wanted otherwise."""
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ModelError(f"{folder} is not a model folder (no readable config.json: {exc}).") \
+            from exc
+    found = config.get("model_type") if isinstance(config, dict) else None
+    if found not in supported:
+        raise ModelError(f"{Path(folder).name} is not a supported {kind} (model_type "
+                         f"{found!r}; supported: {', '.join(supported)}).")
+    return str(found)
+
+
 def _vlm(repo: str, name: str, size: int, licence: str, description: str) -> VlmModel:
-    return VlmModel(f"{PREFIX}{repo}", name, size, licence, description, repo=repo)
+    return repo_model(PREFIX, repo, name, size, licence, description)
 
 
 BUILTIN_VLMS: tuple[VlmModel, ...] = (

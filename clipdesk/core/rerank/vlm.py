@@ -11,7 +11,6 @@ Nothing is generated and nothing is fetched from the network.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -43,16 +42,9 @@ NESTED_IMAGES = ("idefics3", "smolvlm")
 
 def read_family(folder: Path) -> str:
     """The ``model_type`` of a VLM folder; :class:`ModelError` for anything else."""
-    try:
-        config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ModelError(f"{folder} is not a model folder (no readable config.json: {exc}).") \
-            from exc
-    kind = config.get("model_type") if isinstance(config, dict) else None
-    if kind not in FAMILIES:
-        raise ModelError(f"{Path(folder).name} is not a supported vision-language model "
-                         f"(model_type {kind!r}; supported: {', '.join(FAMILIES)}).")
-    return str(kind)
+    from clipdesk.core.rerank.catalog import read_model_type
+
+    return read_model_type(folder, tuple(FAMILIES), "vision-language model")
 
 
 class HfJudge:

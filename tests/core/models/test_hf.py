@@ -82,6 +82,18 @@ def test_vectors_differ_between_photos_and_texts(family: str, queries: list[str]
     assert (images @ images.T)[np.triu_indices(len(images), 1)].min() < 0.999
 
 
+def _clip_images(folder: Path, images: list) -> np.ndarray:
+    """The paired OpenAI CLIP's ``get_image_features``, as its model card shows."""
+    import torch
+    import transformers
+
+    model = transformers.CLIPModel.from_pretrained(folder, local_files_only=True).eval()
+    processor = transformers.CLIPProcessor.from_pretrained(folder, local_files_only=True)
+    with torch.no_grad():
+        return model.get_image_features(
+            **processor(images=images, return_tensors="pt")).pooler_output.numpy()
+
+
 def test_taiyi_pairing_parity(tiny_hf_folders: dict[str, Path], data_paths: DataPaths,
                               photos: list[Path]) -> None:
     """Taiyi-CLIP's model card: ``BertForSequenceClassification(...).logits`` for the text and
@@ -100,13 +112,8 @@ def test_taiyi_pairing_parity(tiny_hf_folders: dict[str, Path], data_paths: Data
     tokenizer = transformers.BertTokenizer.from_pretrained(folder, local_files_only=True)
     text_encoder = transformers.BertForSequenceClassification.from_pretrained(
         folder, local_files_only=True).eval()
-    clip_model = transformers.CLIPModel.from_pretrained(tiny_hf_folders["clip"],
-                                                        local_files_only=True).eval()
-    processor = transformers.CLIPProcessor.from_pretrained(tiny_hf_folders["clip"],
-                                                           local_files_only=True)
+    ref_img = _clip_images(tiny_hf_folders["clip"], images)
     with torch.no_grad():
-        ref_img = clip_model.get_image_features(
-            **processor(images=images, return_tensors="pt")).pooler_output.numpy()
         ref_txt = np.concatenate([
             text_encoder(tokenizer([q], return_tensors="pt", padding=True)["input_ids"])
             .logits.numpy() for q in ZH_QUERIES])
@@ -144,8 +151,6 @@ def test_mclip_pairing_parity(tiny_hf_folders: dict[str, Path], data_paths: Data
                               photos: list[Path]) -> None:
     """M-CLIP: a multilingual text tower (text vectors as its package computes them, in one
     padded batch) for the paired CLIP's images."""
-    import torch
-    import transformers
 
     registry = ModelRegistry(data_paths)
     clip = registry.import_model(tiny_hf_folders["clip"])
@@ -153,13 +158,7 @@ def test_mclip_pairing_parity(tiny_hf_folders: dict[str, Path], data_paths: Data
     assert info.arch == "MultilingualCLIP" and info.languages == {"*"}
     assert info.embed_dim == PROJECTION_DIM and info.image_model == clip.model_id
     images = _open(photos)
-    clip_model = transformers.CLIPModel.from_pretrained(tiny_hf_folders["clip"],
-                                                        local_files_only=True).eval()
-    processor = transformers.CLIPProcessor.from_pretrained(tiny_hf_folders["clip"],
-                                                           local_files_only=True)
-    with torch.no_grad():
-        ref_img = clip_model.get_image_features(
-            **processor(images=images, return_tensors="pt")).pooler_output.numpy()
+    ref_img = _clip_images(tiny_hf_folders["clip"], images)
     texts = ZH_QUERIES + EN_QUERIES
     ours = _ours(info.model_id, data_paths, images, texts, batch_size=len(images))
     _assert_parity(*ours, ref_img, _mclip_reference(tiny_hf_folders["mclip"], texts))
