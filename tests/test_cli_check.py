@@ -21,15 +21,21 @@ def llava(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_vlm(tmp_path_factory.mktemp("llava") / "tiny-llava", "llava", seed=5)
 
 
+def _indexed(capsys: pytest.CaptureFixture[str], data_paths: DataPaths, model: ModelInfo,
+             coco_mini: Path, folder: Path, n: int) -> tuple[str, str]:
+    """``n`` coco-mini photos indexed with ``model``; returns the --data-dir arguments."""
+    folder.mkdir()
+    for src in sorted((coco_mini / "images").glob("*.jpg"))[:n]:
+        shutil.copy(src, folder / src.name)
+    data = ("--data-dir", str(data_paths.root))
+    run_json(capsys, *data, "index", str(folder), "--model", model.model_id)
+    return data
+
+
 def test_search_checked_by_a_vlm(capsys: pytest.CaptureFixture[str], data_paths: DataPaths,
                                  tiny_open_clip: ModelInfo, coco_mini: Path, tmp_path: Path,
                                  llava: Path) -> None:
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for src in sorted((coco_mini / "images").glob("*.jpg"))[:10]:
-        shutil.copy(src, folder / src.name)
-    data = ("--data-dir", str(data_paths.root))
-    run_json(capsys, *data, "index", str(folder), "--model", tiny_open_clip.model_id)
+    data = _indexed(capsys, data_paths, tiny_open_clip, coco_mini, tmp_path / "photos", 10)
     plain = run_json(capsys, *data, "search", "a dog", "--top-k", "10")
     checked = run_json(capsys, *data, "search", "a dog", "--top-k", "10", "--check-with",
                        str(llava), "--check-top", "6")
@@ -100,12 +106,7 @@ def test_eval_checked_by_a_vlm(capsys: pytest.CaptureFixture[str], data_paths: D
 def test_tag_keeps_only_confirmed_tags(capsys: pytest.CaptureFixture[str],
                                        data_paths: DataPaths, tiny_open_clip: ModelInfo,
                                        coco_mini: Path, tmp_path: Path, llava: Path) -> None:
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for src in sorted((coco_mini / "images").glob("*.jpg"))[:6]:
-        shutil.copy(src, folder / src.name)
-    data = ("--data-dir", str(data_paths.root))
-    run_json(capsys, *data, "index", str(folder), "--model", tiny_open_clip.model_id)
+    data = _indexed(capsys, data_paths, tiny_open_clip, coco_mini, tmp_path / "photos", 6)
     plain = run_json(capsys, *data, "tag", "dog", "cat", "--min-prob", "0")
     checked = run_json(capsys, *data, "tag", "dog", "cat", "--min-prob", "0", "--check-with",
                        str(llava))
