@@ -1,4 +1,5 @@
-"""``clipdesk-cli check``, ``backup``, ``restore`` and ``purge``: the library's upkeep.
+"""``clipdesk-cli check``, ``backup``, ``restore``, ``purge`` and ``duplicates``: the library's
+upkeep.
 
 Registered by :mod:`clipdesk.cli` (``add_parsers`` and ``COMMANDS``); each is one call on the
 :class:`~clipdesk.core.engine.Engine`.
@@ -20,7 +21,45 @@ if TYPE_CHECKING:
 MAX_PROBLEMS = 10
 
 
+def _add_duplicates_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("duplicates", help="groups of near-duplicate photos and exact copies")
+    p.add_argument("--model", help="the model whose vectors compare the photos (default: the "
+                                   "current one, or the one that indexed the most)")
+    p.add_argument("--threshold", type=number(float, -1, 1), default=0.95,
+                   help="how alike two photos must be (cosine similarity, default 0.95)")
+    p.add_argument("--json", action="store_true")
+
+
+def _cmd_duplicates(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
+    token = CancelToken()
+    try:
+        groups = engine.find_duplicates(args.model, args.threshold, token=token,
+                                        progress=progress)
+    finally:
+        progress.close()
+    ids = [i for g in groups for i in g.file_ids]
+    photos = engine.reader().photos(ids)
+    if args.json:
+        print(json_text([
+            {"keep": str(photos[g.best].path), "others": [str(photos[i].path) for i in g.others],
+             "file_ids": list(g.file_ids), "exact": g.exact,
+             "similarity": round(g.similarity, 6)}
+            for g in groups]))
+        return EXIT_OK
+    for n, g in enumerate(groups, start=1):
+        kind = "copies" if g.exact else f"alike ≥ {g.similarity:.3f}"
+        say(f"group {n} ({len(g.file_ids)} photos, {kind}):")
+        say(f"  keep   {photos[g.best].path}")
+        for i in g.others:
+            say(f"  other  {photos[i].path}")
+    extra = sum(len(g.others) for g in groups)
+    say(f"{len(groups)} groups; {extra} photos beside the one to keep" if groups
+        else "no duplicates found")
+    return EXIT_OK
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _add_duplicates_parser(sub)
     p = sub.add_parser("check", help="check the library database (SQLite integrity_check)")
     p.add_argument("--quick", action="store_true", help="quick_check only (faster)")
     p.add_argument("--json", action="store_true")
@@ -116,4 +155,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Engine, ProgressLine], int]] =
     "backup": _cmd_backup,
     "purge": _cmd_purge,
     "restore": _cmd_restore,
+    "duplicates": _cmd_duplicates,
 }

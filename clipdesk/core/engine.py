@@ -29,6 +29,7 @@ from clipdesk.core.types import IndexReport, Progress, SearchHit, Stage
 from clipdesk.paths import DataPaths
 
 if TYPE_CHECKING:
+    from clipdesk.core.duplicates import DuplicateGroup
     from clipdesk.core.evaluation import CaptionComparison, ClassComparison
     from clipdesk.core.evaluation.checked import CheckedComparison
     from clipdesk.core.evaluation.datasets import Dataset
@@ -257,6 +258,32 @@ class Engine:
                           precision=default_precision(device) if device == "cuda" else "fp32")
         return describe_labels(writer, labels, per_question=per_question, seed=seed,
                                token=token, progress=progress)
+
+    # -- duplicates ----------------------------------------------------------------------------
+
+    def find_duplicates(self, model_id: str | None = None, threshold: float = 0.95, *,
+                        token: CancelToken | None = None,
+                        progress: ProgressCallback = no_progress) -> list[DuplicateGroup]:
+        """Groups of near-duplicate photos (and exact copies) by ``model_id``'s vectors
+        (default: the current model if it indexed photos, else the model with the most), the
+        photo to keep first (see :mod:`clipdesk.core.duplicates`)."""
+        from clipdesk.core.duplicates import find_duplicates
+        from clipdesk.core.search import NothingIndexed
+
+        if not -1.0 <= threshold <= 1.0:
+            raise ClipdeskError(f"A similarity threshold is from -1 to 1, not {threshold}.")
+        reader = self.reader()
+        counts = {m: n for m, n in reader.model_counts().items() if n > 0}
+        if model_id is None:
+            if not counts:
+                raise NothingIndexed("Nothing is indexed yet: add a photo folder and index it "
+                                     "first.")
+            model_id = self.settings.model_id if self.settings.model_id in counts else max(
+                counts, key=lambda m: counts[m])
+        elif model_id not in counts:
+            self.model_info(model_id)  # an unknown model says so
+            raise ClipdeskError(f"No photos are indexed with {model_id} yet.")
+        return find_duplicates(reader, model_id, threshold, token=token, progress=progress)
 
     # -- the library ---------------------------------------------------------------------------
 

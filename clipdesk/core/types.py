@@ -35,6 +35,7 @@ class Stage(str, Enum):
     EVALUATING = "evaluating"  # evaluation: texts encoded, scores computed
     CHECKING = "checking"  # a vision-language model re-checks hits: photos answered
     DESCRIBING = "describing"  # a language model writes label descriptions: labels done
+    DUPLICATES = "duplicates"  # near-duplicate photos looked for: photos compared
     DONE = "done"
 
 
