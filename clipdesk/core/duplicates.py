@@ -67,14 +67,13 @@ def near_pairs(ids: np.ndarray, vectors: np.ndarray, search: Search, threshold: 
     """``(a, b, similarity)`` with a < b for each photo's neighbours at or above
     ``threshold`` (``search(vectors, k)`` answers FAISS-style scores and ids)."""
     scores, found = search(np.ascontiguousarray(vectors, dtype=np.float32), k + 1)
-    out = []
-    for row, file_id in enumerate(ids):
-        for score, other in zip(scores[row], found[row], strict=True):
-            if other < 0 or other == file_id or score < threshold:
-                continue
-            a, b = sorted((int(file_id), int(other)))
-            out.append((a, b, float(score)))
-    return out
+    own = np.asarray(ids, dtype=np.int64)[:, None]
+    keep = (found >= 0) & (found != own) & (scores >= threshold)
+    rows, cols = np.nonzero(keep)
+    a = np.minimum(own[rows, 0], found[rows, cols])
+    b = np.maximum(own[rows, 0], found[rows, cols])
+    return list(zip(a.tolist(), b.tolist(), scores[rows, cols].astype(float).tolist(),
+                    strict=True))
 
 
 def group_pairs(pairs: Iterable[tuple[int, int, float]],
@@ -132,10 +131,10 @@ def find_duplicates(library: Library, model_id: str, threshold: float = DEFAULT_
             vectors = np.stack([found[int(i)] for i in have])
             pairs += near_pairs(have, vectors, index.search, threshold)
         progress(Progress(Stage.DUPLICATES, min(len(ids), start + CHUNK), len(ids)))
-    photos = library.photos(ids.tolist())
+    found_groups = group_pairs(pairs, library.shared_hashes())
+    photos = library.photos([i for members, _ in found_groups for i in members])
     groups = []
-    for members, similarity in group_pairs(pairs, {i: p.content_hash for i, p in
-                                                   photos.items()}):
+    for members, similarity in found_groups:
         ordered = best_first([photos[i] for i in members if i in photos])
         if len(ordered) < 2:
             continue

@@ -169,6 +169,17 @@ class Library(WriteOps):
                     out[row.id] = photo_from_row(row, root_path)
         return out
 
+    def shared_hashes(self) -> dict[int, str]:
+        """``{file id: content hash}`` of the present files whose content another present file
+        has too (byte-for-byte copies), found by the hash index, not by reading every row."""
+        present = (FileRow.missing_since.is_(None), FileRow.content_hash.is_not(None))
+        with self.db.read() as s:
+            twice = select(FileRow.content_hash).where(*present).group_by(
+                FileRow.content_hash).having(func.count() > 1).subquery()
+            return {int(i): str(h) for i, h in s.execute(
+                select(FileRow.id, FileRow.content_hash).where(
+                    *present, FileRow.content_hash.in_(select(twice.c.content_hash))))}
+
     def photo_by_path(self, path: str | Path) -> Photo | None:
         target = normalize_path(path)
         root = self.root_for_path(target)
