@@ -203,7 +203,7 @@ class Engine:
                                 token=token)
             device = pick_device(self.settings.device)
             judge = HfJudge(model.model_id, folder, device=device,
-                            precision=default_precision(device) if device == "cuda" else "fp32")
+                            precision=default_precision(device))
             with self._lock:
                 return self._judges.setdefault(model.model_id, judge)
 
@@ -255,7 +255,7 @@ class Engine:
         folder = ensure_vlm(model, self.paths, download=download, token=token)
         device = pick_device(self.settings.device)
         writer = HfWriter(model.model_id, folder, device=device,
-                          precision=default_precision(device) if device == "cuda" else "fp32")
+                          precision=default_precision(device))
         return describe_labels(writer, labels, per_question=per_question, seed=seed,
                                token=token, progress=progress)
 
@@ -549,7 +549,7 @@ class Engine:
 
         if isinstance(judge, str):
             judge = self.judge(judge, download=download, token=token)
-        words = {lb.name: lb.prompt or lb.name.replace("_", " ") for lb in label_set.labels}
+        words = {lb.name: lb.subjects[0] for lb in label_set.labels}  # its prompt, or name
         return confirm_tags(self.reader(), judge, scores, rule, words,
                             cache=self.answer_cache(), token=token, progress=progress)
 

@@ -51,6 +51,11 @@ def folder_name(repo: str) -> str:
     return repo.replace("/", "--")
 
 
+def local_folder(model_dir: Path, repo: str) -> Path:
+    """Where clipdesk keeps ``repo``'s files: ``<model_dir>/hf/<org>--<name>``."""
+    return model_dir / "hf" / folder_name(repo)
+
+
 def listing_url(repo: str, endpoint: str = HF) -> str:
     return f"{endpoint}/api/models/{repo}/revision/main?blobs=true"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,12 +65,30 @@ class WeightsSource:
 # -- where the weights are --------------------------------------------------------------------
 
 
+def hf_endpoint() -> str:
+    """The Hugging Face host: ``HF_ENDPOINT`` (e.g. a mirror) when that is set."""
+    return os.environ.get("HF_ENDPOINT", "").rstrip("/") or HF
+
+
 def hf_url(url: str) -> str:
     """``url`` with the Hugging Face host replaced by ``HF_ENDPOINT`` when that is set."""
-    endpoint = os.environ.get("HF_ENDPOINT", "").rstrip("/")
-    if endpoint and url.startswith(HF + "/"):
-        return endpoint + url[len(HF):]
+    if url.startswith(HF + "/"):
+        return hf_endpoint() + url[len(HF):]
     return url
+
+
+def fetch_repo(repo: str, folder: Path, missing: Callable[[str], str], *,
+               progress: ByteProgress | None = None, token: CancelToken | None = None,
+               timeout: float = TIMEOUT_S, weights_too: bool = True) -> Path:
+    """:func:`~clipdesk.core.models.hf_repo.download_repo` from :func:`hf_endpoint`; without a
+    network, :class:`WeightsMissing` saying ``missing(reason)``."""
+    from clipdesk.core.models import hf_repo
+
+    try:
+        return hf_repo.download_repo(repo, folder, endpoint=hf_endpoint(), progress=progress,
+                                     token=token, timeout=timeout, weights_too=weights_too)
+    except NetworkUnavailable as exc:
+        raise WeightsMissing(missing(str(exc))) from exc
 
 
 def sources(info: ModelInfo, paths: DataPaths) -> list[WeightsSource]:
@@ -90,9 +109,9 @@ def is_repo_model(info: ModelInfo) -> bool:
 
 def repo_folder(info: ModelInfo, paths: DataPaths) -> Path:
     """Where clipdesk keeps the repository of a built-in transformers model."""
-    from clipdesk.core.models.hf_repo import folder_name
+    from clipdesk.core.models.hf_repo import local_folder
 
-    return paths.model_dir / "hf" / folder_name(info.extra["hf_repo"])
+    return local_folder(paths.model_dir, info.extra["hf_repo"])
 
 
 def hub_snapshot(repo: str) -> Path | None:
@@ -157,12 +176,12 @@ def text_repo_folder(info: ModelInfo, paths: DataPaths) -> Path | None:
     (``xlm-roberta-base``) when it is on this computer: downloaded by clipdesk, or in the
     Hugging Face cache; ``None`` otherwise (and for every other model)."""
     from clipdesk.core.models.hf_backend import CONFIG
-    from clipdesk.core.models.hf_repo import complete_files, folder_name
+    from clipdesk.core.models.hf_repo import complete_files, local_folder
 
     repo = info.extra.get("hf_text_repo")
     if not repo:
         return None
-    folder = paths.model_dir / "hf" / folder_name(repo)
+    folder = local_folder(paths.model_dir, repo)
     if complete_files(folder) is not None:
         return folder
     cached = hub_snapshot(repo)
@@ -275,12 +294,9 @@ def _ensure_repo(info: ModelInfo, paths: DataPaths, *, download: bool,
             return found
     if not download:
         raise WeightsMissing(missing_message(info, paths, "downloading was not requested"))
-    endpoint = os.environ.get("HF_ENDPOINT", "").rstrip("/") or HF
     try:
-        hf_repo.download_repo(info.extra["hf_repo"], folder, endpoint=endpoint,
-                              progress=progress, token=token, timeout=timeout)
-    except NetworkUnavailable as exc:
-        raise WeightsMissing(missing_message(info, paths, str(exc))) from exc
+        fetch_repo(info.extra["hf_repo"], folder, lambda why: missing_message(info, paths, why),
+                   progress=progress, token=token, timeout=timeout)
     except NotFound as exc:
         raise DownloadError(f"{info.display_name} was not found on the server ({exc}).") from exc
     found = _weights_in(folder)
@@ -298,10 +314,6 @@ def _ensure_text_repo(info: ModelInfo, paths: DataPaths, *, download: bool,
     repo = info.extra["hf_text_repo"]
     if not download:
         raise WeightsMissing(missing_message(info, paths, "downloading was not requested"))
-    endpoint = os.environ.get("HF_ENDPOINT", "").rstrip("/") or HF
-    try:
-        hf_repo.download_repo(repo, paths.model_dir / "hf" / hf_repo.folder_name(repo),
-                              endpoint=endpoint, token=token, timeout=timeout,
-                              weights_too=False)
-    except NetworkUnavailable as exc:
-        raise WeightsMissing(missing_message(info, paths, str(exc))) from exc
+    fetch_repo(repo, hf_repo.local_folder(paths.model_dir, repo),
+               lambda why: missing_message(info, paths, why), token=token, timeout=timeout,
+               weights_too=False)

@@ -9,7 +9,6 @@ that the app can say how long a check will take before it starts.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from clipdesk.paths import DataPaths
 
 PREFIX = "vlm:"
-HF = "https://huggingface.co"
 CPU_SECONDS_PER_GB = 2.5  # a rough CPU cost per photo per GB of weights
 GPU_SECONDS_PER_GB = 0.02
 
@@ -121,10 +119,10 @@ def find_local_model(spec: str, builtins: Sequence[VlmModel], check: Callable[[P
 def vlm_folder(model: VlmModel, paths: DataPaths) -> Path:
     if model.folder is not None:
         return model.folder
-    from clipdesk.core.models.hf_repo import folder_name
+    from clipdesk.core.models.hf_repo import local_folder
 
     assert model.repo is not None
-    return paths.model_dir / "hf" / folder_name(model.repo)
+    return local_folder(paths.model_dir, model.repo)
 
 
 def is_available(model: VlmModel, paths: DataPaths) -> bool:
@@ -138,7 +136,7 @@ def ensure_vlm(model: VlmModel, paths: DataPaths, *, download: bool = False,
                token: CancelToken | None = None) -> Path:
     """The model's folder, downloaded first when asked (resumable, SHA-256 checked)."""
     from clipdesk.core.models import hf_repo
-    from clipdesk.core.models.download import NetworkUnavailable
+    from clipdesk.core.models.weights import fetch_repo, hf_endpoint
 
     folder = vlm_folder(model, paths)
     if is_available(model, paths):
@@ -148,15 +146,12 @@ def ensure_vlm(model: VlmModel, paths: DataPaths, *, download: bool = False,
         if not download:
             raise ModelError(f"{', '.join(damaged)} of {model.display_name} is damaged; "
                              "download it again.")
-    url = f"{os.environ.get('HF_ENDPOINT', '').rstrip('/') or HF}/{model.repo}"
+    url = f"{hf_endpoint()}/{model.repo}"
     if not download:
         raise WeightsMissing(f"{model.display_name} is not on this computer; download it "
                              f"(clipdesk-cli models download {model.model_id}), or save the "
                              f"repository {url} into a folder and give its path.")
     assert model.repo is not None
-    try:
-        return hf_repo.download_repo(model.repo, folder, endpoint=url[:-len(model.repo) - 1],
-                                     progress=progress, token=token)
-    except NetworkUnavailable as exc:
-        raise WeightsMissing(f"{model.display_name} could not be downloaded ({exc}). Save the "
-                             f"repository {url} into a folder and give its path.") from exc
+    return fetch_repo(model.repo, folder, lambda why: (
+        f"{model.display_name} could not be downloaded ({why}). Save the repository {url} into "
+        "a folder and give its path."), progress=progress, token=token)

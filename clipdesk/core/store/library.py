@@ -268,7 +268,7 @@ class Library(WriteOps):
         with self.db.read() as s:
             counts = {m: int(n) for m, n in s.execute(
                 select(ModelRow.model_id, ModelRow.vector_count)).all()}
-        for model_id, space in (self._spaces() if self._spaces is not None else {}).items():
+        for model_id, space in self.spaces().items():
             if space in counts:
                 counts.setdefault(model_id, counts[space])
         return counts

@@ -165,10 +165,14 @@ class WriteOps:
     def writable(self) -> bool:  # pragma: no cover - overridden by Library
         raise NotImplementedError
 
+    def spaces(self) -> Mapping[str, str]:
+        """``{model id: image model id}`` of the models that search another model's vectors."""
+        return self._spaces() if self._spaces is not None else {}
+
     def space(self, model_id: str) -> str:
         """The model id whose vectors ``model_id`` searches: its own, or those of the model
         whose image tower it shares (see ``ModelInfo.image_model``)."""
-        return (self._spaces() if self._spaces is not None else {}).get(model_id, model_id)
+        return self.spaces().get(model_id, model_id)
 
     def _require_writer(self) -> None:
         if not self.writable:
