@@ -224,10 +224,6 @@
 <context>
     <name>DescribeLabels</name>
     <message>
-        <source>%1 (%2 MB to download)</source>
-        <translation>%1（需下载 %2 MB）</translation>
-    </message>
-    <message>
         <source>A model folder…</source>
         <translation>模型文件夹…</translation>
     </message>

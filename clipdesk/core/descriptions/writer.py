@@ -70,12 +70,12 @@ class HfWriter:
                  precision: str = "fp32") -> None:
         import transformers
 
-        from clipdesk.core.models.hf_backend import _from_pretrained
+        from clipdesk.core.models.hf_backend import load_pretrained
 
         read_family(folder)
         self.model_id = model_id
         self.device = device
-        self.model = _from_pretrained("AutoModelForCausalLM", folder, precision).to(device)
+        self.model = load_pretrained("AutoModelForCausalLM", folder, precision).to(device)
         self.model.eval()
         try:
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(folder,

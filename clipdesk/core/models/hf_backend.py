@@ -281,7 +281,7 @@ def _cjk_share(folder: Path) -> float:
 # -- loading --------------------------------------------------------------------------------------
 
 
-def _from_pretrained(cls_name: str, folder: Path, precision: str) -> Any:
+def load_pretrained(cls_name: str, folder: Path, precision: str) -> Any:
     """``<cls>.from_pretrained(folder)`` offline; refuses weights that lack tensors."""
     import torch
     import transformers
@@ -325,7 +325,7 @@ def build(folder: Path, *, device: str = "cpu", precision: str = "fp32"
     config = read_config(folder / CONFIG)
     if text_tower_class(config) is not None:
         raise ModelError(f"{folder} holds a text tower only; it is used with an image model.")
-    model = _from_pretrained(family(config), folder, precision)
+    model = load_pretrained(family(config), folder, precision)
     try:
         processor = transformers.AutoProcessor.from_pretrained(folder, local_files_only=True)
     except Exception as exc:
@@ -359,7 +359,7 @@ def build_text_tower(folder: Path, *, device: str = "cpu", precision: str = "fp3
         reserved = 2 if base.model_type == "xlm-roberta" else 0
         return TextTower(model.to(device).eval(), tokenizer, None,
                          context=int(base.max_position_embeddings) - reserved), config
-    model = _from_pretrained(cls_name, folder, precision)
+    model = load_pretrained(cls_name, folder, precision)
     return TextTower(model.to(device).eval(), tokenizer, TEXT_TOWERS[cls_name],
                      context=int(config.get("max_position_embeddings", DEFAULT_CONTEXT))), config
 

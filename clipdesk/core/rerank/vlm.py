@@ -54,12 +54,12 @@ class HfJudge:
                  precision: str = "fp32") -> None:
         import transformers
 
-        from clipdesk.core.models.hf_backend import _from_pretrained
+        from clipdesk.core.models.hf_backend import load_pretrained
 
         self._model_id = model_id
         self.family = read_family(folder)
         self.device = device
-        self.model = _from_pretrained(FAMILIES[self.family], folder, precision).to(device).eval()
+        self.model = load_pretrained(FAMILIES[self.family], folder, precision).to(device).eval()
         try:
             self.processor = transformers.AutoProcessor.from_pretrained(
                 folder, local_files_only=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from clipdesk.core.jobs import CancelToken, ProgressCallback
-from clipdesk.core.rerank.catalog import builtin_vlms, find_vlm, is_available
+from clipdesk.core.rerank.catalog import VlmModel, builtin_vlms, find_vlm, is_available
 from clipdesk.core.types import Progress, SearchHit, Stage
 from clipdesk.gui.indexing import format_duration
 from clipdesk.gui.workers import JobWorker, start_job, stop_job
@@ -48,6 +48,15 @@ class CheckChoice:
     mode: str  # rerank | filter | blend
 
 
+def offered_name(model: VlmModel, context: AppContext) -> str:
+    """A local model's name as a picker offers it: with its download size when it is not on
+    this computer yet."""
+    if is_available(model, context.engine.paths):
+        return model.display_name
+    return QCoreApplication.translate("VlmPicker", "%1 (%2 MB to download)").replace(
+        "%1", model.display_name).replace("%2", f"{model.download_size / 1e6:,.0f}")
+
+
 class VlmPicker(QComboBox):
     """The vision-language models: the built-ins (with their download size when they are not
     here yet), then "A model folder…", which asks for a folder. ``spec()`` is the chosen id or
@@ -58,10 +67,7 @@ class VlmPicker(QComboBox):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         for model in builtin_vlms():
-            here = is_available(model, context.engine.paths)
-            label = model.display_name if here else self.tr("%1 (%2 MB to download)").replace(
-                "%1", model.display_name).replace("%2", f"{model.download_size / 1e6:,.0f}")
-            self.addItem(label, model.model_id)
+            self.addItem(offered_name(model, context), model.model_id)
             self.setItemData(self.count() - 1, model.description, Qt.ItemDataRole.ToolTipRole)
         self.addItem(self.tr("A model folder…"), FOLDER)
         # long names never widen the window (it fits 1024 px with the sidebar)

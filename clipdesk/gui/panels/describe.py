@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from clipdesk.core.descriptions.writer import BUILTIN_WRITERS
 from clipdesk.core.jobs import CancelToken, ProgressCallback
-from clipdesk.core.rerank.catalog import is_available
+from clipdesk.gui.panels.check_bar import offered_name
 from clipdesk.gui.workers import JobWorker
 
 if TYPE_CHECKING:
@@ -22,13 +22,8 @@ translate = QCoreApplication.translate
 
 def choose_writer(parent: QWidget, context: AppContext) -> str | None:
     """A built-in instruct model (its download size when it is not here) or a folder."""
-    items, specs = [], []
-    for model in BUILTIN_WRITERS:
-        here = is_available(model, context.engine.paths)
-        size = translate("DescribeLabels", "%1 (%2 MB to download)").replace(
-            "%1", model.display_name).replace("%2", f"{model.download_size / 1e6:,.0f}")
-        items.append(model.display_name if here else size)
-        specs.append(model.model_id)
+    items = [offered_name(model, context) for model in BUILTIN_WRITERS]
+    specs = [model.model_id for model in BUILTIN_WRITERS]
     items.append(translate("DescribeLabels", "A model folder…"))
     chosen, ok = QInputDialog.getItem(
         parent, translate("DescribeLabels", "Write descriptions"),
