@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clipdesk.core.jobs import CancelToken, ProgressCallback, no_progress
-from clipdesk.core.rerank.recheck import CONFIRMED, Item, Judge, recheck
+from clipdesk.core.rerank.recheck import CONFIRMED, Item, Judge, recheck_all
 from clipdesk.core.tagging import TagRule, TagScores
-from clipdesk.core.types import Progress, Stage
 
 if TYPE_CHECKING:
     from clipdesk.core.rerank.answers import AnswerCache
@@ -53,24 +52,16 @@ def confirm_tags(
     total = int(sum(mask[:, j].sum() for j in columns))
     photos = library.photos([int(i) for i in scores.file_ids[mask.any(axis=1)]])
     row_of = {int(f): r for r, f in enumerate(scores.file_ids)}
-    done = asked = 0
-    seconds = 0.0
-    for j in columns:
-        items = [Item(int(f), photos[int(f)].path, photos[int(f)].content_hash or "")
-                 for f in scores.file_ids[mask[:, j]]
-                 if int(f) in photos and photos[int(f)].content_hash]
-
-        def step(p: Progress, base: int = done) -> None:
-            progress(Progress(Stage.CHECKING, base + p.done, total))
-
-        label = scores.labels[j]
-        report = recheck(judge, items, words.get(label, label), cache=cache,
-                         batch_size=batch_size, token=token, progress=step)
+    asks = [(words.get(scores.labels[j], scores.labels[j]),
+             [Item(int(f), photos[int(f)].path, photos[int(f)].content_hash or "")
+              for f in scores.file_ids[mask[:, j]]
+              if int(f) in photos and photos[int(f)].content_hash]) for j in columns]
+    reports = recheck_all(judge, asks, cache=cache, batch_size=batch_size, token=token,
+                          progress=progress)
+    for j, report in zip(columns, reports, strict=True):
         for file_id, p in report.answers.items():
             confirmed[row_of[file_id], j] = p >= CONFIRMED
-        done += int(mask[:, j].sum())
-        asked += report.asked
-        seconds += report.seconds
     rejected = int((mask & ~confirmed).sum())
     return (dataclasses.replace(scores, confirmed=confirmed),
-            TagCheckReport(total, asked, rejected, seconds))
+            TagCheckReport(total, sum(r.asked for r in reports), rejected,
+                           sum(r.seconds for r in reports)))

@@ -20,8 +20,7 @@ from clipdesk.core.evaluation.metrics import PRF, prf_from_hits
 from clipdesk.core.evaluation.results import UNION, ClassComparison
 from clipdesk.core.hashing import sha256_file
 from clipdesk.core.jobs import CancelToken, ProgressCallback, no_progress
-from clipdesk.core.rerank.recheck import CONFIRMED, Item, Judge, recheck
-from clipdesk.core.types import Progress, Stage
+from clipdesk.core.rerank.recheck import CONFIRMED, Item, Judge, recheck_all
 
 if TYPE_CHECKING:
     from clipdesk.core.rerank.answers import AnswerCache
@@ -68,26 +67,18 @@ def check_comparison(
     union = np.logical_or.reduce(list(hit_sets.values()))
     answers = np.full(union.shape, np.nan)
     hashes: dict[int, str] = {}
-    total = int(union.sum())
-    asked = cached = done = 0
-    seconds = 0.0
+    asks = []
     for c, text in enumerate(texts):
         found = [int(i) for i in np.flatnonzero(union[:, c])]
         for i in found:
             if i not in hashes:
                 hashes[i] = _hash(images[i])
-        items = [Item(i, images[i], hashes[i]) for i in found]
-
-        def step(p: Progress, base: int = done) -> None:
-            progress(Progress(Stage.CHECKING, base + p.done, total))
-
-        report = recheck(judge, items, text, cache=cache, batch_size=batch_size, token=token,
-                         progress=step)
+        asks.append((text, [Item(i, images[i], hashes[i]) for i in found]))
+    reports = recheck_all(judge, asks, cache=cache, batch_size=batch_size, token=token,
+                          progress=progress)
+    for c, report in enumerate(reports):
         for row, p_yes in report.answers.items():
             answers[row, c] = p_yes
-        asked, cached = asked + report.asked, cached + report.cached
-        seconds += report.seconds
-        done += len(items)
     keep = np.where(np.isnan(answers), True, answers >= confirmed)
     rows_out = [CheckedRow(m, prf_from_hits(h, truth, result.classes),
                            prf_from_hits(h & keep, truth, result.classes))
@@ -95,7 +86,9 @@ def check_comparison(
     if len(evaluations) > 1:
         rows_out.append(CheckedRow(UNION, prf_from_hits(union, truth, result.classes),
                                    prf_from_hits(union & keep, truth, result.classes)))
-    return CheckedComparison(tuple(rows_out), judge.model_id, answers, asked, cached, seconds)
+    return CheckedComparison(tuple(rows_out), judge.model_id, answers,
+                             sum(r.asked for r in reports), sum(r.cached for r in reports),
+                             sum(r.seconds for r in reports))
 
 
 def _hash(path: Path) -> str:

@@ -123,6 +123,30 @@ def recheck(
                        tuple(unreadable), time.monotonic() - started)
 
 
+def recheck_all(
+    judge: Judge,
+    asks: Sequence[tuple[str, Sequence[Item]]],
+    *,
+    cache: AnswerCache | None = None,
+    batch_size: int | None = None,
+    token: CancelToken | None = None,
+    progress: ProgressCallback = no_progress,
+) -> list[CheckReport]:
+    """:func:`recheck` for each ``(query, items)`` (a class or a label and its photos), the
+    progress counted over all of them."""
+    total = sum(len(items) for _, items in asks)
+    reports: list[CheckReport] = []
+    done = 0
+    for query, items in asks:
+        def step(p: Progress, base: int = done) -> None:
+            progress(Progress(Stage.CHECKING, base + p.done, total))
+
+        reports.append(recheck(judge, items, query, cache=cache, batch_size=batch_size,
+                               token=token, progress=step))
+        done += len(items)
+    return reports
+
+
 #: VLM image processors work at a few hundred pixels: decode no larger than this
 LOAD_SIDE = 768
 
