@@ -57,6 +57,22 @@ def offered_name(model: VlmModel, context: AppContext) -> str:
         "%1", model.display_name).replace("%2", f"{model.download_size / 1e6:,.0f}")
 
 
+def cpu_seconds(context: AppContext, spec: str, steps: int, *,
+                writer: bool = False) -> float | None:
+    """About how long ``steps`` photos (a writer: steps of a label) take with ``spec`` when the
+    model runs on the CPU; None with a GPU, or for a model clipdesk cannot size."""
+    from clipdesk.core.descriptions.writer import find_writer
+    from clipdesk.core.models.device import pick_device
+
+    if pick_device(context.engine.settings.device) != "cpu":
+        return None
+    try:
+        model = find_writer(spec) if writer else find_vlm(spec)
+    except Exception:  # not a model folder: the job says so when it runs
+        return None
+    return model.seconds_per_photo("cpu") * steps
+
+
 class VlmPicker(QComboBox):
     """The vision-language models: the built-ins (with their download size when they are not
     here yet), then "A model folder…", which asks for a folder. ``spec()`` is the chosen id or
@@ -173,18 +189,13 @@ class HitChecker(QObject):
         the CPU."""
         self.stop()
         try:
-            model = find_vlm(choice.spec)
+            find_vlm(choice.spec)
         except Exception as exc:  # a folder that is not a VLM: said in the row
             self.bar.set_status(str(exc))
             return
-        from clipdesk.core.models.device import pick_device
-
-        n = min(len(hits), choice.top)
-        if pick_device(self.context.engine.settings.device) == "cpu":
-            eta = format_duration(model.seconds_per_photo("cpu") * n)
-            self._prefix = self.tr("No GPU: about %1 the first time. ").replace("%1", eta)
-        else:
-            self._prefix = ""
+        seconds = cpu_seconds(self.context, choice.spec, min(len(hits), choice.top))
+        self._prefix = "" if seconds is None else self.tr(
+            "No GPU: about %1 the first time. ").replace("%1", format_duration(seconds))
         self.bar.set_status(self._prefix + self.tr("Checking…"))
         engine = self.context.engine
         items = list(hits)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from clipdesk.core.descriptions.writer import BUILTIN_WRITERS
 from clipdesk.core.jobs import CancelToken, ProgressCallback
-from clipdesk.gui.panels.check_bar import offered_name
+from clipdesk.gui.panels.check_bar import cpu_seconds, offered_name
 from clipdesk.gui.workers import JobWorker
 
 if TYPE_CHECKING:
@@ -55,17 +55,10 @@ def describe_job(context: AppContext, labels: Sequence[str], spec: str,
 def cpu_estimate(context: AppContext, spec: str, steps: int, *, writer: bool = False) -> str:
     """" (no GPU: about 3 min)" for ``steps`` pictures (or 4 per label for a writer) on a CPU;
     empty with a GPU or for a model clipdesk cannot size."""
-    from clipdesk.core.descriptions.writer import find_writer
-    from clipdesk.core.models.device import pick_device
-    from clipdesk.core.rerank.catalog import find_vlm
     from clipdesk.gui.indexing import format_duration
 
-    if pick_device(context.engine.settings.device) != "cpu":
+    seconds = cpu_seconds(context, spec, steps, writer=writer)
+    if seconds is None:
         return ""
-    try:
-        model = find_writer(spec) if writer else find_vlm(spec)
-    except Exception:
-        return ""
-    seconds = model.seconds_per_photo("cpu") * steps
     return " " + translate("DescribeLabels", "(no GPU: about %1)").replace(
         "%1", format_duration(seconds))

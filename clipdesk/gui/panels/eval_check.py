@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from clipdesk.core.evaluation.results import UNION
 from clipdesk.core.jobs import CancelToken, ProgressCallback
 from clipdesk.core.types import Progress, Stage
-from clipdesk.gui.panels.check_bar import VlmPicker
+from clipdesk.gui.panels.check_bar import VlmPicker, cpu_seconds
 from clipdesk.gui.panels.eval_views import Cell, fill_table, make_table
 from clipdesk.gui.workers import JobWorker, start_job, stop_job
 
@@ -83,16 +83,11 @@ class CheckedView(QWidget):
         self._sync()
 
     def _estimate(self, pairs: int) -> str:
-        from clipdesk.core.models.device import pick_device
-        from clipdesk.core.rerank.catalog import find_vlm
         from clipdesk.gui.indexing import format_duration
 
         spec = self.picker.spec()
-        if spec is None or pick_device(self.context.engine.settings.device) != "cpu":
-            return ""
-        try:
-            seconds = find_vlm(spec).seconds_per_photo("cpu") * pairs
-        except Exception:
+        seconds = None if spec is None else cpu_seconds(self.context, spec, pairs)
+        if seconds is None:
             return ""
         return self.tr("Up to %1 photo-class pairs to check; no GPU: about %2 the first "
                        "time.").replace("%1", str(pairs)).replace("%2", format_duration(seconds))
