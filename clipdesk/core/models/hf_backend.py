@@ -104,7 +104,8 @@ class HfEncoder(TorchEncoder):
         import torch
 
         tokenizer = self._text.tokenizer if self._text is not None else self._processor
-        padding = self._text.padding if self._text is not None else self._family.padding
+        # a text tower pads to the longest text, as Taiyi's and M-CLIP's cards do
+        padding = True if self._text is not None else self._family.padding
         inputs = tokenizer(text=list(batch), return_tensors="pt", padding=padding,
                            truncation=True, max_length=self._context_length)
         with self._lock, torch.inference_mode():
@@ -132,7 +133,6 @@ class TextTower:
     model: Any
     tokenizer: Any
     output: str | None = "logits"
-    padding: bool | str = True
     context: int = DEFAULT_CONTEXT  # the most tokens a text is cut to
 
 
