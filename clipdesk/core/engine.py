@@ -183,10 +183,10 @@ class Engine:
     # -- vision-language checks ----------------------------------------------------------------
 
     def judge(self, spec: str, *, download: bool = False,
-              progress: Callable[[int, int], None] | None = None,
+              progress: ProgressCallback = no_progress,
               token: CancelToken | None = None) -> Judge:
         """The loaded VLM of ``spec`` (``vlm:<repo>`` or a folder); loads it (and downloads it
-        if asked) the first time."""
+        if asked, ``progress`` hearing :attr:`Stage.DOWNLOADING`) the first time."""
         from clipdesk.core.models.device import default_precision, pick_device
         from clipdesk.core.rerank.catalog import ensure_vlm, find_vlm
         from clipdesk.core.rerank.vlm import HfJudge
@@ -199,8 +199,8 @@ class Engine:
                 found = self._judges.get(model.model_id)
             if found is not None:
                 return found
-            folder = ensure_vlm(model, self.paths, download=download, progress=progress,
-                                token=token)
+            folder = ensure_vlm(model, self.paths, download=download, token=token,
+                                progress=lambda d, t: progress(Progress(Stage.DOWNLOADING, d, t)))
             device = pick_device(self.settings.device)
             judge = HfJudge(model.model_id, folder, device=device,
                             precision=default_precision(device))
@@ -223,8 +223,7 @@ class Engine:
         re-rank, filter or blend them (see :mod:`clipdesk.core.rerank`)."""
         from clipdesk.core.rerank.actions import check_hits
 
-        judge = self.judge(spec, download=download, token=token, progress=lambda d, t: progress(
-            Progress(Stage.DOWNLOADING, d, t)))
+        judge = self.judge(spec, download=download, token=token, progress=progress)
         return check_hits(self.reader(), judge, hits, query, cache=self.answer_cache(), top=top,
                           mode=mode, weight=weight, token=token, progress=progress)
 
@@ -236,7 +235,7 @@ class Engine:
         P/R/F1 before and after, for each model and the union (the seed study's table)."""
         from clipdesk.core.evaluation.checked import check_comparison
 
-        judge = self.judge(spec, download=download, token=token)
+        judge = self.judge(spec, download=download, token=token, progress=progress)
         return check_comparison(result, judge, thresholds, class_texts=class_texts,
                                 cache=self.answer_cache(), token=token, progress=progress)
 
@@ -522,7 +521,7 @@ class Engine:
         checks: list[TagCheckReport] = []
         confirm = None
         if check_with is not None:
-            judge = self.judge(check_with, download=download, token=token)
+            judge = self.judge(check_with, download=download, token=token, progress=progress)
 
             def confirm(scores: TagScores) -> TagScores:
                 confirmed, check = self.confirm_tags(scores, rule, label_set, judge,
@@ -548,7 +547,7 @@ class Engine:
         from clipdesk.core.tag_check import confirm_tags
 
         if isinstance(judge, str):
-            judge = self.judge(judge, download=download, token=token)
+            judge = self.judge(judge, download=download, token=token, progress=progress)
         words = {lb.name: lb.subjects[0] for lb in label_set.labels}  # its prompt, or name
         return confirm_tags(self.reader(), judge, scores, rule, words,
                             cache=self.answer_cache(), token=token, progress=progress)
