@@ -399,6 +399,18 @@ def progress_text(p: Progress, *, paused: bool = False) -> str:
         return text
     if p.stage is Stage.SAVING:
         return translate("clipdesk", "Saving the search index…")
+    if p.stage is Stage.DOWNLOADING and p.total > 0:
+        return translate("clipdesk", "Downloading the model… %1%").replace(
+            "%1", str(round(100 * p.done / p.total)))
+    if p.stage is Stage.CHECKING:
+        return translate("clipdesk", "A vision-language model looks at %1 of %2…").replace(
+            "%1", str(p.done)).replace("%2", str(p.total))
+    if p.stage is Stage.DESCRIBING:
+        return translate("clipdesk", "Writing descriptions: %1 of %2 labels").replace(
+            "%1", str(p.done)).replace("%2", str(p.total))
+    if p.stage is Stage.DUPLICATES:
+        return translate("clipdesk", "Comparing photos: %1 of %2").replace(
+            "%1", f"{p.done:,}").replace("%2", f"{p.total:,}")
     if p.stage is Stage.DONE:
         return translate("clipdesk", "Done")
     return ""

@@ -146,10 +146,6 @@
         <translation>正在核对第 %1 个照片-类别对，共 %2 个…</translation>
     </message>
     <message>
-        <source>Downloading the model… %1%</source>
-        <translation>正在下载模型… %1%</translation>
-    </message>
-    <message>
         <source>%1 looked at %2 photo-class pairs (%3 more from earlier answers) in %4 s. A hit stays when it answers yes (p ≥ 0.5).</source>
         <translation>%1 在 %4 秒内查看了 %2 个照片-类别对（另有 %3 个来自之前的答案）。回答为“是”（p ≥ 0.5）的命中会保留。</translation>
     </message>
@@ -737,10 +733,6 @@
     <message>
         <source>Checking…</source>
         <translation>正在核对…</translation>
-    </message>
-    <message>
-        <source>Downloading the model… %1%</source>
-        <translation>正在下载模型… %1%</translation>
     </message>
     <message>
         <source>Checking %1 of %2…</source>
@@ -2778,6 +2770,22 @@ Data folder: %1</source>
     <message>
         <source>Saving the search index…</source>
         <translation>正在保存搜索索引…</translation>
+    </message>
+    <message>
+        <source>Downloading the model… %1%</source>
+        <translation>正在下载模型… %1%</translation>
+    </message>
+    <message>
+        <source>A vision-language model looks at %1 of %2…</source>
+        <translation>视觉语言模型正在查看第 %1 张，共 %2 张…</translation>
+    </message>
+    <message>
+        <source>Writing descriptions: %1 of %2 labels</source>
+        <translation>正在生成描述：第 %1 个标签，共 %2 个</translation>
+    </message>
+    <message>
+        <source>Comparing photos: %1 of %2</source>
+        <translation>正在比较照片：%1 / %2</translation>
     </message>
     <message>
         <source>Done</source>

@@ -147,6 +147,15 @@ def test_texts() -> None:
     assert format_duration(3900) == "1 h 5 min"
     text = progress_text(Progress(Stage.EMBEDDING, 40, 200, rate=12.5, eta_s=13))
     assert text == "Indexing 40 of 200 · 12.5 photos/s · about 13 s left"
+    # the stages of the VLM check, descriptions and duplicates say what they do (a job bar
+    # shows this line)
+    assert progress_text(Progress(Stage.CHECKING, 3, 8)) == \
+        "A vision-language model looks at 3 of 8…"
+    assert progress_text(Progress(Stage.DESCRIBING, 1, 2)) == \
+        "Writing descriptions: 1 of 2 labels"
+    assert progress_text(Progress(Stage.DOWNLOADING, 256, 1024)) == "Downloading the model… 25%"
+    assert progress_text(Progress(Stage.DUPLICATES, 2048, 100_000)) == \
+        "Comparing photos: 2,048 of 100,000"
 
 
 def test_event_loop_heartbeat_while_indexing(

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from clipdesk.core.jobs import CancelToken, ProgressCallback
 from clipdesk.core.rerank.catalog import VlmModel, builtin_vlms, find_vlm, is_available
 from clipdesk.core.types import Progress, SearchHit, Stage
-from clipdesk.gui.indexing import format_duration
+from clipdesk.gui.indexing import format_duration, progress_text
 from clipdesk.gui.workers import JobWorker, start_job, stop_job
 
 if TYPE_CHECKING:
@@ -237,8 +237,7 @@ class HitChecker(QObject):
         if not isinstance(p, Progress):
             return
         if p.stage is Stage.DOWNLOADING and p.total:
-            self.bar.set_status(self.tr("Downloading the model… %1%").replace(
-                "%1", str(round(100 * p.done / p.total))))
+            self.bar.set_status(progress_text(p))
         elif p.stage is Stage.CHECKING:
             self.bar.set_status(self._prefix + self.tr("Checking %1 of %2…").replace(
                 "%1", str(p.done)).replace("%2", str(p.total)))

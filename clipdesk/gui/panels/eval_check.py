@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from clipdesk.core.evaluation.results import UNION
 from clipdesk.core.jobs import CancelToken, ProgressCallback
 from clipdesk.core.types import Progress, Stage
+from clipdesk.gui.indexing import progress_text
 from clipdesk.gui.panels.check_bar import VlmPicker, cpu_seconds
 from clipdesk.gui.panels.eval_views import Cell, fill_table, make_table
 from clipdesk.gui.workers import JobWorker, start_job, stop_job
@@ -126,8 +127,7 @@ class CheckedView(QWidget):
             self.status.setText(self.tr("Checking %1 of %2 photo-class pairs…").replace(
                 "%1", str(p.done)).replace("%2", str(p.total)))
         elif isinstance(p, Progress) and p.stage is Stage.DOWNLOADING and p.total:
-            self.status.setText(self.tr("Downloading the model… %1%").replace(
-                "%1", str(round(100 * p.done / p.total))))
+            self.status.setText(progress_text(p))
 
     def _on_done(self) -> None:
         self._job = None
