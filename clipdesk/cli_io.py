@@ -57,7 +57,10 @@ class ProgressLine:
         self._last = now
         eta = f", ETA {duration(p.eta_s)}" if p.eta_s is not None else ""
         rate = f", {p.rate:.1f}/s" if p.rate else ""
-        line = f"{p.stage.value}: {p.done}/{p.total}{rate}{eta}"
+        done, total = p.done, p.total
+        if p.stage is Stage.DOWNLOADING:  # bytes, shown in MB
+            done, total = done // 1_000_000, total // 1_000_000
+        line = f"{p.stage.value}: {done}/{total}{rate}{eta}"
         if self._tty:
             pad = max(0, self._width - len(line))
             self._stream.write("\r" + line + " " * pad)
@@ -68,9 +71,7 @@ class ProgressLine:
 
     def bytes(self, done: int, total: int) -> None:
         if total:
-            self(
-                Progress(stage=Stage.DOWNLOADING, done=done // 1_000_000, total=total // 1_000_000)
-            )
+            self(Progress(stage=Stage.DOWNLOADING, done=done, total=total))
 
     def close(self) -> None:
         if self._enabled and self._tty and self._width:
