@@ -36,6 +36,7 @@ class Settings:
     top_k: int = 200
     ui_language: str = "system"
     search_mode: str = "auto"  # which model(s) answer in every panel: "auto", an id, or "A+B"
+    read_text: bool = False  # indexing also reads the text in photos (OCR), to search by it
 
     def validated(self) -> Settings:
         """A copy with every out-of-range value replaced by its default."""

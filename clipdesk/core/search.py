@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.languages import LanguageMismatch, check_language, contains_cjk
+from clipdesk.core.ocr.match import WordQuery, parse_words
 from clipdesk.core.scores import COSINE, ScoreScale, scale_of
 from clipdesk.core.types import SearchHit
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from clipdesk.core.models.base import Encoder, ModelInfo
+    from clipdesk.core.ocr.store import TextStore
     from clipdesk.core.store import Library
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,14 @@ def parse_query_text(text: str) -> tuple[str, list[str]]:
     return positive, [n.strip() for n in negatives if n.strip()]
 
 
+class PhotoText(str, Enum):
+    """Whether a query's words are also looked for in the text read in the photos (OCR)."""
+
+    OFF = "off"
+    FUSE = "fuse"  # photos showing the words join CLIP's ranking (reciprocal rank fusion)
+    ONLY = "only"  # only photos showing the words: the best text matches first, then by CLIP
+
+
 @dataclass(frozen=True)
 class Query:
     """What a person asked for. At least one of text, image, image_file_id must be given."""
@@ -86,6 +97,8 @@ class Query:
     date_from: datetime | None = None
     date_to: datetime | None = None
     tags: tuple[str, ...] = ()  # only photos carrying every one of these tags (auto or manual)
+    photo_text: PhotoText = PhotoText.OFF
+    words: str | None = None  # what to look for in the photos' text (None: the query's words)
 
     def __post_init__(self) -> None:
         # a number out of range never turns into a silent empty answer (or a minutes-long one)
@@ -102,6 +115,13 @@ class Query:
     def has_filters(self) -> bool:
         return bool(self.root_ids or self.folder or self.date_from or self.date_to or self.tags)
 
+    def word_query(self) -> WordQuery:
+        """What this query looks for in the text of photos (empty when it does not)."""
+        if self.photo_text is PhotoText.OFF:
+            return WordQuery()
+        return parse_words(self.words if self.words is not None
+                           else parse_query_text(self.text)[0])
+
 
 @dataclass(frozen=True)
 class SearchResult:
@@ -115,6 +135,11 @@ class SearchResult:
     mismatch: LanguageMismatch | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     scale: ScoreScale = COSINE  # what the hits' scores are (union: fused ranks, as cosine)
+    words: WordQuery = field(default_factory=WordQuery)  # looked for in the photos' text
+    word_hits: frozenset[int] = frozenset()  # the hits whose text holds the words
+    # photo contents whose text was read, when words were looked for (0: none yet, so the
+    # person should turn reading on); None when they were not
+    texts_read: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,12 +186,15 @@ class Searcher:
         *,
         preferred_model: str | None = None,
         available: Callable[[str], bool] | None = None,
+        texts: Callable[[], TextStore | None] | None = None,
     ) -> None:
+        """``texts``: the store of text read in photos (None or answering None: never read)."""
         self._library = library
         self._encoders = encoders
         self._infos = infos
         self._preferred = preferred_model
         self._available = available
+        self._texts = texts
 
     # -- model routing -------------------------------------------------------------------------
 
@@ -333,20 +361,25 @@ class Searcher:
         return self.run(self.plan(query, model))
 
     def run(self, plan: PlannedQuery) -> SearchResult:
-        """The hits of a planned query (its ``top_k`` and ``threshold``)."""
+        """The hits of a planned query (its ``top_k`` and ``threshold``; with the photos' text,
+        see :class:`PhotoText`)."""
         query = plan.query
         allowed = self._allowed_ids(query)
-        scale = COSINE
-        if len(plan.model_ids) == 1:
-            model_id = plan.model_ids[0]
-            scale = plan.scale(model_id)
-            scored = [(i, float(scale.score(s))) for i, s in self._nearest(
-                plan.vectors[model_id], query, model_id, query.top_k, allowed, scale)]
-        else:
+        scale = plan.scale(plan.model_ids[0]) if len(plan.model_ids) == 1 else COSINE
+        words = query.word_query()
+        matches, read = self._word_matches(words, allowed)
+        if query.photo_text is PhotoText.ONLY:
+            ids = np.asarray(sorted(matches), dtype=np.int64)
+            ranked = self._ranking(plan, ids, max(len(ids), 1), thresholded=False)
+            scored = sorted(ranked, key=lambda item: -matches[item[0]])[: query.top_k]
+        elif matches:
             depth = max(query.top_k * 2, 100)
-            rankings = [self._nearest(plan.vectors[m], query, m, depth, allowed, plan.scale(m))
-                        for m in plan.model_ids]
-            scored = reciprocal_rank_fusion(rankings)[: query.top_k]
+            text_ranking = sorted(matches.items(), key=lambda item: (-item[1], item[0]))
+            scored = reciprocal_rank_fusion(
+                [self._ranking(plan, allowed, depth), text_ranking[:depth]])[: query.top_k]
+            scale = COSINE
+        else:
+            scored = self._ranking(plan, allowed, query.top_k)
         photos = self._library.photos([i for i, _ in scored])
         hits = tuple(
             SearchHit(file_id=i, path=photos[i].path, score=s, rank=r)
@@ -354,15 +387,60 @@ class Searcher:
         )
         return SearchResult(hits=hits, model_ids=plan.model_ids, notice=plan.notice,
                             fallback_language=plan.fallback_language, mismatch=plan.mismatch,
-                            scale=scale)
+                            scale=scale, words=words,
+                            word_hits=frozenset(h.file_id for h in hits if h.file_id in matches),
+                            texts_read=read)
+
+    def _ranking(self, plan: PlannedQuery, allowed: np.ndarray | None, k: int, *,
+                 thresholded: bool = True) -> list[tuple[int, float]]:
+        """CLIP's ranking: one model's ``k`` best (scores on its scale) or the models' fused
+        ranks."""
+        query = plan.query if thresholded else replace(plan.query, threshold=None)
+        if len(plan.model_ids) == 1:
+            model_id = plan.model_ids[0]
+            scale = plan.scale(model_id)
+            return [(i, float(scale.score(s))) for i, s in self._nearest(
+                plan.vectors[model_id], query, model_id, k, allowed, scale)]
+        depth = max(k * 2, 100)
+        rankings = [self._nearest(plan.vectors[m], query, m, depth, allowed, plan.scale(m))
+                    for m in plan.model_ids]
+        return reciprocal_rank_fusion(rankings)[:k]
+
+    def _word_matches(self, words: WordQuery, allowed: np.ndarray | None
+                      ) -> tuple[dict[int, float], int | None]:
+        """``{file id: text match}`` of the photos (passing the filters) whose text holds
+        ``words``, and how many photo contents were read (None: ``words`` is empty)."""
+        if not words:
+            return {}, None
+        store = self._texts() if self._texts is not None else None
+        if store is None:
+            return {}, 0
+        found = store.find(words)
+        ids = self._library.ids_by_hash(h for h, _ in found)
+        permitted = set(allowed.tolist()) if allowed is not None else None
+        matches = {i: s for h, s in found for i in ids.get(h, ())
+                   if permitted is None or i in permitted}
+        return matches, store.counts().read
 
     def count(self, plan: PlannedQuery, threshold: float) -> dict[str, int]:
         """Photos scoring at least ``threshold`` (on each model's scale) per answering model (a
         live match count), found the way the results are (the same filters, and on an
-        approximate index the same groups scanned)."""
+        approximate index the same groups scanned). Photos showing the query's words count
+        too, whatever their score (only they, for :attr:`PhotoText.ONLY`)."""
         allowed = self._allowed_ids(plan.query)
-        return {m: self._library.vector_index(m).count(
-            plan.vectors[m], plan.scale(m).cosine(threshold), allowed) for m in plan.model_ids}
+        matches, _ = self._word_matches(plan.query.word_query(), allowed)
+        if plan.query.photo_text is PhotoText.ONLY:
+            return {m: len(matches) for m in plan.model_ids}
+        out = {}
+        for m in plan.model_ids:
+            floor = plan.scale(m).cosine(threshold)
+            out[m] = self._library.vector_index(m).count(plan.vectors[m], floor, allowed)
+            if matches:  # the text matches CLIP scores below the threshold count as well
+                ids = sorted(matches)
+                found = self._library.vector_map(m, ids)
+                out[m] += sum(1 for i in ids if i not in found
+                              or float(found[i] @ plan.vectors[m]) < floor)
+        return out
 
     def _allowed_ids(self, query: Query) -> np.ndarray | None:
         """The file ids the query's filters let through; None when it has no filters."""

@@ -36,6 +36,8 @@ class Stage(str, Enum):
     CHECKING = "checking"  # a vision-language model re-checks hits: photos answered
     DESCRIBING = "describing"  # a language model writes label descriptions: labels done
     DUPLICATES = "duplicates"  # near-duplicate photos looked for: photos compared
+    READING = "reading"  # the text in photos read (OCR): photos read
+    TRASHING = "trashing"  # photos moved to the system trash: files done
     DONE = "done"
 
 
@@ -113,3 +115,6 @@ class IndexReport:
     cancelled: bool = False
     errors: tuple[tuple[Path, str], ...] = field(default=())
     gpu_decoded: int = 0  # of the embedded photos, how many the GPU decoded (JPEG)
+    texts_read: int = 0  # photos whose text was read (OCR) in this run
+    texts_found: int = 0  # ... of which showed text
+    text_failures: tuple[tuple[Path, str], ...] = field(default=())  # could not be read

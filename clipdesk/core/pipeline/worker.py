@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -81,6 +81,7 @@ class WorkerConfig:
     nice: int = 5  # a little below the app, so the window and the encoder stay responsive
     max_decode_bytes: int | None = None  # a picture needing more memory is skipped (None: any)
     huge_bytes: int = HUGE_DECODE_BYTES  # above this, a decode waits for the pool's turn
+    threads: int = 1  # compute threads per worker (the OCR workers' ONNX Runtime)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class FileResult:
     pixel_bytes: bytes | None = None  # or here, when there is no shared memory
     image: Any = None  # picture mode: the decoded PIL picture
     gpu: jpeg.JpegProbe | None = None  # to be decoded by the GPU (header facts)
+    reading: Any = None  # an OCR worker's answer (a clipdesk.core.ocr.store.Reading)
     slot: int | None = None  # set by the pool: the task's slot, held until released
     task: FileTask | None = None  # set by the pool: the task this answers
 
@@ -124,11 +126,11 @@ class FileResult:
                 or self.gpu is not None)
 
 
-class _Stop(BaseException):  # not an Exception: no decode error handler may keep it
+class StopWorker(BaseException):  # not an Exception: no decode error handler may keep it
     """The parent asked the worker to stop while it waited for its turn."""
 
 
-class _Context:
+class WorkerContext:
     """A worker's per-process state: the slots and the thumbnail cache."""
 
     def __init__(self, config: WorkerConfig, conn: Connection | None = None) -> None:
@@ -161,7 +163,7 @@ class _Context:
             if message == ("go",):
                 break
             if message is None:
-                raise _Stop()
+                raise StopWorker()
             self.backlog.append(message)
         try:
             yield
@@ -192,7 +194,7 @@ class _Context:
                 self._shm.close()
 
 
-def process_file(task: FileTask, ctx: _Context) -> FileResult:
+def process_file(task: FileTask, ctx: WorkerContext) -> FileResult:
     """Read, hash and decode one file. Never raises for a bad file: the reason is recorded."""
     out = FileResult(task.task_id)
     config = ctx.config
@@ -222,7 +224,7 @@ def process_file(task: FileTask, ctx: _Context) -> FileResult:
             ctx.task_id = task.task_id
             loaded = load_image_file(fp, min_side=config.min_side, max_pixels=config.max_pixels,
                                      budget=ctx.budget())
-    except _Stop:
+    except StopWorker:
         raise
     except FileNotFoundError:
         out.vanished = True
@@ -269,19 +271,31 @@ def process_file(task: FileTask, ctx: _Context) -> FileResult:
 
 
 def worker_main(conn: Connection, config: WorkerConfig) -> None:
-    """The worker process: announce itself, then answer tasks until told to stop."""
-    _set_up(config)
-    ctx = _Context(config, conn)
+    """The decode worker process: announce itself, then answer tasks until told to stop."""
+    serve(conn, config, lambda ctx: lambda task: process_file(task, ctx))
+
+
+Handler = Callable[[FileTask], FileResult]
+
+
+def serve(conn: Connection, config: WorkerConfig,
+          make_handler: Callable[[WorkerContext], Handler]) -> None:
+    """A worker process's life: set up, make its handler (load what it needs), announce itself,
+    answer tasks with the handler until told to stop, and end without the interpreter's
+    teardown. Other kinds of workers (reading text) serve the same way."""
+    set_up_worker(config)
+    ctx = WorkerContext(config, conn)
     try:
+        handle = make_handler(ctx)
         conn.send(("ready", os.getpid()))
         while True:
             try:
                 task = ctx.next_task()
                 if task is None:
                     break
-                result = process_file(task, ctx)
+                result = handle(task)
                 conn.send(result)
-            except (_Stop, EOFError, OSError):
+            except (StopWorker, EOFError, OSError):
                 break  # told to stop, or the parent is gone
     finally:
         ctx.close()
@@ -293,7 +307,7 @@ def worker_main(conn: Connection, config: WorkerConfig) -> None:
     os._exit(0)
 
 
-def _set_up(config: WorkerConfig) -> None:
+def set_up_worker(config: WorkerConfig) -> None:
     # Ctrl+C in a terminal reaches the whole process group: the parent cancels the job and
     # stops the workers itself, so a worker must not die of it half-way through a file
     with contextlib.suppress(ValueError, OSError):

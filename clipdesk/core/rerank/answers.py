@@ -8,15 +8,13 @@ asked again.
 
 from __future__ import annotations
 
-import logging
-import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from clipdesk.core.sidecar import open_sidecar
 
 FILENAME = "rechecks.sqlite3"
 CHUNK = 500
@@ -28,7 +26,7 @@ CREATE TABLE IF NOT EXISTS answers (
     p_yes REAL NOT NULL,
     answered_at REAL NOT NULL,
     PRIMARY KEY (content_hash, question, model)
-) WITHOUT ROWID
+) WITHOUT ROWID;
 """
 
 
@@ -41,23 +39,7 @@ class AnswerCache:
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
-        os.close(fd)
-        try:
-            db = sqlite3.connect(self.path, check_same_thread=False)
-            db.execute(SCHEMA)
-            db.commit()
-            return db
-        except sqlite3.DatabaseError as exc:  # a cache: set the damaged file aside, start again
-            damaged = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
-            log.warning("the VLM answer cache %s is damaged (%s); starting a new one",
-                        self.path, exc)
-            os.replace(self.path, damaged)
-            db = sqlite3.connect(self.path, check_same_thread=False)
-            db.execute(SCHEMA)
-            db.commit()
-            return db
+        return open_sidecar(self.path, SCHEMA, "the VLM answer cache")
 
     def get(self, hashes: Iterable[str], question: str, model: str) -> dict[str, float]:
         """``{content hash: p(yes)}`` for the hashes answered before."""

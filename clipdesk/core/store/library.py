@@ -180,6 +180,43 @@ class Library(WriteOps):
                 select(FileRow.id, FileRow.content_hash).where(
                     *present, FileRow.content_hash.in_(select(twice.c.content_hash))))}
 
+    def hashed_photos(self, after: int = 0, limit: int = 2000,
+                      root_ids: Sequence[int] | None = None) -> list[tuple[int, Path, str]]:
+        """``(file id, path, content hash)`` of the present, decoded photos under online roots,
+        by id, ``limit`` at a time after ``after`` (to walk a library of any size)."""
+        query = (select(FileRow.id, RootRow.path, FileRow.relpath, FileRow.content_hash)
+                 .join(RootRow, FileRow.root_id == RootRow.id)
+                 .where(FileRow.id > int(after), FileRow.status == FileStatus.OK.value,
+                        FileRow.missing_since.is_(None), FileRow.content_hash.is_not(None),
+                        RootRow.state == RootState.ONLINE.value))
+        if root_ids is not None:
+            query = query.where(FileRow.root_id.in_([int(r) for r in root_ids]))
+        with self.db.read() as s:
+            return [(int(i), Path(root) / rel, str(h)) for i, root, rel, h in s.execute(
+                query.order_by(FileRow.id).limit(int(limit)))]
+
+    def ids_by_hash(self, hashes: Iterable[str]) -> dict[str, list[int]]:
+        """``{content hash: file ids}`` of the present, decoded photos with these contents."""
+        wanted = sorted(set(hashes))
+        out: dict[str, list[int]] = {}
+        with self.db.read() as s:
+            for part in chunks(wanted):
+                for i, h in s.execute(select(FileRow.id, FileRow.content_hash).where(
+                        FileRow.content_hash.in_(part), FileRow.status == FileStatus.OK.value,
+                        FileRow.missing_since.is_(None)).order_by(FileRow.id)):
+                    out.setdefault(str(h), []).append(int(i))
+        return out
+
+    def known_hashes(self, hashes: Iterable[str]) -> set[str]:
+        """The hashes among ``hashes`` that some file of the library (even a missing one) has."""
+        wanted = sorted(set(hashes))
+        found: set[str] = set()
+        with self.db.read() as s:
+            for part in chunks(wanted):
+                found.update(str(h) for h in s.scalars(
+                    select(FileRow.content_hash).where(FileRow.content_hash.in_(part))))
+        return found
+
     def photo_by_path(self, path: str | Path) -> Photo | None:
         target = normalize_path(path)
         root = self.root_for_path(target)

@@ -88,7 +88,7 @@ def faulty_worker(conn: Connection, config: WorkerConfig) -> None:
 
         ThumbnailCache.put_bytes = full  # type: ignore[method-assign]
     real_process = worker.process_file
-    real_turn = worker._Context.huge_turn
+    real_turn = worker.WorkerContext.huge_turn
     current = {"name": ""}
 
     @contextlib.contextmanager
@@ -103,7 +103,7 @@ def faulty_worker(conn: Connection, config: WorkerConfig) -> None:
             finally:
                 record("turn-out", [os.getpid(), time.monotonic()])
 
-    worker._Context.huge_turn = turn  # type: ignore[method-assign]
+    worker.WorkerContext.huge_turn = turn  # type: ignore[method-assign]
 
     def process(task: FileTask, ctx: Any) -> FileResult:
         name = os.path.basename(task.path)
@@ -121,3 +121,22 @@ def faulty_worker(conn: Connection, config: WorkerConfig) -> None:
 
     worker.process_file = process  # type: ignore[assignment]
     worker.worker_main(conn, config)
+
+
+def faulty_ocr_worker(conn: Connection, config: WorkerConfig) -> None:
+    """The real OCR worker, dying of SIGSEGV on ``*segfault*`` and hanging on ``*hang*``."""
+    from clipdesk.core.ocr import worker as ocr_worker
+
+    real_read = ocr_worker.read_file
+
+    def read(task: FileTask, ctx: Any, reader: Any) -> FileResult:
+        name = os.path.basename(task.path)
+        record("open", task.path)
+        if "segfault" in name:
+            ctypes.string_at(0)
+        if "hang" in name:
+            time.sleep(3600)
+        return real_read(task, ctx, reader)
+
+    ocr_worker.read_file = read  # type: ignore[assignment]
+    ocr_worker.ocr_worker_main(conn, config)
