@@ -41,6 +41,7 @@ from clipdesk.core.jobs import CancelToken
 
 if TYPE_CHECKING:
     from clipdesk.core.rerank.actions import CheckedHits
+    from clipdesk.core.search import SearchResult
     from clipdesk.core.store.records import SearchIndexInfo
     from clipdesk.core.types import SearchHit
 
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-gpu-decode", action="store_true",
                    help="decode JPEGs on the CPU even when the model runs on a GPU")
     p.add_argument("--download", action="store_true", help="download the model if missing")
+    p.add_argument("--read-text", action=argparse.BooleanOptionalAction, default=None,
+                   help="also read the text in the photos (OCR), to search by it (default: "
+                        "the setting, off unless turned on; --read-text turns it on for good)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("search", help="search by text and/or image")
@@ -120,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the answer's share in a blend (0 to 1)")
     p.add_argument("--download", action="store_true",
                    help="download the --check-with model when it is not here")
+    words = p.add_mutually_exclusive_group()
+    words.add_argument("--ocr", action="store_true",
+                       help="also find photos showing the words (text read in them), fused "
+                            "with the picture search")
+    words.add_argument("--text-in-photo", action="store_true",
+                       help='only photos showing the words ("quoted" for an exact phrase)')
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("models", help="list, import or download models")
@@ -199,6 +209,9 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
         engine.settings.decode_workers = args.workers
     if args.no_gpu_decode:
         engine.settings.gpu_decode = False
+    if args.read_text is not None and args.read_text != engine.settings.read_text:
+        engine.settings.read_text = args.read_text  # a choice that lasts, like the window's
+        engine.save_settings()
     token = CancelToken()
     with cancel_on_interrupt(token):
         try:
@@ -221,6 +234,11 @@ def _cmd_index(args: argparse.Namespace, engine: Engine, progress: ProgressLine)
             f"{report.changed} changed, {report.moved} moved, {report.unchanged} unchanged, "
             f"{report.missing} missing, {report.skipped} skipped, in {duration(seconds)}"
         )
+        if report.texts_read or report.text_failures:
+            failed = f", {len(report.text_failures)} could not be read" \
+                if report.text_failures else ""
+            say(f"text read in {report.texts_read} photos ({report.texts_found} show text)"
+                f"{failed}")
         for root in report.offline_roots:
             say(f"offline (kept): {root}")
         for folder in report.unreadable_dirs:
@@ -238,11 +256,12 @@ def _report_dict(report: Any) -> dict[str, Any]:
     out["offline_roots"] = [str(p) for p in report.offline_roots]
     out["unreadable_dirs"] = [str(p) for p in report.unreadable_dirs]
     out["errors"] = [{"path": str(p), "reason": r} for p, r in report.errors]
+    out["text_failures"] = [{"path": str(p), "reason": r} for p, r in report.text_failures]
     return out
 
 
 def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine) -> int:
-    from clipdesk.core.search import Query, SearchError
+    from clipdesk.core.search import PhotoText, Query, SearchError
 
     if not args.text.strip() and args.image is None:
         raise SearchError("Give words to search for, or --image PHOTO.")
@@ -258,7 +277,11 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         date_from=args.date_from,
         date_to=args.date_to,
         tags=tuple(args.tags),
+        photo_text=PhotoText.ONLY if args.text_in_photo else
+        PhotoText.FUSE if args.ocr else PhotoText.OFF,
     )
+    if query.photo_text is not PhotoText.OFF and not query.word_query():
+        raise SearchError("--ocr and --text-in-photo need words to look for in the photos.")
     if args.check_with and not args.text.strip():
         raise SearchError("--check-with needs words: the model is asked whether each photo "
                           "shows them.")
@@ -267,7 +290,12 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     result = engine.search(query, args.model)
     if result.notice:
         say(f"note: {result.notice}", error=True)
+    if result.texts_read == 0:
+        say("note: no text has been read in your photos yet: run 'clipdesk-cli index "
+            "--read-text' first", error=True)
     hits, answers, check = list(result.hits), {}, None
+    shown = {h.file_id: _words_shown(engine, h.file_id, result) for h in hits
+             if h.file_id in result.word_hits}
     if args.check_with:
         check = _check(args, engine, hits, progress)
         hits, answers = list(check.hits[:args.top_k]), check.answers
@@ -277,6 +305,8 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                 {
                     "models": list(result.model_ids),
                     "scale": result.scale.name,
+                    **({"texts_read": result.texts_read}
+                       if result.texts_read is not None else {}),
                     "hits": [
                         {
                             "rank": h.rank,
@@ -285,6 +315,7 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                             "path": str(h.path),
                             **({"p_yes": round(answers[h.file_id], 6)}
                                if h.file_id in answers else {}),
+                            **({"text": shown[h.file_id]} if h.file_id in shown else {}),
                         }
                         for h in hits
                     ],
@@ -299,10 +330,18 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     else:
         for hit in hits:
             answer = f"  yes {answers[hit.file_id]:.2f}" if hit.file_id in answers else ""
-            say(f"{hit.rank:4d}  {hit.score:.4f}{answer}  {hit.path}")
+            words = f"  「{' / '.join(shown[hit.file_id])}」" if hit.file_id in shown else ""
+            say(f"{hit.rank:4d}  {hit.score:.4f}{answer}  {hit.path}{words}")
         if not hits:
             say("no matches", error=True)
     return EXIT_OK
+
+
+def _words_shown(engine: Engine, file_id: int, result: SearchResult) -> list[str]:
+    """The lines of a photo's text that hold the words searched for."""
+    reading = engine.photo_text(file_id)
+    return [line.text for line in reading.lines if line.matches(result.words)] \
+        if reading is not None else []
 
 
 def _check(args: argparse.Namespace, engine: Engine, hits: list[SearchHit],
@@ -460,6 +499,8 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
                     "missing": stats.missing,
                     "roots": roots,
                     "models": stats.model_counts,
+                    "text": {**dataclasses.asdict(engine.text_counts()),
+                             "reading": engine.settings.read_text},
                     # text towers searching another model's image vectors
                     "shares_vectors_of": {m: sharing[m] for m in stats.model_counts
                                           if m in sharing},
@@ -486,6 +527,11 @@ def _cmd_status(args: argparse.Namespace, engine: Engine, progress: ProgressLine
     missing = f", {stats.missing} missing (kept; 'clipdesk-cli purge' forgets them)" \
         if stats.missing else ""
     say(f"photos: {stats.photos} indexed, {stats.skipped} skipped{missing}")
+    texts = engine.text_counts()
+    if texts.read or engine.settings.read_text:
+        failed = f", {texts.failed} could not be read" if texts.failed else ""
+        say(f"text read in {texts.read} photos ({texts.with_text} show text{failed}); "
+            f"reading text when indexing is {'on' if engine.settings.read_text else 'off'}")
     for r in roots:
         gone = f", {r['missing']} missing" if r["missing"] else ""
         say(f"  [{r['state']}] {r['path']}: {r['photos']} photos, {r['skipped']} skipped{gone}")

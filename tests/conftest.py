@@ -85,3 +85,12 @@ def tiny_hf_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
     root = tmp_path_factory.mktemp("tiny-hf")
     return {family: build_tiny_hf(root / f"tiny-{family}", family, seed=1 + i)
             for i, family in enumerate(FAMILIES)}
+
+
+@pytest.fixture
+def signs(coco_mini: Path, tmp_path: Path) -> dict[str, Path]:
+    """Six coco-mini photos in ``signs["folder"]``: ``invoice`` shows 增值税发票 on a sign,
+    ``exit`` shows EMERGENCY EXIT, four show no added text (see tests/fixtures/signs.py)."""
+    from tests.fixtures.signs import make_signs
+
+    return make_signs(coco_mini, tmp_path / "photos")
