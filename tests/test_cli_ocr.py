@@ -10,10 +10,12 @@ import pytest
 from clipdesk.cli import EXIT_ERROR
 from clipdesk.config import load_settings
 from clipdesk.core.models.base import ModelInfo
+from clipdesk.core.ocr.reader import ocr_installed
 from clipdesk.paths import DataPaths
 from tests.cli_run import run, run_json
 
-pytest.importorskip("rapidocr_onnxruntime")
+# never imported here: its OpenCV brings its own Qt, which must not meet PySide6 in one process
+pytestmark = pytest.mark.skipif(not ocr_installed(), reason="rapidocr_onnxruntime is not installed")
 
 
 def test_read_text_then_search_by_the_words(capsys: pytest.CaptureFixture[str],

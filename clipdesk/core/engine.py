@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +29,7 @@ from clipdesk.core.types import IndexReport, Progress, SearchHit, Stage
 from clipdesk.paths import DataPaths
 
 if TYPE_CHECKING:
-    from clipdesk.core.duplicates import DuplicateGroup
+    from clipdesk.core.duplicates import DuplicateGroup, DuplicateScan
     from clipdesk.core.evaluation import CaptionComparison, ClassComparison
     from clipdesk.core.evaluation.checked import CheckedComparison
     from clipdesk.core.evaluation.datasets import Dataset
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from clipdesk.core.languages import LanguageMismatch
     from clipdesk.core.models.base import Encoder, ModelInfo
     from clipdesk.core.models.registry import ModelRegistry
+    from clipdesk.core.ocr.runner import TextReport
+    from clipdesk.core.ocr.store import Reading, TextCounts, TextStore
     from clipdesk.core.rerank.actions import CheckedHits
     from clipdesk.core.rerank.answers import AnswerCache
     from clipdesk.core.rerank.recheck import Judge
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from clipdesk.core.tag_check import TagCheckReport
     from clipdesk.core.tagging import SavePlan, TaggingReport, TagRule, TagScores
     from clipdesk.core.thumbnails import ThumbnailCache
+    from clipdesk.core.trash import TrashFn, TrashReport
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +101,7 @@ class Engine:
         self._store: LibraryAccess | None = None
         self._judges: dict[str, Judge] = {}
         self._answers: AnswerCache | None = None
+        self._texts: TextStore | None = None
         from clipdesk.core.imaging import set_pillow_pixel_limit
 
         # Pillow's own global bomb limit (179 MP) would refuse what our setting allows
@@ -116,8 +120,10 @@ class Engine:
             self._store.close()
         with self._lock:
             answers, self._answers = self._answers, None
-        if answers is not None:
-            answers.close()
+            texts, self._texts = self._texts, None
+        for side in (answers, texts):
+            if side is not None:
+                side.close()
 
     # -- models --------------------------------------------------------------------------------
 
@@ -260,17 +266,19 @@ class Engine:
 
     # -- duplicates ----------------------------------------------------------------------------
 
-    def find_duplicates(self, model_id: str | None = None, threshold: float = 0.95, *,
+    def scan_duplicates(self, model_id: str | None = None, floor: float | None = None, *,
                         token: CancelToken | None = None,
-                        progress: ProgressCallback = no_progress) -> list[DuplicateGroup]:
-        """Groups of near-duplicate photos (and exact copies) by ``model_id``'s vectors
-        (default: the current model if it indexed photos, else the model with the most), the
-        photo to keep first (see :mod:`clipdesk.core.duplicates`)."""
-        from clipdesk.core.duplicates import find_duplicates
+                        progress: ProgressCallback = no_progress) -> DuplicateScan:
+        """One neighbour search by ``model_id``'s vectors (default: the current model if it
+        indexed photos, else the model with the most) keeping the pairs at or above ``floor``
+        (default :data:`~clipdesk.core.duplicates.FLOOR`): its ``groups(threshold)`` and
+        ``count(threshold)`` answer any threshold from there up without searching again."""
+        from clipdesk.core.duplicates import FLOOR, scan_duplicates
         from clipdesk.core.search import NothingIndexed
 
-        if not -1.0 <= threshold <= 1.0:
-            raise ClipdeskError(f"A similarity threshold is from -1 to 1, not {threshold}.")
+        floor = FLOOR if floor is None else floor
+        if not -1.0 <= floor <= 1.0:
+            raise ClipdeskError(f"A similarity threshold is from -1 to 1, not {floor}.")
         reader = self.reader()
         counts = {m: n for m, n in reader.model_counts().items() if n > 0}
         if model_id is None:
@@ -282,7 +290,53 @@ class Engine:
         elif model_id not in counts:
             self.model_info(model_id)  # an unknown model says so
             raise ClipdeskError(f"No photos are indexed with {model_id} yet.")
-        return find_duplicates(reader, model_id, threshold, token=token, progress=progress)
+        return scan_duplicates(reader, model_id, floor, token=token, progress=progress)
+
+    def find_duplicates(self, model_id: str | None = None, threshold: float = 0.95, *,
+                        token: CancelToken | None = None,
+                        progress: ProgressCallback = no_progress) -> list[DuplicateGroup]:
+        """Groups of near-duplicate photos (and exact copies) at ``threshold``, the photo to
+        keep first (see :meth:`scan_duplicates` and :mod:`clipdesk.core.duplicates`)."""
+        from clipdesk.core.duplicates import FLOOR
+
+        if not -1.0 <= threshold <= 1.0:
+            raise ClipdeskError(f"A similarity threshold is from -1 to 1, not {threshold}.")
+        return self.scan_duplicates(model_id, min(threshold, FLOOR), token=token,
+                                    progress=progress).groups(threshold)
+
+    def trash_photos(self, file_ids: Sequence[int], *,
+                     groups: Sequence[DuplicateGroup] | None = None,
+                     trash: TrashFn | None = None, token: CancelToken | None = None,
+                     progress: ProgressCallback = no_progress) -> TrashReport:
+        """Move these photos' files to the system trash (``trash``: default
+        :func:`clipdesk.core.trash.system_trash`), one at a time, never deleting anything;
+        with ``groups``, refuse first a choice that would empty a group.
+
+        The photos moved are marked missing in the library (through the one writer, even if
+        the job fails half-way), not forgotten: they leave search, tagging and the duplicate
+        groups at once, while their rows, vectors and the tags the person set stay. Put back
+        from the trash, a photo is found again by the next scan of its folder, as it was;
+        "Forget missing photos" (``clipdesk-cli purge``) forgets them for good. A file that
+        could not be moved stays where it was and is reported (see
+        :class:`~clipdesk.core.trash.TrashReport`)."""
+
+        from clipdesk.core import trash as trashing
+
+        ids = list(dict.fromkeys(int(i) for i in file_ids))
+        if groups is not None:
+            trashing.check_groups(ids, groups)
+        photos = self.reader().photos(ids)
+        moved: list[int] = []
+        with self.store.writer(token, progress) as library:
+            try:
+                report = trashing.move_to_trash(
+                    [photos[i] for i in ids if i in photos], trash or trashing.system_trash,
+                    token=token, progress=progress, moved=moved.append)
+            finally:
+                library.apply_scan([], moved)
+        log.info("moved %d photos to the trash (%d not moved)", len(report.moved),
+                 len(report.not_moved))
+        return replace(report, unknown=tuple(i for i in ids if i not in photos))
 
     # -- the library ---------------------------------------------------------------------------
 
@@ -342,13 +396,15 @@ class Engine:
         purge: bool = False,
         scan: bool = True,
         download: bool = False,
+        read_text: bool | None = None,
         token: CancelToken | None = None,
         progress: ProgressCallback | None = None,
         download_progress: Callable[[int, int], None] | None = None,
     ) -> IndexReport | None:
         """Forget ``remove_roots``, forget missing photos when ``purge``, then (when ``scan``)
         add ``paths`` as roots and index them (``None``: every root) with ``model_id``
-        (default: the settings').
+        (default: the settings'), then read the text in the photos when ``read_text`` (default:
+        the settings') and the indexing was not cancelled (see :meth:`read_text`).
 
         The writer is taken first (queued behind another writer), so a refusal comes before a
         model loads; new roots are in the library before the model loads. Returns ``None``
@@ -378,8 +434,69 @@ class Engine:
             # scanned and compared first: the model loads only when something must be embedded
             on_demand = EncoderOnDemand(self.model_info(chosen), lambda: self.encoder(
                 chosen, download=download, progress=download_progress, token=token))
-            return self.indexer(library, on_demand).run_roots(root_ids, token=token,
-                                                              progress=report)
+            indexed = self.indexer(library, on_demand).run_roots(root_ids, token=token,
+                                                                 progress=report)
+            reading = self.settings.read_text if read_text is None else read_text
+            if not reading or indexed.cancelled:
+                return indexed
+            text = self._read_text(library, root_ids, token, report)
+            return replace(indexed, texts_read=text.read, texts_found=text.with_text,
+                           text_failures=tuple(text.errors),
+                           cancelled=indexed.cancelled or text.cancelled)
+
+    # -- text in photos ------------------------------------------------------------------------
+
+    def text_store(self, *, create: bool = True) -> TextStore | None:
+        """The text read in photos (:mod:`clipdesk.core.ocr.store`); ``create=False``: None
+        when nothing was ever read (a search does not make the file)."""
+        from clipdesk.core.ocr.store import FILENAME, TextStore
+
+        with self._lock:
+            if self._texts is None:
+                path = self.paths.root / FILENAME
+                if not create and not path.exists():
+                    return None
+                self._texts = TextStore(path)
+            return self._texts
+
+    def read_text(self, root_ids: Sequence[int] | None = None, *,
+                  token: CancelToken | None = None,
+                  progress: ProgressCallback = no_progress) -> TextReport:
+        """Read the text in the indexed photos (of ``root_ids``; None: all) that were not read
+        yet: PP-OCRv4 Chinese + English, in worker processes, resumable
+        (see :mod:`clipdesk.core.ocr.runner`)."""
+        from clipdesk.core.ocr.reader import require_ocr
+
+        require_ocr()
+        with self.store.writer(token, progress) as library:
+            return self._read_text(library, list(root_ids) if root_ids else None,
+                                   token or CancelToken(), progress)
+
+    def _read_text(self, library: Library, root_ids: Sequence[int] | None,
+                   token: CancelToken, progress: ProgressCallback) -> TextReport:
+        from clipdesk.core.ocr.runner import read_text
+
+        store = self.text_store()
+        assert store is not None
+        return read_text(library, store, root_ids=list(root_ids) if root_ids else None,
+                         workers=self.settings.decode_workers,
+                         max_pixels=self.settings.max_megapixels * 1_000_000,
+                         token=token, progress=progress)
+
+    def photo_text(self, file_id: int) -> Reading | None:
+        """What reading the photo ``file_id`` found (None: not read, or not in the library)."""
+        photo = self.reader().photo(file_id)
+        store = self.text_store(create=False)
+        if photo is None or photo.content_hash is None or store is None:
+            return None
+        return store.reading(photo.content_hash)
+
+    def text_counts(self) -> TextCounts:
+        """How many photo contents were read, with text, and failed."""
+        from clipdesk.core.ocr.store import TextCounts
+
+        store = self.text_store(create=False)
+        return store.counts() if store is not None else TextCounts(0, 0, 0)
 
     def purge_missing(self, older_than_days: float | None = None, *, apply: bool = True,
                       token: CancelToken | None = None) -> MissingFiles:
@@ -405,6 +522,7 @@ class Engine:
             self.model_info,
             preferred_model=self.settings.model_id,
             available=lambda m: self.registry.is_available(self.registry.get(m)),
+            texts=lambda: self.text_store(create=False),
         )
 
     def plan(self, query: Query, model: str = "auto", *, load: bool = True,

@@ -348,7 +348,7 @@ class IndexProgressWidget(QWidget):
 
     def show_progress(self, p: Progress) -> None:
         self.label.setText(progress_text(p, paused=self.controller.is_paused()))
-        if p.total > 0 and p.stage in (Stage.EMBEDDING, Stage.HASHING):
+        if p.total > 0 and p.stage in (Stage.EMBEDDING, Stage.HASHING, Stage.READING):
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
         else:
@@ -393,6 +393,13 @@ def progress_text(p: Progress, *, paused: bool = False) -> str:
             "%2", f"{p.total:,}")
         if p.rate > 0:
             text += " · " + translate("clipdesk", "%1 photos/s").replace("%1", f"{p.rate:.1f}")
+        if p.eta_s is not None and p.done < p.total:
+            text += " · " + translate("clipdesk", "about %1 left").replace(
+                "%1", format_duration(p.eta_s))
+        return text
+    if p.stage is Stage.READING:
+        text = translate("clipdesk", "Reading the text in photos: %1 of %2").replace(
+            "%1", f"{p.done:,}").replace("%2", f"{p.total:,}")
         if p.eta_s is not None and p.done < p.total:
             text += " · " + translate("clipdesk", "about %1 left").replace(
                 "%1", format_duration(p.eta_s))

@@ -541,7 +541,11 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _on_settings_saved(self, changed: list[str]) -> None:
-        """A new language or device takes effect at the next start: offer it now."""
+        """A new language or device takes effect at the next start: offer it now. Reading the
+        text in photos, turned on, starts with the photos already indexed."""
+        if "read_text" in changed and self.context.engine.settings.read_text \
+                and self.context.library().stats().photos:
+            self.controller.rescan(None)
         if {"ui_language", "device"} & set(changed) and self.ask_restart():
             self.restartRequested.emit()
 

@@ -170,7 +170,8 @@ def test_settings_round_trip(qtbot: QtBot, app_context: AppContext) -> None:
     again = SettingsDialog(app_context)
     qtbot.addWidget(again)
     assert again.values() == {"device": "cuda", "batch_size": 48, "decode_workers": 3,
-                              "gpu_decode": False, "thumbnail_size": 320, "ui_language": "zh_CN"}
+                              "gpu_decode": False, "read_text": False, "thumbnail_size": 320,
+                              "ui_language": "zh_CN"}
     assert again.batch_size.specialValueText() == "Automatic"
     again.decode_workers.setValue(0)  # shown as the automatic choice, with the core count
     assert again.decode_workers.text().startswith("Automatic (")

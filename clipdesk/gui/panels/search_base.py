@@ -32,6 +32,7 @@ from clipdesk.gui.results.view import ResultsView
 
 if TYPE_CHECKING:
     from clipdesk.core.engine import Engine
+    from clipdesk.core.ocr.store import TextLine
     from clipdesk.core.search import PlannedQuery
     from clipdesk.gui.context import AppContext
 
@@ -64,6 +65,8 @@ class SearchOutcome:
     stacks: tuple[Stack, ...] | None = None  # near-identical hits grouped (clipdesk.core.stacks)
     fix: str | None = None  # the indexed model that reads the words, when the chosen one does not
     probability: bool = False  # scores and the threshold are the model's probability (SigLIP)
+    words: Mapping[int, tuple[TextLine, ...]] = field(default_factory=dict)  # lines showing them
+    texts_read: int | None = None  # photos whose text was read, when the words were looked for
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,18 @@ def run_search(context: AppContext, plans: QueryPlans, query: Query, mode: str
     fix = result.mismatch.readers[0] if result.mismatch and result.mismatch.readers else None
     answered = result.model_ids[0] if result.model_ids else None  # its vectors tell twins
     stacks = tuple(library_stacks(library, result.hits, answered, photos))
+    words = {}
+    for file_id in result.word_hits:
+        reading = context.engine.photo_text(file_id)
+        if reading is not None:
+            words[file_id] = tuple(li for li in reading.lines if li.matches(result.words))
+    if result.texts_read == 0:
+        notice = " ".join(filter(None, [notice, QCoreApplication.translate(
+            "SearchPanel", "No text has been read in your photos yet: turn on “Read the text "
+            "in photos” in Settings, and the next indexing reads it.")]))
     return SearchOutcome(Outcome.RESULTS, result.hits, photos, result.model_ids, notice, tags=tags,
-                         stacks=stacks, fix=fix, probability=result.scale.is_probability)
+                         stacks=stacks, fix=fix, probability=result.scale.is_probability,
+                         words=words, texts_read=result.texts_read)
 
 
 def _notice(result: SearchResult, model_name: Callable[[str], str]) -> str:
@@ -300,6 +313,7 @@ class SearchPanel(QWidget):
         else:
             self._waiting_for = set()
             self.results.set_results(outcome.hits, outcome.photos, outcome.tags, outcome.stacks)
+            self.results.set_words(outcome.words)
             self.options.set_probability(outcome.probability)
             self.view.set_empty_message(
                 translate(

@@ -133,6 +133,10 @@ class ResultDelegate(QStyledItemDelegate):
             answer = index.data(ResultRole.CHECK)
             if isinstance(answer, float):
                 self._paint_check(painter, picture, answer)
+            words = index.data(ResultRole.WORDS)
+            if words:
+                self._paint_words(painter, picture, str(words[0].text),
+                                  above_check=isinstance(answer, float))
             if stack > 1:
                 self._paint_stack_badge(painter, rect, palette, stack, opened)
             self._paint_texts(painter, option, index, picture, selected)
@@ -258,6 +262,24 @@ class ResultDelegate(QStyledItemDelegate):
         badge = QRectF(picture.left() + 2, picture.bottom() - height - 2, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(30, 130, 60, 210) if confirmed else QColor(170, 40, 40, 210))
+        painter.drawRoundedRect(badge, 4, 4)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_words(self, painter: QPainter, picture: QRect, line: str, *,
+                     above_check: bool = False) -> None:
+        """The words were read in this photo: the line that holds them on an amber badge at
+        the picture's bottom left (above a VLM's verdict when there is one), leaving the
+        score's corner free."""
+        metrics = self._badge_metrics(painter)
+        room = max(picture.width() * 0.62, 24.0)
+        text = metrics.elidedText(f"T  {line}", Qt.TextElideMode.ElideRight, int(room) - 8)
+        width = metrics.horizontalAdvance(text) + 8
+        height = metrics.height() + 2
+        bottom = picture.bottom() - 2 - (height + 2 if above_check else 0)
+        badge = QRectF(picture.left() + 2, bottom - height, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(200, 130, 0, 225))
         painter.drawRoundedRect(badge, 4, 4)
         painter.setPen(QColor(255, 255, 255))
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)

@@ -7,18 +7,24 @@ always lays the picture out at its full, natural size, so a sharper pixmap arriv
 geometry. Only the visible part of the pixmap is drawn: panning a 50-megapixel photo stays cheap.
 
 It asks for the full-resolution picture (``fullResolutionWanted``) when the zoom needs more pixels
-than the pixmap it has; the dialog decodes it off the GUI thread.
+than the pixmap it has; the dialog decodes it off the GUI thread. Marks (the boxes of words read
+in the photo) are drawn over the picture, following zoom and pan.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
+    QColor,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
+    QPen,
     QPixmap,
+    QPolygonF,
     QResizeEvent,
     QWheelEvent,
 )
@@ -51,6 +57,7 @@ class PhotoCanvas(QWidget):
         self._drag_from: QPointF | None = None
         self._message = ""
         self._asked_full = False
+        self._marks: tuple[tuple[float, ...], ...] = ()
 
     # -- content ---------------------------------------------------------------------------------
 
@@ -74,6 +81,15 @@ class PhotoCanvas(QWidget):
         self._fit = True
         self._apply_fit()
         self._refresh()
+
+    def set_marks(self, boxes: Sequence[Sequence[float]]) -> None:
+        """Boxes to draw over the picture, each four corners (x0, y0, ... x3, y3) as fractions
+        of its width and height; empty: none."""
+        self._marks = tuple(tuple(float(v) for v in box) for box in boxes if len(box) == 8)
+        self._refresh()
+
+    def marks(self) -> tuple[tuple[float, ...], ...]:
+        return self._marks
 
     def set_message(self, message: str) -> None:
         """Text shown while there is no pixmap (loading, or the picture cannot be shown)."""
@@ -235,8 +251,20 @@ class PhotoCanvas(QWidget):
             ratio = self._scale * self.devicePixelRatioF() / px
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, ratio < 2.0)
             painter.drawPixmap(visible, self._pixmap, source)
+            self._paint_marks(painter, target)
         finally:
             painter.end()
+
+    def _paint_marks(self, painter: QPainter, target: QRectF) -> None:
+        if not self._marks:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(QColor(255, 170, 0), 2.5))
+        painter.setBrush(QColor(255, 170, 0, 45))
+        for box in self._marks:
+            painter.drawPolygon(QPolygonF([
+                QPointF(target.x() + box[i] * target.width(),
+                        target.y() + box[i + 1] * target.height()) for i in range(0, 8, 2)]))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

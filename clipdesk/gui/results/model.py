@@ -32,6 +32,7 @@ from PySide6.QtCore import (
     Slot,
 )
 
+from clipdesk.core.ocr.store import TextLine
 from clipdesk.core.rerank.recheck import CONFIRMED
 from clipdesk.core.stacks import Stack, stack_hits
 from clipdesk.core.store.records import Tag
@@ -61,6 +62,7 @@ class ResultRole(IntEnum):
     STACK_OPEN = Qt.ItemDataRole.UserRole + 12  # bool: the row heads a stack shown open
     STACK_HEAD = Qt.ItemDataRole.UserRole + 13  # int | None: in an open stack, its head's file id
     CHECK = Qt.ItemDataRole.UserRole + 14  # float | None: a VLM's p(yes) for the photo
+    WORDS = Qt.ItemDataRole.UserRole + 15  # tuple[TextLine, ...]: its lines holding the words
 
 
 class SortKey(str, Enum):
@@ -131,6 +133,7 @@ class ResultsModel(QAbstractListModel):
         super().__init__(parent)
         self._items: tuple[ResultItem, ...] = ()
         self._answers: dict[int, float] = {}
+        self._words: dict[int, tuple[TextLine, ...]] = {}
         self._rows: tuple[_Row, ...] = ()
         self._groups: tuple[_Group, ...] = ()
         self._all: tuple[ResultItem, ...] = ()  # every result, in rank order
@@ -168,6 +171,7 @@ class ResultsModel(QAbstractListModel):
         photos = photos or {}
         tags = tags or {}
         self._answers = {}
+        self._words = {}
         items = tuple(
             ResultItem(
                 hit,
@@ -405,6 +409,8 @@ class ResultsModel(QAbstractListModel):
             return item.tags
         if role == ResultRole.CHECK:
             return self._answers.get(item.file_id)
+        if role == ResultRole.WORDS:
+            return self._words.get(item.file_id, ())
         return None
 
     def set_answers(self, answers: Mapping[int, float]) -> None:
@@ -413,6 +419,14 @@ class ResultsModel(QAbstractListModel):
         if self._items:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0),
                                   [ResultRole.CHECK, Qt.ItemDataRole.ToolTipRole])
+
+    def set_words(self, words: Mapping[int, tuple[TextLine, ...]]) -> None:
+        """The lines of text, read in each photo, that hold the words searched for (cleared by
+        :meth:`set_results`)."""
+        self._words = {i: tuple(lines) for i, lines in words.items() if lines}
+        if self._items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0),
+                                  [ResultRole.WORDS, Qt.ItemDataRole.ToolTipRole])
 
     def _tooltip(self, row: int) -> str:
         """The full path (and score, and the stack's size): explicit, escaped rich text, since
@@ -425,6 +439,10 @@ class ResultsModel(QAbstractListModel):
             lines.append((self.tr("Confirmed by the check: yes %1") if answer >= CONFIRMED
                            else self.tr("Rejected by the check: yes %1")).replace(
                 "%1", f"{answer:.2f}"))
+        words = self._words.get(item.file_id)
+        if words:
+            lines.append(self.tr("Shows the words: %1").replace(
+                "%1", " / ".join(line.text for line in words)))
         if size > 1:
             lines.append(self.tr("%n near-identical photo(s) in this stack", "", size))
         text = "<br>".join(html.escape(line) for line in lines)

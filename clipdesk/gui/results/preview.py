@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clipdesk.core.ocr.store import TextLine
 from clipdesk.core.types import Photo
 from clipdesk.gui.formats import moment_text
 from clipdesk.gui.names import file_name, shown
@@ -76,10 +77,12 @@ class LoupeEntry:
     file_id: int | None = None
     tags: tuple[str, ...] = ()
     thumb: ThumbRequest | None = None
+    words: tuple[TextLine, ...] = ()  # the lines read in it that hold the words searched for
 
     @classmethod
-    def of(cls, item: ResultItem) -> LoupeEntry:
-        return cls(item.path, item.photo, item.score, item.file_id, item.tags, item.thumb)
+    def of(cls, item: ResultItem, words: tuple[TextLine, ...] = ()) -> LoupeEntry:
+        return cls(item.path, item.photo, item.score, item.file_id, item.tags, item.thumb,
+                   words)
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,10 @@ class PreviewDialog(QDialog):
         self.tags_label = _plain("", side)
         self.tags_label.setWordWrap(True)
         form.addRow(self.tr("Tags:"), self.tags_label)
+        self.words_label = _plain("", side)
+        self.words_label.setWordWrap(True)
+        self.words_title = _plain(self.tr("Words:"), side)
+        form.addRow(self.words_title, self.words_label)
 
         self.previous_button = _tool("‹", self.tr("Previous photo"), "←", side)
         self.previous_button.clicked.connect(self.show_previous)
@@ -401,6 +408,11 @@ class PreviewDialog(QDialog):
         self.date_label.setText(self._date_text())
         self.score_label.setText(f"{entry.score:.4f}" if entry.score is not None else "—")
         self.tags_label.setText(", ".join(entry.tags) if entry.tags else "—")
+        # the words searched for were read in it: the lines, and their boxes on the picture
+        self.words_label.setText("\n".join(line.text for line in entry.words))
+        self.words_label.setVisible(bool(entry.words))
+        self.words_title.setVisible(bool(entry.words))
+        self.canvas.set_marks([line.box for line in entry.words])
         self.similar_button.setVisible(self.file_id is not None)
 
     # -- returning to the grid -------------------------------------------------------------------
@@ -568,9 +580,10 @@ def _grid_entries(grid: QAbstractItemView) -> tuple[list[LoupeEntry], ThumbnailL
         return [], None
     entries = []
     for row in range(model.rowCount()):
-        item = model.index(row, 0).data(ResultRole.RESULT)
+        index = model.index(row, 0)
+        item = index.data(ResultRole.RESULT)
         if isinstance(item, ResultItem):
-            entries.append(LoupeEntry.of(item))
+            entries.append(LoupeEntry.of(item, tuple(index.data(ResultRole.WORDS) or ())))
         else:
             return [], None  # not a results model: the loupe shows just the one photo
     source = model

@@ -12,12 +12,14 @@ from clipdesk.core.engine import Engine
 from clipdesk.core.jobs import CancelToken
 from clipdesk.core.models.base import ModelInfo
 from clipdesk.core.ocr import runner
+from clipdesk.core.ocr.reader import ocr_installed
 from clipdesk.core.ocr.store import ReadState, TextStore
 from clipdesk.core.search import PhotoText, Query
 from clipdesk.core.types import Progress, Stage
 from clipdesk.paths import DataPaths
 
-pytest.importorskip("rapidocr_onnxruntime")
+# never imported here: its OpenCV brings its own Qt, which must not meet PySide6 in one process
+pytestmark = pytest.mark.skipif(not ocr_installed(), reason="rapidocr_onnxruntime is not installed")
 
 
 @pytest.fixture
