@@ -1757,6 +1757,10 @@ Data folder: %1</source>
         <translation>标签：</translation>
     </message>
     <message>
+        <source>Words:</source>
+        <translation>文字：</translation>
+    </message>
+    <message>
         <source>Previous photo</source>
         <translation>上一张</translation>
     </message>
@@ -1901,6 +1905,10 @@ Data folder: %1</source>
         <source>Rejected by the check: yes %1</source>
         <translation>核对否定：是 %1</translation>
     </message>
+    <message>
+        <source>Shows the words: %1</source>
+        <translation>照片中有这些文字：%1</translation>
+    </message>
     <message numerus="yes">
         <source>%n near-identical photo(s) in this stack</source>
         <translation>
@@ -1991,6 +1999,10 @@ Data folder: %1</source>
 <context>
     <name>SearchPanel</name>
     <message>
+        <source>No text has been read in your photos yet: turn on “Read the text in photos” in Settings, and the next indexing reads it.</source>
+        <translation>还没有识别过照片中的文字：在“设置”中打开“识别照片中的文字”，下次建立索引时就会识别。</translation>
+    </message>
+    <message>
         <source>No indexed model understands Chinese; searched with %1.</source>
         <translation>已建立索引的模型都不支持中文，已改用 %1 搜索。</translation>
     </message>
@@ -2072,6 +2084,14 @@ Data folder: %1</source>
     <message>
         <source>When the model runs on an NVIDIA GPU, the GPU also decodes plain JPEG files; other files and those it cannot read are decoded by the processor.</source>
         <translation>模型在 NVIDIA GPU 上运行时，普通 JPEG 文件也由 GPU 解码；其他格式以及 GPU 无法读取的文件由处理器解码。</translation>
+    </message>
+    <message>
+        <source>Read the text in photos (signs, receipts, screenshots) to search by it</source>
+        <translation>识别照片中的文字（招牌、票据、截图），以便按文字搜索</translation>
+    </message>
+    <message>
+        <source>Indexing also reads the Chinese and English text in each photo, once, on the processor (a fraction of a second per photo). Search for the words with “Words in photos” in text search.</source>
+        <translation>建立索引时也用处理器识别每张照片中的中英文文字，每张只识别一次（每张不到一秒）。在文字搜索中用“照片中的文字”按文字查找。</translation>
     </message>
     <message>
         <source> px</source>
@@ -2615,6 +2635,26 @@ Data folder: %1</source>
         <translation>用减号排除不想要的内容：海滩 -人群 -&quot;红色汽车&quot;</translation>
     </message>
     <message>
+        <source>Not looked for</source>
+        <translation>不查找</translation>
+    </message>
+    <message>
+        <source>Also find photos showing them</source>
+        <translation>同时查找含有这些文字的照片</translation>
+    </message>
+    <message>
+        <source>Only photos showing them</source>
+        <translation>只显示含有这些文字的照片</translation>
+    </message>
+    <message>
+        <source>Look for the words in the text read in the photos (signs, receipts, screenshots). &quot;Quoted words&quot; must appear exactly.</source>
+        <translation>在照片中识别出的文字（招牌、票据、截图）里查找这些词。&quot;加引号的词&quot;必须完全一致。</translation>
+    </message>
+    <message>
+        <source>Words in photos:</source>
+        <translation>照片中的文字：</translation>
+    </message>
+    <message>
         <source>Type what you are looking for, in Chinese or English.</source>
         <translation>用中文或英文输入您要找的内容。</translation>
     </message>
@@ -2766,6 +2806,10 @@ Data folder: %1</source>
     <message>
         <source>about %1 left</source>
         <translation>剩余约 %1</translation>
+    </message>
+    <message>
+        <source>Reading the text in photos: %1 of %2</source>
+        <translation>正在识别照片中的文字：%1 / %2</translation>
     </message>
     <message>
         <source>Saving the search index…</source>

@@ -78,7 +78,7 @@ class SettingsDialog(QDialog):
                                            "screenshots) to search by it"))
         self.read_text.setChecked(settings.read_text)
         self.read_text.setToolTip(self.tr("Indexing also reads the Chinese and English text in "
-                                          "each photo, once, on the processor (about half a "
+                                          "each photo, once, on the processor (a fraction of a "
                                           "second per photo). Search for the words with "
                                           "“Words in photos” in text search."))
 
