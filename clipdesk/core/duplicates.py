@@ -2,9 +2,13 @@
 copies, re-saved JPEGs) and exact copies (the same content hash), found with the vector index —
 each photo's few nearest neighbours, never all pairs — and joined with union-find.
 
-:func:`group_pairs` is the pure part (pairs in, groups out); :func:`find_duplicates` feeds it
-from a library, a chunk of photos at a time. Each group names the photo to keep: the largest
-picture, then the largest file, then the earliest taken.
+The neighbour search runs once, at a *floor* similarity (:data:`FLOOR`, the loosest threshold a
+person is offered): :func:`scan_duplicates` keeps every pair at or above it with its similarity
+in a :class:`DuplicateScan`, whose :meth:`~DuplicateScan.groups` and
+:meth:`~DuplicateScan.count` answer for any threshold at or above the floor from those pairs
+alone (a slider's live count costs a binary search, its groups one union-find over the pairs).
+:func:`group_pairs` is the pure part (pairs in, groups out). Each group names the photo to keep:
+the largest picture, then the largest file, then the earliest taken.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
     from clipdesk.core.store import Library
 
 DEFAULT_THRESHOLD = 0.95
+FLOOR = 0.85  # the loosest threshold offered: a scan keeps the pairs at or above it
 NEIGHBOURS = 16  # nearest photos looked at per photo (a burst larger than this still joins up)
 CHUNK = 2048
 
@@ -113,10 +118,97 @@ def best_first(photos: Sequence[Photo]) -> list[Photo]:
     return sorted(photos, key=key)
 
 
-def find_duplicates(library: Library, model_id: str, threshold: float = DEFAULT_THRESHOLD, *,
+class DuplicateScan:
+    """The pairs of one neighbour search at ``floor`` (and the exact copies), from which the
+    groups at any threshold at or above the floor are derived without searching again.
+
+    Only photos the library still knows take part (``photos`` holds each of them), so that
+    :meth:`count` always equals ``len(groups(t))``."""
+
+    def __init__(self, model_id: str, floor: float, pairs: Iterable[tuple[int, int, float]],
+                 hashes: Mapping[int, str | None], photos: Mapping[int, Photo]) -> None:
+        self.model_id = model_id
+        self.floor = float(floor)
+        self.photos: dict[int, Photo] = dict(photos)
+        best: dict[tuple[int, int], float] = {}
+        for a, b, score in pairs:
+            a, b = min(a, b), max(a, b)
+            if a != b and a in self.photos and b in self.photos:
+                best[a, b] = max(score, best.get((a, b), score))
+        order = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        self._a = np.array([k[0] for k, _ in order], dtype=np.int64)
+        self._b = np.array([k[1] for k, _ in order], dtype=np.int64)
+        self._scores = np.array([s for _, s in order], dtype=np.float32)  # descending
+        self.hashes: dict[int, str] = {i: h for i, h in hashes.items()
+                                       if h and i in self.photos}
+        self._base, self._counts = self._count_steps()
+
+    def _count_steps(self) -> tuple[int, np.ndarray]:
+        """The number of groups with the copies alone, and after adding each pair in order
+        of falling similarity (Kruskal's order: a threshold keeps a prefix of the pairs)."""
+        uf = _UnionFind()
+        size: dict[int, int] = {}
+        count = 0
+
+        def join(a: int, b: int) -> None:
+            nonlocal count
+            ra, rb = uf.find(a), uf.find(b)
+            if ra == rb:
+                return
+            sa, sb = size.get(ra, 1), size.get(rb, 1)
+            count += 1 - (sa >= 2) - (sb >= 2)
+            uf.union(ra, rb)
+            size[uf.find(ra)] = sa + sb
+
+        by_hash: dict[str, int] = {}
+        for file_id, digest in sorted(self.hashes.items()):
+            if digest in by_hash:
+                join(file_id, by_hash[digest])
+            else:
+                by_hash[digest] = file_id
+        base = count
+        counts = np.empty(len(self._scores), dtype=np.int64)
+        for n, (a, b) in enumerate(zip(self._a.tolist(), self._b.tolist(), strict=True)):
+            join(a, b)
+            counts[n] = count
+        return base, counts
+
+    @property
+    def pair_count(self) -> int:
+        return len(self._scores)
+
+    def _kept(self, threshold: float) -> int:
+        """How many pairs (a prefix) are at least ``threshold`` alike."""
+        if threshold < self.floor - 1e-9:
+            raise ValueError(f"this scan looked for pairs at or above {self.floor}, "
+                             f"not {threshold}")
+        t = np.float32(threshold)
+        return int(np.searchsorted(-self._scores, -t, side="right"))
+
+    def count(self, threshold: float) -> int:
+        """The number of groups at ``threshold`` (a binary search: for a live slider)."""
+        kept = self._kept(threshold)
+        return int(self._counts[kept - 1]) if kept else self._base
+
+    def groups(self, threshold: float) -> list[DuplicateGroup]:
+        """The groups at ``threshold``, largest first, each with the photo to keep first."""
+        kept = self._kept(threshold)
+        pairs = zip(self._a[:kept].tolist(), self._b[:kept].tolist(),
+                    self._scores[:kept].astype(float).tolist(), strict=True)
+        groups = []
+        for members, similarity in group_pairs(pairs, self.hashes):
+            ordered = best_first([self.photos[i] for i in members])
+            exact = len({p.content_hash for p in ordered}) == 1 and ordered[0].content_hash
+            groups.append(DuplicateGroup(tuple(p.id for p in ordered), bool(exact),
+                                         similarity))
+        return groups
+
+
+def scan_duplicates(library: Library, model_id: str, floor: float = FLOOR, *,
                     token: CancelToken | None = None,
-                    progress: ProgressCallback = no_progress) -> list[DuplicateGroup]:
-    """The near-duplicate groups among the photos ``model_id`` indexed (and exact copies)."""
+                    progress: ProgressCallback = no_progress) -> DuplicateScan:
+    """Each photo ``model_id`` indexed compared with its nearest neighbours once, the pairs
+    at or above ``floor`` kept, with the exact copies and the rows of every photo in them."""
     index = library.vector_index(model_id)
     ids = index.ids()
     pairs: list[tuple[int, int, float]] = []
@@ -129,15 +221,16 @@ def find_duplicates(library: Library, model_id: str, threshold: float = DEFAULT_
         have = np.array([i for i in part if int(i) in found], dtype=np.int64)
         if len(have):
             vectors = np.stack([found[int(i)] for i in have])
-            pairs += near_pairs(have, vectors, index.search, threshold)
+            pairs += near_pairs(have, vectors, index.search, floor)
         progress(Progress(Stage.DUPLICATES, min(len(ids), start + CHUNK), len(ids)))
-    found_groups = group_pairs(pairs, library.shared_hashes())
-    photos = library.photos([i for members, _ in found_groups for i in members])
-    groups = []
-    for members, similarity in found_groups:
-        ordered = best_first([photos[i] for i in members if i in photos])
-        if len(ordered) < 2:
-            continue
-        exact = len({p.content_hash for p in ordered}) == 1 and ordered[0].content_hash
-        groups.append(DuplicateGroup(tuple(p.id for p in ordered), bool(exact), similarity))
-    return groups
+    hashes = library.shared_hashes()
+    wanted = {i for a, b, _ in pairs for i in (a, b)} | set(hashes)
+    return DuplicateScan(model_id, floor, pairs, hashes, library.photos(sorted(wanted)))
+
+
+def find_duplicates(library: Library, model_id: str, threshold: float = DEFAULT_THRESHOLD, *,
+                    token: CancelToken | None = None,
+                    progress: ProgressCallback = no_progress) -> list[DuplicateGroup]:
+    """The near-duplicate groups among the photos ``model_id`` indexed (and exact copies)."""
+    return scan_duplicates(library, model_id, min(threshold, FLOOR), token=token,
+                           progress=progress).groups(threshold)
