@@ -8,14 +8,25 @@ Registered by :mod:`clipdesk.cli` (``add_parsers`` and ``COMMANDS``); each is on
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clipdesk.cli_io import EXIT_ERROR, EXIT_OK, ProgressLine, json_text, number, say
+from clipdesk.cli_io import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ProgressLine,
+    cancel_on_interrupt,
+    json_text,
+    number,
+    say,
+)
 from clipdesk.core.jobs import CancelToken
 
 if TYPE_CHECKING:
+    from clipdesk.core.duplicates import DuplicateGroup
     from clipdesk.core.engine import Engine
 
 MAX_PROBLEMS = 10
@@ -27,6 +38,10 @@ def _add_duplicates_parser(sub: argparse._SubParsersAction[argparse.ArgumentPars
                                    "current one, or the one that indexed the most)")
     p.add_argument("--threshold", type=number(float, -1, 1), default=0.95,
                    help="how alike two photos must be (cosine similarity, default 0.95)")
+    p.add_argument("--trash", action="store_true",
+                   help="move every photo but the one to keep of each group to the system "
+                        "trash, after asking (nothing is deleted outright)")
+    p.add_argument("--yes", action="store_true", help="with --trash: do not ask")
     p.add_argument("--json", action="store_true")
 
 
@@ -55,7 +70,35 @@ def _cmd_duplicates(args: argparse.Namespace, engine: Engine, progress: Progress
     extra = sum(len(g.others) for g in groups)
     say(f"{len(groups)} groups; {extra} photos beside the one to keep" if groups
         else "no duplicates found")
+    if args.trash and groups:
+        return _trash_others(args, engine, groups, progress)
     return EXIT_OK
+
+
+def _trash_others(args: argparse.Namespace, engine: Engine, groups: list[DuplicateGroup],
+                  progress: ProgressLine) -> int:
+    """``--trash``: the others of every group to the system trash, once the person agrees."""
+    others = [i for g in groups for i in g.others]
+    if not args.yes:
+        if not sys.stdin.isatty():
+            say("clipdesk-cli: --trash asks before it moves anything; add --yes to move "
+                f"these {len(others)} photos without asking", error=True)
+            return EXIT_ERROR
+        answer = input(f"Move these {len(others)} photos to the trash? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            say("nothing was moved")
+            return EXIT_OK
+    token = CancelToken()
+    with cancel_on_interrupt(token):
+        try:
+            report = engine.trash_photos(others, groups=groups, token=token, progress=progress)
+        finally:
+            progress.close()
+    for problem in report.not_moved:
+        say(f"not moved: {problem.reason}", error=True)
+    say(f"{len(report.moved)} photos moved to the trash (put one back and rescan its folder "
+        "to bring it back)")
+    return EXIT_INTERRUPTED if report.cancelled else EXIT_OK if report.ok else EXIT_ERROR
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

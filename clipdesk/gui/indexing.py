@@ -418,6 +418,9 @@ def progress_text(p: Progress, *, paused: bool = False) -> str:
     if p.stage is Stage.DUPLICATES:
         return translate("clipdesk", "Comparing photos: %1 of %2").replace(
             "%1", f"{p.done:,}").replace("%2", f"{p.total:,}")
+    if p.stage is Stage.TRASHING:
+        return translate("clipdesk", "Moving photos to the trash: %1 of %2").replace(
+            "%1", f"{p.done:,}").replace("%2", f"{p.total:,}")
     if p.stage is Stage.DONE:
         return translate("clipdesk", "Done")
     return ""

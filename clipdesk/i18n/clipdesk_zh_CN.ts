@@ -2832,6 +2832,10 @@ Data folder: %1</source>
         <translation>正在比较照片：%1 / %2</translation>
     </message>
     <message>
+        <source>Moving photos to the trash: %1 of %2</source>
+        <translation>正在把照片移到回收站：%1 / %2</translation>
+    </message>
+    <message>
         <source>Done</source>
         <translation>完成</translation>
     </message>

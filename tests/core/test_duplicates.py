@@ -4,6 +4,7 @@ hashes, checked against an all-pairs computation; the photo to keep comes first.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PIL import Image
 
 from clipdesk.core.duplicates import best_first, find_duplicates, group_pairs, near_pairs
 from clipdesk.core.engine import Engine
+from clipdesk.core.errors import ClipdeskError
 from clipdesk.core.types import FileStatus, Photo
 from clipdesk.paths import DataPaths
 
@@ -134,3 +136,54 @@ def test_the_command_line_lists_the_groups(library: tuple[Engine, str],
     assert code == 0 and "keep " in out and f"{len(near)} groups" in out
     code, _, err = run(capsys, *data, "duplicates", "--model", "user:nope")
     assert code != 0 and "nope" in err
+
+
+def test_a_scan_answers_every_threshold_from_its_pairs(library: tuple[Engine, str]) -> None:
+    engine, model_id = library
+    scan = engine.scan_duplicates(model_id, 0.85)
+    for threshold in (0.85, 0.9, 0.95, 0.99, 1.0):
+        groups = scan.groups(threshold)
+        assert scan.count(threshold) == len(groups)
+        assert [g.file_ids for g in groups] == [
+            g.file_ids for g in engine.find_duplicates(model_id, threshold)]
+    assert scan.count(1.0) >= 3  # the byte-for-byte copies, at any threshold
+    with pytest.raises(ValueError):
+        scan.count(0.5)  # below what was searched for
+
+
+def _fake_trash(folder: Path, refuse: set[str]) -> Callable[[str], None]:
+    """A trash that moves files into ``folder`` (refusing the names in ``refuse``)."""
+    folder.mkdir(exist_ok=True)
+
+    def trash(path: str) -> None:
+        if Path(path).name in refuse:
+            raise PermissionError(13, "Permission denied", path)
+        shutil.move(path, folder / Path(path).name)
+
+    return trash
+
+
+def test_the_others_go_to_the_trash_and_leave_the_library(library: tuple[Engine, str],
+                                                         tmp_path: Path) -> None:
+    engine, model_id = library
+    groups = engine.find_duplicates(model_id, 0.99)
+    others = [i for g in groups for i in g.others]
+    photos = engine.reader().photos(others)
+    refused = photos[others[0]].path.name
+    bin_ = tmp_path / "trash"
+    report = engine.trash_photos(others, groups=groups, trash=_fake_trash(bin_, {refused}))
+    assert sorted(report.moved) == sorted(others[1:]) and not report.ok
+    assert [n.file_id for n in report.not_moved] == [others[0]]
+    assert "no permission" in report.not_moved[0].reason
+    assert sorted(p.name for p in bin_.iterdir()) == sorted(
+        photos[i].path.name for i in others[1:])
+    assert photos[others[0]].path.exists()  # refused: left where it was
+    # the moved photos are missing (kept, hidden), not forgotten; the best of each group stays
+    reader = engine.reader()
+    assert set(reader.file_ids().tolist()).isdisjoint(others[1:])
+    assert all(g.best in set(reader.file_ids().tolist()) for g in groups)
+    assert engine.reader().missing_files().files == len(others) - 1
+    # emptying a group is refused before anything moves
+    with pytest.raises(ClipdeskError, match="keep at least one"):
+        engine.trash_photos(list(groups[0].file_ids), groups=groups,
+                            trash=_fake_trash(bin_, set()))

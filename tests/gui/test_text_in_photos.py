@@ -100,3 +100,4 @@ def test_the_setting_and_the_job_line(qtbot: QtBot, app_context: Any) -> None:
     assert dialog.apply() == ["read_text"] and app_context.engine.settings.read_text
     text = progress_text(Progress(Stage.READING, 120, 3000, rate=2.0, eta_s=1440.0))
     assert "Reading the text in photos: 120 of 3,000" in text and "left" in text
+    assert progress_text(Progress(Stage.TRASHING, 2, 5)) == "Moving photos to the trash: 2 of 5"
