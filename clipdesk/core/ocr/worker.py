@@ -15,7 +15,7 @@ import stat
 from multiprocessing.connection import Connection
 
 from clipdesk.core.hashing import sha256_stream
-from clipdesk.core.imaging import ImageDecodeError, load_image_file
+from clipdesk.core.imaging import load_image_file
 from clipdesk.core.ocr.reader import TextReader
 from clipdesk.core.pipeline.worker import (
     FileResult,
@@ -24,6 +24,7 @@ from clipdesk.core.pipeline.worker import (
     StopWorker,
     WorkerConfig,
     WorkerContext,
+    read_failure,
     serve,
 )
 
@@ -62,18 +63,8 @@ def read_file(task: FileTask, ctx: WorkerContext, reader: TextReader) -> FileRes
                                      budget=ctx.budget())
     except StopWorker:
         raise
-    except FileNotFoundError:
-        out.vanished = True
-        return out
-    except ImageDecodeError as exc:
-        out.reason = exc.reason
-        return out
-    except OSError as exc:
-        out.reason = f"unreadable: {(exc.strerror or str(exc)).lower()}"
-        return out
-    except Exception as exc:  # anything else from one file is that file's problem
-        out.reason = f"cannot decode file ({type(exc).__name__}: {exc})"[:200]
-        return out
+    except Exception as exc:  # anything from one file is that file's problem
+        return read_failure(out, exc)
     out.width, out.height = loaded.width, loaded.height
     try:
         out.reading = reader.read(loaded.image)

@@ -194,6 +194,20 @@ class WorkerContext:
                 self._shm.close()
 
 
+def read_failure(out: FileResult, exc: Exception) -> FileResult:
+    """``out`` saying why reading or decoding its file failed with ``exc``: a file gone since
+    the scan is left to the next run (``vanished``), anything else is that file's skip reason."""
+    if isinstance(exc, FileNotFoundError):
+        out.vanished = True
+    elif isinstance(exc, ImageDecodeError):
+        out.reason = exc.reason
+    elif isinstance(exc, OSError):
+        out.reason = f"unreadable: {(exc.strerror or str(exc)).lower()}"
+    else:
+        out.reason = f"cannot decode file ({type(exc).__name__}: {exc})"[:200]
+    return out
+
+
 def process_file(task: FileTask, ctx: WorkerContext) -> FileResult:
     """Read, hash and decode one file. Never raises for a bad file: the reason is recorded."""
     out = FileResult(task.task_id)
@@ -226,18 +240,8 @@ def process_file(task: FileTask, ctx: WorkerContext) -> FileResult:
                                      budget=ctx.budget())
     except StopWorker:
         raise
-    except FileNotFoundError:
-        out.vanished = True
-        return out
-    except ImageDecodeError as exc:
-        out.reason = exc.reason
-        return out
-    except OSError as exc:
-        out.reason = f"unreadable: {(exc.strerror or str(exc)).lower()}"
-        return out
-    except Exception as exc:  # anything else from one file is that file's problem
-        out.reason = f"cannot decode file ({type(exc).__name__}: {exc})"[:200]
-        return out
+    except Exception as exc:  # anything from one file is that file's problem
+        return read_failure(out, exc)
     out.width, out.height, out.taken_at = loaded.width, loaded.height, loaded.taken_at
     cache = ctx.thumbnails
     if cache is not None and out.content_hash and out.content_hash not in cache:
