@@ -21,11 +21,39 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 COLOURS_ZH = {"red": "红色", "blue": "蓝色", "green": "绿色", "yellow": "黄色", "purple": "紫色",
               "orange": "橙色"}
+
+
+def open_window(engine: Any, lang: str, size: str, model_id: str
+                ) -> tuple[Any, Callable[..., None]]:
+    """The real app over ``engine``'s data folder at ``size`` ("WxH"), in ``lang``, with
+    ``model_id`` loaded; and ``pump(seconds, until=None)``, which runs its events."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    from clipdesk.app import ClipdeskApp
+
+    app = ClipdeskApp(["clipdesk", "--data-dir", str(engine.paths.root), "--lang", lang])
+    width, height = (int(v) for v in size.split("x"))
+    app.window.resize(width, height)
+    app.show()
+    app.start_background()
+
+    def pump(seconds: float, until: object = None) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            if callable(until) and until():
+                return
+            time.sleep(0.02)
+
+    pump(60, lambda: app.context.encoder_if_ready(model_id) is not None)
+    return app, pump
 
 
 def main() -> int:
@@ -61,25 +89,7 @@ def main() -> int:
     with engine.library(write=True) as library:
         engine.indexer(library, engine.encoder(model.model_id)).run([library_dir])
 
-    from PySide6.QtCore import QCoreApplication, QEventLoop
-
-    from clipdesk.app import ClipdeskApp
-
-    app = ClipdeskApp(["clipdesk", "--data-dir", str(engine.paths.root), "--lang", args.lang])
-    width, height = (int(v) for v in args.size.split("x"))
-    app.window.resize(width, height)
-    app.show()
-    app.start_background()
-
-    def pump(seconds: float, until: object = None) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            if callable(until) and until():
-                return
-            time.sleep(0.02)
-
-    pump(60, lambda: app.context.encoder_if_ready(model.model_id) is not None)
+    app, pump = open_window(engine, args.lang, args.size, model.model_id)
     window = app.window
     args.out.mkdir(parents=True, exist_ok=True)
 

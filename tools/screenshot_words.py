@@ -20,7 +20,6 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,25 +60,10 @@ def main() -> int:
             shutil.copy(src, folder / src.name)
     engine.index([folder])
 
-    from PySide6.QtCore import QCoreApplication, QEventLoop
+    from tools.screenshot_panels import open_window
 
-    from clipdesk.app import ClipdeskApp
-
-    app = ClipdeskApp(["clipdesk", "--data-dir", str(engine.paths.root), "--lang", args.lang])
+    app, pump = open_window(engine, args.lang, args.size, model.model_id)
     width, height = (int(v) for v in args.size.split("x"))
-    app.window.resize(width, height)
-    app.show()
-    app.start_background()
-
-    def pump(seconds: float, until: object = None) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            if callable(until) and until():
-                return
-            time.sleep(0.02)
-
-    pump(60, lambda: app.context.encoder_if_ready(model.model_id) is not None)
     window = app.window
     panel = window.text_panel
     window.tabs.setCurrentWidget(panel)
