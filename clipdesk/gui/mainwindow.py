@@ -42,6 +42,7 @@ from clipdesk.gui.dialogs.settings import SettingsDialog
 from clipdesk.gui.dialogs.tag_manager import TagManagerDialog
 from clipdesk.gui.health import LibraryHealth
 from clipdesk.gui.indexing import IndexingController, IndexProgressWidget
+from clipdesk.gui.panels.duplicates import DuplicatesDialog
 from clipdesk.gui.panels.evaluation import EvaluationPanel
 from clipdesk.gui.panels.image_search import ImageSearchPanel
 from clipdesk.gui.panels.library import LibraryPanel
@@ -205,6 +206,7 @@ class MainWindow(QMainWindow):
         library_menu.addAction(self._action(self.tr("&Forget missing photos…"),
                                             self.forget_missing))
         library_menu.addAction(self._action(self.tr("Manage &tags…"), self.open_tag_manager))
+        library_menu.addAction(self._action(self.tr("Find &duplicates…"), self.open_duplicates))
         library_menu.addSeparator()
         library_menu.addAction(self._action(self.tr("&Check library…"), self.health.check))
         library_menu.addAction(self._action(self.tr("Restore from &backup…"),
@@ -572,6 +574,13 @@ class MainWindow(QMainWindow):
             "%1", str(self.context.engine.paths.root)))
         box.setIconPixmap(self.windowIcon().pixmap(64, 64))
         box.open()
+
+    def open_duplicates(self) -> DuplicatesDialog:
+        """Library ▸ Find duplicates…: the groups to review; the others to the trash."""
+        dialog = DuplicatesDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def open_tag_manager(self) -> TagManagerDialog:
         """Library ▸ Manage tags…: rename, merge, delete tags; "Show photos" searches them."""

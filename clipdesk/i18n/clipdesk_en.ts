@@ -2,6 +2,61 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>DuplicatesDialog</name>
+    <message numerus="yes">
+        <source>%n group(s)</source>
+        <translation>
+            <numerusform>%n group</numerusform>
+            <numerusform>%n groups</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Move %n photo(s) to the trash…</source>
+        <translation>
+            <numerusform>Move %n photo to the trash…</numerusform>
+            <numerusform>Move %n photos to the trash…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Move %n photo(s) (%1) to the trash? The photo kept in each group stays. You can put them back from the trash; clipdesk finds them again when it next scans their folder.</source>
+        <translation>
+            <numerusform>Move %n photo (%1) to the trash? The photo kept in each group stays. You can put it back from the trash; clipdesk finds it again when it next scans its folder.</numerusform>
+            <numerusform>Move %n photos (%1) to the trash? The photo kept in each group stays. You can put them back from the trash; clipdesk finds them again when it next scans their folder.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) moved to the trash.</source>
+        <translation>
+            <numerusform>%n photo moved to the trash.</numerusform>
+            <numerusform>%n photos moved to the trash.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) could not be moved and were left where they are:</source>
+        <translation>
+            <numerusform>%n photo could not be moved and was left where it is:</numerusform>
+            <numerusform>%n photos could not be moved and were left where they are:</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>GroupList</name>
+    <message numerus="yes">
+        <source>Group %1 · %n photo(s)</source>
+        <translation>
+            <numerusform>Group %1 · %n photo</numerusform>
+            <numerusform>Group %1 · %n photos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n to the trash</source>
+        <translation>
+            <numerusform>%n to the trash</numerusform>
+            <numerusform>%n to the trash</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>LabelSetEditor</name>
     <message numerus="yes">
         <source>%n label(s)</source>
