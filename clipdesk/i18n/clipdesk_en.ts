@@ -48,13 +48,6 @@
             <numerusform>Group %1 · %n photos</numerusform>
         </translation>
     </message>
-    <message numerus="yes">
-        <source>%n to the trash</source>
-        <translation>
-            <numerusform>%n to the trash</numerusform>
-            <numerusform>%n to the trash</numerusform>
-        </translation>
-    </message>
 </context>
 <context>
     <name>LabelSetEditor</name>

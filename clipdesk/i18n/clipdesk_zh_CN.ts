@@ -241,6 +241,95 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesDialog</name>
+    <message>
+        <source>Duplicates</source>
+        <translation>重复照片</translation>
+    </message>
+    <message>
+        <source>Photos whose pictures are at least this alike are grouped; copies with the same content always are. The photo to keep is suggested (most pixels, then the largest file, then the earliest); the ticked ones go to the trash.</source>
+        <translation>画面相似度不低于此值的照片归为一组；内容完全相同的副本总会归为一组。建议保留的照片已标出（像素最多，其次文件最大，再次拍摄最早）；勾选的照片将移到回收站。</translation>
+    </message>
+    <message>
+        <source>Similarity threshold</source>
+        <translation>相似度阈值</translation>
+    </message>
+    <message>
+        <source>&amp;Alike at least:</source>
+        <translation>相似度至少(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>&amp;Scan again</source>
+        <translation>重新查找(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Looking for duplicates…</source>
+        <translation>正在查找重复照片…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n group(s)</source>
+        <translation>
+            <numerusform>%n 组</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The search for duplicates was cancelled. “Scan again” starts it again.</source>
+        <translation>已取消查找重复照片。点击“重新查找”可再次开始。</translation>
+    </message>
+    <message>
+        <source>Nothing is indexed yet. Add a photo folder (File ▸ Add folder…) and let it index; then look for duplicates here.</source>
+        <translation>还没有建立索引的照片。请先添加照片文件夹（文件 ▸ 添加文件夹…）并等待索引完成，然后再在这里查找重复照片。</translation>
+    </message>
+    <message>
+        <source>Compared by the model %1.</source>
+        <translation>由模型 %1 比较。</translation>
+    </message>
+    <message>
+        <source>No photos are this alike. Lower the threshold to see photos that are less alike: bursts, edited or cropped copies.</source>
+        <translation>没有这么相似的照片。降低阈值可以看到相似度较低的照片：连拍、编辑过或裁剪过的副本。</translation>
+    </message>
+    <message>
+        <source>No duplicates were found.</source>
+        <translation>没有找到重复照片。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Move %n photo(s) to the trash…</source>
+        <translation>
+            <numerusform>将 %n 张照片移到回收站…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Move %n photo(s) (%1) to the trash? The photo kept in each group stays. You can put them back from the trash; clipdesk finds them again when it next scans their folder.</source>
+        <translation>
+            <numerusform>将 %n 张照片（%1）移到回收站吗？每组保留的照片不会移动。你可以从回收站还原它们；clipdesk 下次扫描所在文件夹时会重新找到它们。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Move to the trash</source>
+        <translation>移到回收站</translation>
+    </message>
+    <message>
+        <source>Moving photos to the trash…</source>
+        <translation>正在将照片移到回收站…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) moved to the trash.</source>
+        <translation>
+            <numerusform>已将 %n 张照片移到回收站。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) could not be moved and were left where they are:</source>
+        <translation>
+            <numerusform>有 %n 张照片无法移动，已留在原处：</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>EvaluationCharts</name>
     <message>
         <source>Precision-recall curve</source>
@@ -722,6 +811,50 @@
     <message>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>GroupList</name>
+    <message>
+        <source>Duplicate groups</source>
+        <translation>重复照片组</translation>
+    </message>
+    <message>
+        <source>exact copies</source>
+        <translation>完全相同的副本</translation>
+    </message>
+    <message>
+        <source>alike ≥ %1</source>
+        <translation>相似度 ≥ %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Group %1 · %n photo(s)</source>
+        <translation>
+            <numerusform>第 %1 组 · %n 张照片</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 to the trash</source>
+        <translation>%1 张移到回收站</translation>
+    </message>
+</context>
+<context>
+    <name>GroupPhotos</name>
+    <message>
+        <source>Photos of the group</source>
+        <translation>本组照片</translation>
+    </message>
+    <message>
+        <source>Keep (suggested)</source>
+        <translation>保留（建议）</translation>
+    </message>
+    <message>
+        <source>Exact copy</source>
+        <translation>完全相同的副本</translation>
+    </message>
+    <message>
+        <source>Alike</source>
+        <translation>相似</translation>
     </message>
 </context>
 <context>
@@ -1357,6 +1490,10 @@ beach | sand and sea | people on a beach</translation>
     <message>
         <source>Manage &amp;tags…</source>
         <translation>管理标签(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Find &amp;duplicates…</source>
+        <translation>查找重复照片(&amp;D)…</translation>
     </message>
     <message>
         <source>&amp;Check library…</source>

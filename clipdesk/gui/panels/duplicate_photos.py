@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QDate, QLocale, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QIcon, QPalette
+from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 from clipdesk.core.duplicates import DuplicateGroup
@@ -28,6 +28,7 @@ FILE_ID = Qt.ItemDataRole.UserRole
 THUMB_KEY = Qt.ItemDataRole.UserRole + 1
 TILE = 168  # a photo tile's thumbnail, logical pixels
 GROUP_ICON = 56
+KEEP_TINT = QColor(46, 160, 67, 70)  # the tile of the photo to keep: green, see-through
 NAME_CHARS = 26  # a longer file name is shortened in the middle (the tooltip has the path)
 
 
@@ -116,7 +117,7 @@ class GroupList(_ThumbList):
         else:
             kind = self.tr("alike ≥ %1").replace("%1", f"{group.similarity:.3f}")
         head = self.tr("Group %1 · %n photo(s)", "", len(group.file_ids)).replace("%1", str(n))
-        return f"{head} · {kind}\n" + self.tr("%n to the trash", "", checked)
+        return f"{head} · {kind}\n" + self.tr("%1 to the trash").replace("%1", str(checked))
 
     def update_text(self, row: int, group: DuplicateGroup, checked: int) -> None:
         item = self.item(row)
@@ -162,7 +163,7 @@ class GroupPhotos(_ThumbList):
                     font = QFont(self.font())
                     font.setBold(True)
                     item.setFont(font)
-                    item.setBackground(self.palette().color(QPalette.ColorRole.AlternateBase))
+                    item.setBackground(KEEP_TINT)
                 else:
                     flags |= Qt.ItemFlag.ItemIsUserCheckable
                     same = photo.content_hash is not None and \
