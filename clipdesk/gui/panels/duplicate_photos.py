@@ -10,11 +10,12 @@ only for what a list shows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QDate, QLocale, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 from clipdesk.core.duplicates import DuplicateGroup
@@ -60,13 +61,16 @@ class _ThumbList(QListWidget):
         self._requests: dict[str, ThumbRequest] = {}
         loader.thumbnailReady.connect(self._on_thumbnail)
 
+    def _icon(self, pixmap: QPixmap) -> QIcon:
+        return QIcon(pixmap)
+
     def _set_thumb(self, item: QListWidgetItem, photo: Photo) -> None:
         request = ThumbRequest.for_photo(photo.path, photo.content_hash)
         self._requests[request.key] = request
         item.setData(THUMB_KEY, request.key)
         pixmap = self.loader.pixmap(request)
         if pixmap is not None:
-            item.setIcon(QIcon(pixmap))
+            item.setIcon(self._icon(pixmap))
 
     def clear_items(self) -> None:
         self._requests.clear()
@@ -79,7 +83,7 @@ class _ThumbList(QListWidget):
         pixmap = self.loader.cached(key)
         if pixmap is None:
             return
-        icon = QIcon(pixmap)
+        icon = self._icon(pixmap)
         for row in range(self.count()):
             item = self.item(row)
             if item.data(THUMB_KEY) == key:
@@ -95,6 +99,20 @@ class GroupList(_ThumbList):
         self.setUniformItemSizes(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAccessibleName(self.tr("Duplicate groups"))
+
+    def _icon(self, pixmap: QPixmap) -> QIcon:
+        """The thumbnail centred on a square, so that every row's text starts at one place."""
+        ratio = pixmap.devicePixelRatio()
+        side = round(GROUP_ICON * ratio)
+        square = QPixmap(side, side)
+        square.fill(Qt.GlobalColor.transparent)
+        scaled = pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                               Qt.TransformationMode.SmoothTransformation)
+        painter = QPainter(square)
+        painter.drawPixmap((side - scaled.width()) // 2, (side - scaled.height()) // 2, scaled)
+        painter.end()
+        square.setDevicePixelRatio(ratio)
+        return QIcon(square)
 
     def show_groups(self, groups: Sequence[DuplicateGroup], photos: dict[int, Photo],
                     to_trash: Callable[[DuplicateGroup], int]) -> None:
@@ -115,7 +133,9 @@ class GroupList(_ThumbList):
         if group.exact:
             kind = self.tr("exact copies")
         else:
-            kind = self.tr("alike ≥ %1").replace("%1", f"{group.similarity:.3f}")
+            # rounded down: 0.9996 is not "≥ 1.000", which reads as the same content
+            low = math.floor(group.similarity * 1000) / 1000
+            kind = self.tr("alike ≥ %1").replace("%1", f"{low:.3f}")
         head = self.tr("Group %1 · %n photo(s)", "", len(group.file_ids)).replace("%1", str(n))
         return f"{head} · {kind}\n" + self.tr("%1 to the trash").replace("%1", str(checked))
 
