@@ -17,7 +17,7 @@ threshold the groups it gives are scored pairwise:
 * per edit: recall of (original, edit) pairs, and the precision of the found pairs that hold
   such an edit;
 * "false groups": groups that join photos made from different originals, and the largest
-  group (one link at the threshold joins two groups, so a chain of alike photos becomes one).
+  group.
 """
 
 from __future__ import annotations

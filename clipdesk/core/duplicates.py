@@ -1,12 +1,13 @@
 """Near-duplicate groups: photos whose vectors are at least ``threshold`` alike (bursts, resized
 copies, re-saved JPEGs) and exact copies (the same content hash), found with the vector index —
-each photo's few nearest neighbours, never all pairs — and joined with union-find.
+each photo's few nearest neighbours, never all pairs — proposed by union-find and kept around
+the photo to keep: every member is at least ``threshold`` alike to it, so there are no chains.
 
 The neighbour search runs once, at a *floor* similarity (:data:`FLOOR`, the loosest threshold a
 person is offered): :func:`scan_duplicates` keeps every pair at or above it with its similarity
 in a :class:`DuplicateScan`, whose :meth:`~DuplicateScan.groups` and
 :meth:`~DuplicateScan.count` answer for any threshold at or above the floor from those pairs
-alone (a slider's live count costs a binary search, its groups one union-find over the pairs).
+alone (milliseconds for a few thousand pairs: a slider's live count re-derives the groups).
 :func:`group_pairs` is the pure part (pairs in, groups out). Each group names the photo to keep:
 the largest picture, then the largest file, then the earliest taken.
 """
@@ -141,37 +142,7 @@ class DuplicateScan:
         self._scores = np.array([s for _, s in order], dtype=np.float32)  # descending
         self.hashes: dict[int, str] = {i: h for i, h in hashes.items()
                                        if h and i in self.photos}
-        self._base, self._counts = self._count_steps()
-
-    def _count_steps(self) -> tuple[int, np.ndarray]:
-        """The number of groups with the copies alone, and after adding each pair in order
-        of falling similarity (Kruskal's order: a threshold keeps a prefix of the pairs)."""
-        uf = _UnionFind()
-        size: dict[int, int] = {}
-        count = 0
-
-        def join(a: int, b: int) -> None:
-            nonlocal count
-            ra, rb = uf.find(a), uf.find(b)
-            if ra == rb:
-                return
-            sa, sb = size.get(ra, 1), size.get(rb, 1)
-            count += 1 - (sa >= 2) - (sb >= 2)
-            uf.union(ra, rb)
-            size[uf.find(ra)] = sa + sb
-
-        by_hash: dict[str, int] = {}
-        for file_id, digest in sorted(self.hashes.items()):
-            if digest in by_hash:
-                join(file_id, by_hash[digest])
-            else:
-                by_hash[digest] = file_id
-        base = count
-        counts = np.empty(len(self._scores), dtype=np.int64)
-        for n, (a, b) in enumerate(zip(self._a.tolist(), self._b.tolist(), strict=True)):
-            join(a, b)
-            counts[n] = count
-        return base, counts
+        self._cache: tuple[float, list[DuplicateGroup]] | None = None
 
     @property
     def pair_count(self) -> int:
@@ -186,22 +157,53 @@ class DuplicateScan:
         return int(np.searchsorted(-self._scores, -t, side="right"))
 
     def count(self, threshold: float) -> int:
-        """The number of groups at ``threshold`` (a binary search: for a live slider)."""
-        kept = self._kept(threshold)
-        return int(self._counts[kept - 1]) if kept else self._base
+        """The number of groups at ``threshold`` (milliseconds: for a live slider)."""
+        return len(self.groups(threshold))
 
     def groups(self, threshold: float) -> list[DuplicateGroup]:
-        """The groups at ``threshold``, largest first, each with the photo to keep first."""
+        """The groups at ``threshold``, largest first, each with the photo to keep first.
+
+        No chains: the pairs join photos into candidates (union-find), then each candidate
+        keeps only the photos at least ``threshold`` alike to the one kept (or its exact
+        copies); the photos left out are grouped again among themselves the same way. So
+        A~B and B~C never put A and C together unless A~C too."""
+        if self._cache is not None and self._cache[0] == threshold:
+            return self._cache[1]
         kept = self._kept(threshold)
-        pairs = zip(self._a[:kept].tolist(), self._b[:kept].tolist(),
-                    self._scores[:kept].astype(float).tolist(), strict=True)
+        sims = {(int(a), int(b)): float(sc) for a, b, sc in zip(
+            self._a[:kept].tolist(), self._b[:kept].tolist(),
+            self._scores[:kept].astype(float).tolist(), strict=True)}
+        pairs = [(a, b, sc) for (a, b), sc in sims.items()]
         groups = []
-        for members, similarity in group_pairs(pairs, self.hashes):
-            ordered = best_first([self.photos[i] for i in members])
-            exact = len({p.content_hash for p in ordered}) == 1 and ordered[0].content_hash
-            groups.append(DuplicateGroup(tuple(p.id for p in ordered), bool(exact),
-                                         similarity))
+        for members, _ in group_pairs(pairs, self.hashes):
+            groups += self._stars(best_first([self.photos[i] for i in members]), sims)
+        groups.sort(key=lambda g: (-len(g.file_ids), g.file_ids[0]))
+        self._cache = (threshold, groups)
         return groups
+
+    def _stars(self, ordered: list[Photo], sims: Mapping[tuple[int, int], float]
+               ) -> list[DuplicateGroup]:
+        """``ordered`` (best first) split into groups around the photo each keeps."""
+        out = []
+        left = list(ordered)
+        while len(left) > 1:
+            best = left[0]
+            digest = self.hashes.get(best.id)
+            members, low = [best], 1.0
+            rest = []
+            for photo in left[1:]:
+                same = digest is not None and self.hashes.get(photo.id) == digest
+                score = sims.get((min(best.id, photo.id), max(best.id, photo.id)))
+                if same or score is not None:
+                    members.append(photo)
+                    low = min(low, 1.0 if same else float(score or 1.0))
+                else:
+                    rest.append(photo)
+            if len(members) > 1:
+                exact = len({p.content_hash for p in members}) == 1 and members[0].content_hash
+                out.append(DuplicateGroup(tuple(p.id for p in members), bool(exact), low))
+            left = rest
+        return out
 
 
 def scan_duplicates(library: Library, model_id: str, floor: float = FLOOR, *,
