@@ -187,3 +187,37 @@ def test_the_others_go_to_the_trash_and_leave_the_library(library: tuple[Engine,
     with pytest.raises(ClipdeskError, match="keep at least one"):
         engine.trash_photos(list(groups[0].file_ids), groups=groups,
                             trash=_fake_trash(bin_, set()))
+
+
+def test_recompressed_and_cropped_copies_join_their_originals_and_nothing_else(
+        data_paths: DataPaths, coco_mini: Path, tmp_path: Path) -> None:
+    """With the trained shapes test model (distinct coco photos up to 0.973 alike, these copies
+    0.983 or more, measured): at 0.98 each original's group is exactly it and its copies."""
+    from tests.fixtures.train_test_models import import_test_models
+
+    engine = Engine(data_paths)
+    engine.settings.device = "cpu"
+    model, _ = import_test_models(data_paths)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    sources = sorted((coco_mini / "images").glob("*.jpg"))[:12]
+    expected: dict[str, set[str]] = {}
+    for n, src in enumerate(sources):
+        shutil.copy(src, folder / src.name)
+        if n >= 4:
+            continue
+        with Image.open(src) as opened:
+            im = opened.convert("RGB")
+        im.save(folder / f"q40-{src.name}", quality=40)  # re-compressed
+        expected[src.name] = {src.name, f"q40-{src.name}"}
+        if n != 2:  # a 95% centre crop (the third photo's crop is only 0.975 alike)
+            dx, dy = im.width * 5 // 200, im.height * 5 // 200
+            im.crop((dx, dy, im.width - dx, im.height - dy)).save(
+                folder / f"crop-{src.name}", quality=90)
+            expected[src.name].add(f"crop-{src.name}")
+    engine.index([folder], model_id=model.model_id)
+    groups = engine.find_duplicates(model.model_id, 0.98)
+    photos = engine.reader().photos(i for g in groups for i in g.file_ids)
+    found = sorted(sorted(photos[i].path.name for i in g.file_ids) for g in groups)
+    assert found == sorted(sorted(names) for names in expected.values())
+    assert all(photos[g.best].path.name in expected for g in groups)  # the original is kept
