@@ -10,11 +10,8 @@ bad photo: the result carries the reason.
 
 from __future__ import annotations
 
-import os
-import stat
 from multiprocessing.connection import Connection
 
-from clipdesk.core.hashing import sha256_stream
 from clipdesk.core.imaging import load_image_file
 from clipdesk.core.ocr.reader import TextReader
 from clipdesk.core.pipeline.worker import (
@@ -24,6 +21,7 @@ from clipdesk.core.pipeline.worker import (
     StopWorker,
     WorkerConfig,
     WorkerContext,
+    opened_file,
     read_failure,
     serve,
 )
@@ -47,13 +45,9 @@ def read_file(task: FileTask, ctx: WorkerContext, reader: TextReader) -> FileRes
     out = FileResult(task.task_id)
     config = ctx.config
     try:
-        with open(task.path, "rb") as fp:
-            st = os.fstat(fp.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                out.reason = "unreadable: not a regular file"
+        with opened_file(task.path, out) as fp:
+            if fp is None:
                 return out
-            out.size, out.mtime_ns = st.st_size, st.st_mtime_ns
-            out.content_hash = sha256_stream(fp)
             if task.stored_hash is not None and out.content_hash != task.stored_hash:
                 out.vanished = True  # changed since it was indexed: the next run indexes it
                 return out

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, BinaryIO
 
 from clipdesk.core.hashing import sha256_stream
 from clipdesk.core.imaging import (
@@ -208,28 +208,39 @@ def read_failure(out: FileResult, exc: Exception) -> FileResult:
     return out
 
 
+@contextlib.contextmanager
+def opened_file(path: str, out: FileResult) -> Iterator[BinaryIO | None]:
+    """``path`` opened for reading without blocking (a FIFO never hangs a worker), with its
+    size, modification time and content hash put in ``out``; ``None`` (and ``out.reason``)
+    when it is not a regular file. Errors are raised for :func:`read_failure`."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fp:
+        st = os.fstat(fp.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            out.reason = "unreadable: not a regular file"
+            yield None
+            return
+        out.size, out.mtime_ns = st.st_size, st.st_mtime_ns
+        out.content_hash = sha256_stream(fp)
+        yield fp
+
+
 def process_file(task: FileTask, ctx: WorkerContext) -> FileResult:
     """Read, hash and decode one file. Never raises for a bad file: the reason is recorded."""
     out = FileResult(task.task_id)
     config = ctx.config
     try:
-        fd = os.open(task.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                     | getattr(os, "O_BINARY", 0))
-        with os.fdopen(fd, "rb") as fp:
-            st = os.fstat(fp.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                out.reason = "unreadable: not a regular file"
+        with opened_file(task.path, out) as fp:
+            if fp is None:
                 return out
-            out.size, out.mtime_ns = st.st_size, st.st_mtime_ns
-            out.content_hash = sha256_stream(fp)
             if task.has_vector and out.content_hash == task.stored_hash:
                 out.identical = True
                 return out
-            if st.st_size == 0:
+            if out.size == 0:
                 out.reason = "empty file"
                 return out
             if config.gpu_jpeg and not task.cpu_only:
-                probe = jpeg.probe(fp, st.st_size, config.max_pixels)
+                probe = jpeg.probe(fp, out.size, config.max_pixels)
                 if probe is not None:
                     out.gpu = probe
                     out.width, out.height, out.taken_at = probe.width, probe.height, probe.taken_at
