@@ -41,7 +41,6 @@ from clipdesk.core.jobs import CancelToken
 
 if TYPE_CHECKING:
     from clipdesk.core.rerank.actions import CheckedHits
-    from clipdesk.core.search import SearchResult
     from clipdesk.core.store.records import SearchIndexInfo
     from clipdesk.core.types import SearchHit
 
@@ -294,8 +293,8 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         say("note: no text has been read in your photos yet: run 'clipdesk-cli index "
             "--read-text' first", error=True)
     hits, answers, check = list(result.hits), {}, None
-    shown = {h.file_id: _words_shown(engine, h.file_id, result) for h in hits
-             if h.file_id in result.word_hits}
+    shown = {i: [line.text for line in lines]
+             for i, lines in engine.word_lines(result).items()}
     if args.check_with:
         check = _check(args, engine, hits, progress)
         hits, answers = list(check.hits[:args.top_k]), check.answers
@@ -335,13 +334,6 @@ def _cmd_search(args: argparse.Namespace, engine: Engine, progress: ProgressLine
         if not hits:
             say("no matches", error=True)
     return EXIT_OK
-
-
-def _words_shown(engine: Engine, file_id: int, result: SearchResult) -> list[str]:
-    """The lines of a photo's text that hold the words searched for."""
-    reading = engine.photo_text(file_id)
-    return [line.text for line in reading.lines if line.matches(result.words)] \
-        if reading is not None else []
 
 
 def _check(args: argparse.Namespace, engine: Engine, hits: list[SearchHit],

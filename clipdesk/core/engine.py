@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from clipdesk.core.models.base import Encoder, ModelInfo
     from clipdesk.core.models.registry import ModelRegistry
     from clipdesk.core.ocr.runner import TextReport
-    from clipdesk.core.ocr.store import Reading, TextCounts, TextStore
+    from clipdesk.core.ocr.store import TextCounts, TextLine, TextStore
     from clipdesk.core.rerank.actions import CheckedHits
     from clipdesk.core.rerank.answers import AnswerCache
     from clipdesk.core.rerank.recheck import Judge
@@ -483,13 +483,19 @@ class Engine:
                          max_pixels=self.settings.max_megapixels * 1_000_000,
                          token=token, progress=progress)
 
-    def photo_text(self, file_id: int) -> Reading | None:
-        """What reading the photo ``file_id`` found (None: not read, or not in the library)."""
-        photo = self.reader().photo(file_id)
+    def word_lines(self, result: SearchResult) -> dict[int, tuple[TextLine, ...]]:
+        """For each hit of ``result`` showing its words, the lines read in it that hold them
+        (what the grid's badge, the loupe and the CLI show)."""
         store = self.text_store(create=False)
-        if photo is None or photo.content_hash is None or store is None:
-            return None
-        return store.reading(photo.content_hash)
+        if store is None or not result.word_hits:
+            return {}
+        photos = self.reader().photos(result.word_hits)
+        out = {}
+        for file_id, photo in photos.items():
+            reading = store.reading(photo.content_hash) if photo.content_hash else None
+            if reading is not None:
+                out[file_id] = tuple(li for li in reading.lines if li.matches(result.words))
+        return out
 
     def text_counts(self) -> TextCounts:
         """How many photo contents were read, with text, and failed."""

@@ -110,11 +110,7 @@ def run_search(context: AppContext, plans: QueryPlans, query: Query, mode: str
     fix = result.mismatch.readers[0] if result.mismatch and result.mismatch.readers else None
     answered = result.model_ids[0] if result.model_ids else None  # its vectors tell twins
     stacks = tuple(library_stacks(library, result.hits, answered, photos))
-    words = {}
-    for file_id in result.word_hits:
-        reading = context.engine.photo_text(file_id)
-        if reading is not None:
-            words[file_id] = tuple(li for li in reading.lines if li.matches(result.words))
+    words = context.engine.word_lines(result)
     if result.texts_read == 0:
         notice = " ".join(filter(None, [notice, QCoreApplication.translate(
             "SearchPanel", "No text has been read in your photos yet: turn on “Read the text "

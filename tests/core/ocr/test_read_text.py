@@ -70,7 +70,10 @@ def test_each_photo_is_found_by_a_word_of_its_text(engine: Engine,
     plan = engine.plan(Query("发票", photo_text=PhotoText.FUSE))
     assert engine.count(plan, 1.0) == {engine.settings.model_id: 1}
     # where the words are: the line's box covers the sign drawn at (30, 30)
-    reading = engine.photo_text(invoice)
+    photo = engine.reader().photo(invoice)
+    store = engine.text_store(create=False)
+    assert photo is not None and photo.content_hash and store is not None
+    reading = store.reading(photo.content_hash)
     assert reading is not None and reading.state is ReadState.TEXT
     line = next(li for li in reading.lines if "发票" in li.text)
     xs, ys = line.box[0::2], line.box[1::2]
