@@ -367,7 +367,7 @@ class Searcher:
         allowed = self._allowed_ids(query)
         scale = plan.scale(plan.model_ids[0]) if len(plan.model_ids) == 1 else COSINE
         words = query.word_query()
-        matches, read = self._word_matches(words, allowed)
+        matches = self._word_matches(words, allowed)
         if query.photo_text is PhotoText.ONLY:
             ids = np.asarray(sorted(matches), dtype=np.int64)
             ranked = self._ranking(plan, ids, max(len(ids), 1), thresholded=False)
@@ -389,7 +389,7 @@ class Searcher:
                             fallback_language=plan.fallback_language, mismatch=plan.mismatch,
                             scale=scale, words=words,
                             word_hits=frozenset(h.file_id for h in hits if h.file_id in matches),
-                            texts_read=read)
+                            texts_read=self._texts_read() if words else None)
 
     def _ranking(self, plan: PlannedQuery, allowed: np.ndarray | None, k: int, *,
                  thresholded: bool = True) -> list[tuple[int, float]]:
@@ -406,21 +406,24 @@ class Searcher:
                     for m in plan.model_ids]
         return reciprocal_rank_fusion(rankings)[:k]
 
-    def _word_matches(self, words: WordQuery, allowed: np.ndarray | None
-                      ) -> tuple[dict[int, float], int | None]:
+    def _store(self) -> TextStore | None:
+        return self._texts() if self._texts is not None else None
+
+    def _texts_read(self) -> int:
+        store = self._store()
+        return store.counts().read if store is not None else 0
+
+    def _word_matches(self, words: WordQuery, allowed: np.ndarray | None) -> dict[int, float]:
         """``{file id: text match}`` of the photos (passing the filters) whose text holds
-        ``words``, and how many photo contents were read (None: ``words`` is empty)."""
-        if not words:
-            return {}, None
-        store = self._texts() if self._texts is not None else None
+        ``words`` (the live count asks this at every move of the slider: no more)."""
+        store = self._store() if words else None
         if store is None:
-            return {}, 0
+            return {}
         found = store.find(words)
         ids = self._library.ids_by_hash(h for h, _ in found)
         permitted = set(allowed.tolist()) if allowed is not None else None
-        matches = {i: s for h, s in found for i in ids.get(h, ())
-                   if permitted is None or i in permitted}
-        return matches, store.counts().read
+        return {i: s for h, s in found for i in ids.get(h, ())
+                if permitted is None or i in permitted}
 
     def count(self, plan: PlannedQuery, threshold: float) -> dict[str, int]:
         """Photos scoring at least ``threshold`` (on each model's scale) per answering model (a
@@ -428,7 +431,7 @@ class Searcher:
         approximate index the same groups scanned). Photos showing the query's words count
         too, whatever their score (only they, for :attr:`PhotoText.ONLY`)."""
         allowed = self._allowed_ids(plan.query)
-        matches, _ = self._word_matches(plan.query.word_query(), allowed)
+        matches = self._word_matches(plan.query.word_query(), allowed)
         if plan.query.photo_text is PhotoText.ONLY:
             return {m: len(matches) for m in plan.model_ids}
         out = {}
