@@ -14,10 +14,8 @@ not photos, so which edits it groups is its own), opens the review at the thresh
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,28 +23,17 @@ COCO = REPO.parent / "shared" / "photos" / "coco-mini" / "images"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", type=Path, default=REPO / "docs")
-    parser.add_argument("--size", default="1400x900")
-    parser.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
-    parser.add_argument("--suffix", default="-zh")
+    sys.path.insert(0, str(REPO))
+    from tools.screenshot_panels import open_window, screenshot_parser, shapes_engine
+
+    parser = screenshot_parser()
     parser.add_argument("--threshold", type=float, default=0.95)
     args = parser.parse_args()
     chinese = args.lang == "zh_CN"
-    sys.path.insert(0, str(REPO))
     sys.path.insert(0, str(REPO / "benchmarks"))
     from bench_duplicate_quality import EDITS
 
-    from clipdesk.core.engine import Engine
-    from clipdesk.paths import DataPaths
-    from tests.fixtures.train_test_models import import_test_models
-
-    work = Path(tempfile.mkdtemp(prefix="clipdesk-duplicates-"))
-    engine = Engine(DataPaths(work / "data"))
-    en, cn = import_test_models(engine.paths)
-    model = cn if chinese else en
-    engine.settings.model_id = model.model_id
-    engine.settings.device = "cpu"
+    engine, model, work = shapes_engine("duplicates", chinese)
     engine.save_settings()
     folder = work / ("照片" if chinese else "Photos")
     folder.mkdir()
@@ -59,8 +46,6 @@ def main() -> int:
         if n % 9 == 0:
             shutil.copy(src, folder / f"{src.stem} (copy).jpg")
     engine.index([folder])
-
-    from tools.screenshot_panels import open_window
 
     app, pump = open_window(engine, args.lang, args.size, model.model_id)
     width, height = (int(v) for v in args.size.split("x"))

@@ -30,6 +30,34 @@ COLOURS_ZH = {"red": "红色", "blue": "蓝色", "green": "绿色", "yellow": "�
               "orange": "橙色"}
 
 
+def screenshot_parser() -> argparse.ArgumentParser:
+    """The options every screenshot tool takes: --out, --size, --lang, --suffix."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=REPO / "docs")
+    parser.add_argument("--size", default="1400x900")
+    parser.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    parser.add_argument("--suffix", default="-zh")
+    return parser
+
+
+def shapes_engine(prefix: str, chinese: bool) -> tuple[Any, Any, Path]:
+    """``(engine, model, work folder)``: a fresh data folder in a temporary ``work`` folder with
+    the trained shapes test models imported, the Chinese one (or the English one) current, on
+    the CPU."""
+    sys.path.insert(0, str(REPO))
+    from clipdesk.core.engine import Engine
+    from clipdesk.paths import DataPaths
+    from tests.fixtures.train_test_models import import_test_models
+
+    work = Path(tempfile.mkdtemp(prefix=f"clipdesk-{prefix}-"))
+    engine = Engine(DataPaths(work / "data"))
+    en, cn = import_test_models(engine.paths)
+    model = cn if chinese else en
+    engine.settings.model_id = model.model_id
+    engine.settings.device = "cpu"
+    return engine, model, work
+
+
 def open_window(engine: Any, lang: str, size: str, model_id: str
                 ) -> tuple[Any, Callable[..., None]]:
     """The real app over ``engine``'s data folder at ``size`` ("WxH"), in ``lang``, with
@@ -57,27 +85,14 @@ def open_window(engine: Any, lang: str, size: str, model_id: str
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", type=Path, default=REPO / "docs")
-    parser.add_argument("--size", default="1400x900")
-    parser.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
-    parser.add_argument("--suffix", default="-zh")
+    parser = screenshot_parser()
     parser.add_argument("--vlm", type=Path, help="a VLM folder for the checked table")
     args = parser.parse_args()
     chinese = args.lang == "zh_CN"
     names = COLOURS_ZH if chinese else {k: k for k in COLOURS_ZH}
-    sys.path.insert(0, str(REPO))
-    from clipdesk.core.engine import Engine
-    from clipdesk.paths import DataPaths
+    engine, model, work = shapes_engine("panels", chinese)
     from tests.fixtures.shapes import CLASSES, generate_folder
-    from tests.fixtures.train_test_models import import_test_models
 
-    work = Path(tempfile.mkdtemp(prefix="clipdesk-panels-"))
-    engine = Engine(DataPaths(work / "data"))
-    en, cn = import_test_models(engine.paths)
-    model = cn if chinese else en
-    engine.settings.model_id = model.model_id
-    engine.settings.device = "cpu"
     engine.save_settings()
     library_dir = work / ("形状照片" if chinese else "Shapes")
     generate_folder(library_dir, 96, seed=11,

@@ -16,10 +16,8 @@ ranking is noise here: the photos showing the words come first by their text alo
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,26 +26,16 @@ SIGNS = ["增值税发票 No.2024", "EMERGENCY EXIT", "停车场 P", "发票专�
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", type=Path, default=REPO / "docs")
-    parser.add_argument("--size", default="1400x900")
-    parser.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
-    parser.add_argument("--suffix", default="-zh")
+    sys.path.insert(0, str(REPO))
+    from tools.screenshot_panels import open_window, screenshot_parser, shapes_engine
+
+    parser = screenshot_parser()
     args = parser.parse_args()
     chinese = args.lang == "zh_CN"
-    sys.path.insert(0, str(REPO))
-    from clipdesk.core.engine import Engine
+    engine, model, work = shapes_engine("words", chinese)
     from clipdesk.core.search import PhotoText
-    from clipdesk.paths import DataPaths
     from tests.fixtures.signs import draw_sign
-    from tests.fixtures.train_test_models import import_test_models
 
-    work = Path(tempfile.mkdtemp(prefix="clipdesk-words-"))
-    engine = Engine(DataPaths(work / "data"))
-    en, cn = import_test_models(engine.paths)
-    model = cn if chinese else en
-    engine.settings.model_id = model.model_id
-    engine.settings.device = "cpu"
     engine.settings.read_text = True
     engine.save_settings()
     folder = work / ("照片" if chinese else "Photos")
@@ -59,8 +47,6 @@ def main() -> int:
         else:
             shutil.copy(src, folder / src.name)
     engine.index([folder])
-
-    from tools.screenshot_panels import open_window
 
     app, pump = open_window(engine, args.lang, args.size, model.model_id)
     width, height = (int(v) for v in args.size.split("x"))
